@@ -1,0 +1,305 @@
+"""Bytes or a file in, fingerprints out: the one entry point the rest of jikimi calls."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from PIL import Image
+
+from jikimi.errors import CorruptMedia, MediaError, UnsupportedMedia
+from jikimi.hashing.decode import (
+    DecodeLimits,
+    MediaFormat,
+    MediaKind,
+    check_size,
+    open_image,
+    sniff_format,
+    too_many_pixels,
+)
+from jikimi.hashing.pdq import (
+    LOW_QUALITY_THRESHOLD,
+    dihedral_hashes,
+    hash_array,
+    reference_thumbnail,
+    rgb_array,
+)
+from jikimi.hashing.variants import (
+    PdqVariant,
+    query_variants_of_thumbnail,
+    variants_of_thumbnail,
+)
+from jikimi.hashing.video import VideoFrameHash, check_seconds_per_hash, vpdq_frames
+
+DEFAULT_LIMITS = DecodeLimits()
+_SNIFF_BYTES = 512
+_CHUNK = 1 << 20
+# Animated formats FFmpeg can decode as video (it cannot decode animated WebP).
+_VIDEO_DECODABLE_ANIMATIONS = {"gif", "png"}
+
+
+@dataclass(frozen=True, slots=True)
+class ImageFingerprints:
+    """Fingerprints of one image: PDQ (reference-exact), its 8 dihedral variants, file hashes."""
+
+    format: str
+    width: int
+    """Width as stored (before any EXIF rotation, which jikimi never applies)."""
+    height: int
+    pdq: str
+    quality: int
+    dihedral: tuple[str, ...]
+    """PDQ's 8 dihedral hashes, in :data:`jikimi.hashing.DIHEDRAL_NAMES` order."""
+    sha256: str
+    md5: str
+    animated: bool = False
+    """True for an animation (GIF, APNG, WebP); ``pdq`` is then its first frame."""
+    variants: tuple[PdqVariant, ...] = ()
+    """Registration variants, when asked for (``with_variants=True``)."""
+
+    kind: Literal["image"] = "image"
+
+    @property
+    def reliable(self) -> bool:
+        """False when quality < 50: kept, but never claims a match on its own."""
+        return self.quality >= LOW_QUALITY_THRESHOLD
+
+    def to_json(self) -> dict[str, object]:
+        """A JSON-ready dict (the ``jikimi hash`` line without its path)."""
+        out: dict[str, object] = {
+            "kind": self.kind,
+            "pdq": self.pdq,
+            "quality": self.quality,
+            "reliable": self.reliable,
+            "sha256": self.sha256,
+            "md5": self.md5,
+            "dihedral": list(self.dihedral),
+            "format": self.format,
+            "width": self.width,
+            "height": self.height,
+            "animated": self.animated,
+        }
+        if self.variants:
+            out["variants"] = [v.to_json() for v in self.variants]
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class VideoFingerprints:
+    """Fingerprints of one video (or animation hashed as a video): vPDQ and file hashes."""
+
+    format: str
+    width: int
+    height: int
+    duration_seconds: float
+    frame_count: int
+    """Frames in the file (all are decoded; only the sampled ones are hashed)."""
+    seconds_per_hash: float
+    frames: tuple[VideoFrameHash, ...]
+    sha256: str
+    md5: str
+
+    kind: Literal["video"] = "video"
+
+    def to_json(self) -> dict[str, object]:
+        """A JSON-ready dict (the ``jikimi hash`` line without its path)."""
+        return {
+            "kind": self.kind,
+            "pdq": None,
+            "quality": None,
+            "sha256": self.sha256,
+            "md5": self.md5,
+            "dihedral": None,
+            "format": self.format,
+            "width": self.width,
+            "height": self.height,
+            "duration_seconds": round(self.duration_seconds, 3),
+            "frame_count": self.frame_count,
+            "seconds_per_hash": self.seconds_per_hash,
+            "vpdq": [f.to_json() for f in self.frames],
+        }
+
+
+Fingerprints = ImageFingerprints | VideoFingerprints
+
+
+def _image_fingerprints(
+    data: bytes, fmt: MediaFormat, limits: DecodeLimits, with_variants: bool
+) -> ImageFingerprints:
+    img = open_image(data, fmt, limits)
+    width, height = img.size
+    animated = bool(getattr(img, "is_animated", False))
+    thumb = reference_thumbnail(img, fmt)
+    pixels = rgb_array(thumb)
+    main = hash_array(pixels)
+    return ImageFingerprints(
+        format=fmt.name,
+        width=width,
+        height=height,
+        pdq=main.hex,
+        quality=main.quality,
+        dihedral=tuple(h.hex for h in dihedral_hashes(pixels)),
+        sha256=hashlib.sha256(data).hexdigest(),
+        md5=hashlib.md5(data, usedforsecurity=False).hexdigest(),
+        animated=animated,
+        variants=variants_of_thumbnail(thumb) if with_variants else (),
+    )
+
+
+def _is_animation(data: bytes, fmt: MediaFormat, limits: DecodeLimits) -> bool:
+    if fmt.name not in ("gif", "png", "webp"):
+        return False
+    return bool(getattr(open_image(data, fmt, limits), "is_animated", False))
+
+
+def _video_fingerprints(
+    path: Path,
+    fmt: MediaFormat,
+    limits: DecodeLimits,
+    seconds_per_hash: float,
+    sha256: str,
+    md5: str,
+) -> VideoFingerprints:
+    probe, frames = vpdq_frames(path, fmt, limits, seconds_per_hash)
+    return VideoFingerprints(
+        format=fmt.name,
+        width=probe.width,
+        height=probe.height,
+        duration_seconds=probe.duration_seconds,
+        frame_count=probe.frame_count,
+        seconds_per_hash=seconds_per_hash,
+        frames=frames,
+        sha256=sha256,
+        md5=md5,
+    )
+
+
+def _video_from_bytes(
+    data: bytes, fmt: MediaFormat, limits: DecodeLimits, seconds_per_hash: float
+) -> VideoFingerprints:
+    if fmt.kind is MediaKind.IMAGE and fmt.name not in _VIDEO_DECODABLE_ANIMATIONS:
+        raise UnsupportedMedia(
+            f"Animated {fmt.name.upper()} cannot be hashed as a video (FFmpeg does not decode "
+            "it); hash it as an image (its first frame) instead."
+        )
+    suffix = {"png": ".apng"}.get(fmt.name, "." + fmt.name)
+    with tempfile.TemporaryDirectory(prefix="jikimi-video-") as tmp:
+        path = Path(tmp) / ("media" + suffix)
+        path.write_bytes(data)
+        return _video_fingerprints(
+            path,
+            fmt,
+            limits,
+            seconds_per_hash,
+            hashlib.sha256(data).hexdigest(),
+            hashlib.md5(data, usedforsecurity=False).hexdigest(),
+        )
+
+
+def fingerprint_bytes(
+    data: bytes,
+    *,
+    limits: DecodeLimits = DEFAULT_LIMITS,
+    seconds_per_hash: float = 1.0,
+    animated_as_video: bool = False,
+    with_variants: bool = False,
+) -> Fingerprints:
+    """Fingerprint an image or video given as bytes; the format is read from the bytes.
+
+    Images get PDQ exactly as Meta's reference computes it, with its dihedral variants and
+    SHA-256/MD5; videos get vPDQ (one frame every ``seconds_per_hash`` seconds, 0 = every
+    frame). With ``animated_as_video``, an animated GIF or APNG is hashed as a video instead of
+    by its first frame. With ``with_variants``, images also carry their registration variants.
+    Raises ``UnsupportedMedia``, ``MediaTooLarge`` or ``CorruptMedia``.
+    """
+    check_seconds_per_hash(seconds_per_hash)
+    check_size(len(data), limits)
+    fmt = sniff_format(data[:_SNIFF_BYTES])
+    if fmt.kind is MediaKind.VIDEO or (animated_as_video and _is_animation(data, fmt, limits)):
+        return _video_from_bytes(data, fmt, limits, seconds_per_hash)
+    return _image_fingerprints(data, fmt, limits, with_variants)
+
+
+def fingerprint_file(
+    path: str | os.PathLike[str],
+    *,
+    limits: DecodeLimits = DEFAULT_LIMITS,
+    seconds_per_hash: float = 1.0,
+    animated_as_video: bool = False,
+    with_variants: bool = False,
+) -> Fingerprints:
+    """Fingerprint a file on disk; as :func:`fingerprint_bytes`, but videos are not read
+    into memory (they are streamed for the file hashes and decoded from their path)."""
+    check_seconds_per_hash(seconds_per_hash)
+    p = Path(path)
+    try:
+        size = p.stat().st_size
+        check_size(size, limits)
+        with p.open("rb") as fh:
+            head = fh.read(_SNIFF_BYTES)
+            fmt = sniff_format(head)
+            if fmt.kind is MediaKind.IMAGE:
+                data = head + fh.read()
+            else:
+                sha, md5 = hashlib.sha256(head), hashlib.md5(head, usedforsecurity=False)
+                while chunk := fh.read(_CHUNK):
+                    sha.update(chunk)
+                    md5.update(chunk)
+    except MediaError:
+        raise
+    except IsADirectoryError as exc:
+        raise UnsupportedMedia(f"{p} is a directory, not a file.") from exc
+    except OSError as exc:
+        raise CorruptMedia(f"{p} cannot be read ({exc.strerror or exc}).") from exc
+    if fmt.kind is MediaKind.VIDEO:
+        return _video_fingerprints(
+            p, fmt, limits, seconds_per_hash, sha.hexdigest(), md5.hexdigest()
+        )
+    return fingerprint_bytes(
+        data,
+        limits=limits,
+        seconds_per_hash=seconds_per_hash,
+        animated_as_video=animated_as_video,
+        with_variants=with_variants,
+    )
+
+
+def _thumbnail(image: bytes | Image.Image, limits: DecodeLimits) -> Image.Image:
+    if isinstance(image, Image.Image):
+        fmt = MediaFormat((image.format or "image").lower(), MediaKind.IMAGE, image.format)
+        w, h = image.size
+        if w * h > limits.max_pixels:
+            raise too_many_pixels(w, h, limits)
+        return reference_thumbnail(image.copy(), fmt)
+    check_size(len(image), limits)
+    fmt = sniff_format(image[:_SNIFF_BYTES])
+    if fmt.kind is not MediaKind.IMAGE:
+        raise UnsupportedMedia(
+            f"Registration variants are for images; this is a {fmt.name} video (use vPDQ)."
+        )
+    return reference_thumbnail(open_image(image, fmt, limits), fmt)
+
+
+def registration_variants(
+    image: bytes | Image.Image, *, limits: DecodeLimits = DEFAULT_LIMITS
+) -> tuple[PdqVariant, ...]:
+    """PDQ hashes to register for an image so that re-uploads still match.
+
+    In this order: ``original``; the 7 other dihedral transforms of the pixels (``rot90``,
+    ``rot180``, ``rot270``, ``flip_v``, ``flip_h``, ``transpose``, ``transverse``);
+    ``unframed`` when a border, letterbox or screenshot frame is found; centred crops
+    ``crop5``, ``crop10``, ``crop15``, ``crop20``. See :mod:`jikimi.hashing.variants` for the
+    exact arithmetic (the browser portal re-implements it).
+    """
+    return variants_of_thumbnail(_thumbnail(image, limits))
+
+
+def query_variants(
+    image: bytes | Image.Image, *, limits: DecodeLimits = DEFAULT_LIMITS
+) -> tuple[PdqVariant, ...]:
+    """PDQ hashes to look up for a found image: ``original`` and, if framed, ``unframed``."""
+    return query_variants_of_thumbnail(_thumbnail(image, limits))
