@@ -1,1 +1,53 @@
-"""jikimi.accounts."""
+"""Centres and staff accounts: login with TOTP, sessions, personal API tokens."""
+
+from jikimi.accounts.models import ApiToken, Centre, StaffSession, StaffUser
+from jikimi.accounts.service import (
+    LoginResult,
+    NewUser,
+    actor_for,
+    add_centre,
+    add_user,
+    begin_totp,
+    change_password,
+    create_api_token,
+    enable_totp,
+    get_user,
+    list_api_tokens,
+    list_centres,
+    list_users,
+    login,
+    logout,
+    resolve_centre,
+    revoke_api_token,
+    unlock_user,
+    update_user,
+    user_for_api_token,
+    user_for_session,
+)
+
+__all__ = [
+    "ApiToken", "Centre", "LoginResult", "NewUser", "StaffSession", "StaffUser", "actor_for",
+    "add_centre", "add_user", "begin_totp", "change_password", "create_api_token",
+    "enable_totp", "get_user", "list_api_tokens", "list_centres", "list_users", "login",
+    "logout", "resolve_centre", "revoke_api_token", "unlock_user", "update_user",
+    "user_for_api_token", "user_for_session",
+]
+
+from jikimi.accounts.http import (  # noqa: E402  (HTTP dependencies, after the service)
+    CSRF_HEADER,
+    LANG_COOKIE,
+    SESSION_COOKIE,
+    Lang,
+    Principal,
+    PublicContext,
+    StaffContext,
+    csrf_token_for,
+    current_user,
+    get_runtime,
+    request_language,
+)
+
+__all__ += [
+    "CSRF_HEADER", "LANG_COOKIE", "SESSION_COOKIE", "Lang", "Principal", "PublicContext",
+    "StaffContext", "csrf_token_for", "current_user", "get_runtime", "request_language",
+]

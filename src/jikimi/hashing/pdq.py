@@ -44,6 +44,7 @@ about the main diagonal ("flip-plus-1") and ``transverse`` about the other ("fli
 """
 
 RGBArray = npt.NDArray[np.uint8]
+_PREMULTIPLIED = {"La": "LA", "RGBa": "RGBA"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +67,8 @@ def reference_thumbnail(img: Image.Image, fmt: MediaFormat) -> Image.Image:
     reference.
     """
     with decoding(fmt):
+        if img.mode in _PREMULTIPLIED:  # Pillow cannot resize these; no file format stores them
+            img = img.convert(_PREMULTIPLIED[img.mode])
         img.thumbnail((THUMBNAIL_SIZE, THUMBNAIL_SIZE))
         rgb = to_rgb(img)
         rgb.load()

@@ -1,0 +1,401 @@
+"""Centres, staff accounts, login (password + TOTP, lockout), sessions and API tokens."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from jikimi.accounts.models import ApiToken, Centre, StaffSession, StaffUser
+from jikimi.core.actors import ROLES_REQUIRING_TOTP, Actor, ActorKind, Role
+from jikimi.core.context import ServiceContext
+from jikimi.core.database import utcnow
+from jikimi.core.security import (
+    burn_password_check,
+    generate_password,
+    hash_password,
+    new_token,
+    new_totp_secret,
+    token_digest,
+    totp_uri,
+    verify_password,
+    verify_totp,
+)
+from jikimi.errors import Conflict, Forbidden, InvalidInput, NotAuthenticated, NotFound
+
+EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,189}\.[^@\s]{2,}$")
+MIN_PASSWORD_LENGTH = 12
+
+
+def actor_for(user: StaffUser) -> Actor:
+    return Actor(kind=ActorKind.STAFF, id=user.id, role=Role(user.role),
+                 centre_id=user.centre_id, label=user.email)
+
+
+# --- centres ---------------------------------------------------------------------------------
+def require_central_admin_or_system(actor: Actor) -> None:
+    if actor.kind is ActorKind.SYSTEM or actor.has_role(Role.CENTRAL_ADMIN):
+        return
+    raise Forbidden("only a central-centre administrator may manage centres")
+
+
+def add_centre(ctx: ServiceContext, name: str, *, is_central: bool = False) -> Centre:
+    """Create a centre; names are unique."""
+    require_central_admin_or_system(ctx.actor)
+    name = name.strip()
+    if not name or len(name) > 200:
+        raise InvalidInput("a centre name must be 1 to 200 characters")
+    if ctx.session.scalar(select(Centre).where(Centre.name == name)):
+        raise Conflict(f"a centre named {name!r} already exists")
+    if is_central and ctx.session.scalar(select(Centre).where(Centre.is_central.is_(True))):
+        raise Conflict("there is already a central centre")
+    centre = Centre(name=name, is_central=is_central, created_at=utcnow())
+    ctx.session.add(centre)
+    ctx.session.flush()
+    ctx.audit("centre.create", "centre", centre.id, centre_id=centre.id,
+              details={"name": name, "is_central": is_central})
+    return centre
+
+
+def list_centres(ctx: ServiceContext) -> list[Centre]:
+    """Central admins and the CLI see every centre; staff see their own."""
+    query = select(Centre).order_by(Centre.id)
+    if ctx.actor.is_staff and not ctx.actor.has_role(Role.CENTRAL_ADMIN):
+        query = query.where(Centre.id == ctx.actor.centre_id)
+    return list(ctx.session.scalars(query))
+
+
+def resolve_centre(session: Session, name_or_id: str | int | None) -> Centre:
+    """Find a centre by name or id; with none given, the only centre if there is one."""
+    if name_or_id is None or name_or_id == "":
+        centres = list(session.scalars(select(Centre).order_by(Centre.id)))
+        regional = [c for c in centres if not c.is_central]
+        if len(centres) == 1:
+            return centres[0]
+        if len(regional) == 1:
+            return regional[0]
+        if not centres:
+            raise NotFound("no centre exists yet: create one with `jikimi centres add NAME`")
+        names = ", ".join(c.name for c in centres)
+        raise InvalidInput(f"several centres exist; choose one with --centre ({names})")
+    if isinstance(name_or_id, int) or str(name_or_id).isdigit():
+        centre = session.get(Centre, int(name_or_id))
+    else:
+        centre = session.scalar(select(Centre).where(Centre.name == str(name_or_id)))
+    if centre is None:
+        raise NotFound(f"no centre {name_or_id!r}")
+    return centre
+
+
+# --- users -----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class NewUser:
+    """A created account with the secrets shown once."""
+
+    user: StaffUser
+    password: str
+    totp_secret: str | None
+    totp_uri: str | None
+
+
+def _check_can_manage(actor: Actor, centre_id: int, role: Role | None = None) -> None:
+    if actor.kind is ActorKind.SYSTEM or actor.has_role(Role.CENTRAL_ADMIN):
+        return
+    if actor.has_role(Role.ADMIN) and actor.centre_id == centre_id:
+        if role is Role.CENTRAL_ADMIN:
+            raise Forbidden("only a central-centre administrator may create central admins")
+        return
+    raise Forbidden("only an administrator of this centre may manage its staff")
+
+
+def normalise_email(email: str) -> str:
+    email = email.strip().lower()
+    if not EMAIL_RE.match(email) or len(email) > 254:
+        raise InvalidInput(f"{email!r} is not an e-mail address")
+    return email
+
+
+def add_user(
+    ctx: ServiceContext,
+    email: str,
+    role: Role,
+    centre: Centre,
+    *,
+    display_name: str = "",
+    password: str | None = None,
+) -> NewUser:
+    """Create a staff account. Admin roles get a TOTP secret at once (2FA is required)."""
+    _check_can_manage(ctx.actor, centre.id, role)
+    if role is Role.CENTRAL_ADMIN and not centre.is_central:
+        raise InvalidInput("a central admin must belong to the central centre")
+    email = normalise_email(email)
+    if ctx.session.scalar(select(StaffUser).where(StaffUser.email == email)):
+        raise Conflict(f"an account for {email} already exists")
+    if password is not None and len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidInput(f"passwords need at least {MIN_PASSWORD_LENGTH} characters")
+    password = password or generate_password()
+    totp_secret = new_totp_secret() if role in ROLES_REQUIRING_TOTP else None
+    user = StaffUser(
+        centre_id=centre.id,
+        email=email,
+        display_name=display_name.strip()[:200],
+        role=role.value,
+        password_hash=hash_password(password),
+        totp_secret_enc=(ctx.keys.encrypt(totp_secret.encode(), context=f"totp:{email}")
+                         if totp_secret else None),
+        totp_enabled=totp_secret is not None,
+        active=True,
+        failed_logins=0,
+        created_at=utcnow(),
+    )
+    ctx.session.add(user)
+    ctx.session.flush()
+    ctx.audit("user.create", "user", user.id, centre_id=centre.id,
+              details={"role": role.value, "email": email})
+    return NewUser(user, password, totp_secret,
+                   totp_uri(totp_secret, email) if totp_secret else None)
+
+
+def list_users(ctx: ServiceContext, centre_id: int | None = None) -> list[StaffUser]:
+    actor = ctx.actor
+    query = select(StaffUser).order_by(StaffUser.id)
+    if actor.has_role(Role.ADMIN):
+        query = query.where(StaffUser.centre_id == actor.centre_id)
+    elif actor.has_role(Role.CENTRAL_ADMIN) or actor.kind is ActorKind.SYSTEM:
+        if centre_id is not None:
+            query = query.where(StaffUser.centre_id == centre_id)
+    else:
+        raise Forbidden("only administrators may list staff accounts")
+    return list(ctx.session.scalars(query))
+
+
+def get_user(ctx: ServiceContext, user_id: int) -> StaffUser:
+    user = ctx.session.get(StaffUser, user_id)
+    if user is None:
+        raise NotFound(f"no staff account {user_id}")
+    return user
+
+
+def update_user(
+    ctx: ServiceContext,
+    user_id: int,
+    *,
+    active: bool | None = None,
+    role: Role | None = None,
+    display_name: str | None = None,
+) -> StaffUser:
+    user = get_user(ctx, user_id)
+    _check_can_manage(ctx.actor, user.centre_id, role)
+    changes: dict[str, object] = {}
+    if active is not None and active != user.active:
+        if user.id == ctx.actor.id and not active:
+            raise Conflict("you cannot deactivate your own account")
+        user.active = active
+        changes["active"] = active
+        if not active:
+            _revoke_sessions(ctx.session, user.id)
+    if role is not None and role.value != user.role:
+        if role is Role.CENTRAL_ADMIN:
+            raise InvalidInput("create central admins with a new account in the central centre")
+        if role in ROLES_REQUIRING_TOTP and not user.totp_enabled:
+            raise Conflict("this role requires two-factor login: the user must enable TOTP first")
+        user.role = role.value
+        changes["role"] = role.value
+    if display_name is not None:
+        user.display_name = display_name.strip()[:200]
+        changes["display_name"] = True
+    ctx.audit("user.update", "user", user.id, centre_id=user.centre_id, details=changes)
+    return user
+
+
+def unlock_user(ctx: ServiceContext, user_id: int) -> StaffUser:
+    user = get_user(ctx, user_id)
+    _check_can_manage(ctx.actor, user.centre_id)
+    user.failed_logins = 0
+    user.locked_until = None
+    ctx.audit("user.unlock", "user", user.id, centre_id=user.centre_id)
+    return user
+
+
+def _revoke_sessions(session: Session, user_id: int) -> None:
+    now = utcnow()
+    for staff_session in session.scalars(
+        select(StaffSession).where(StaffSession.user_id == user_id,
+                                   StaffSession.revoked_at.is_(None))
+    ):
+        staff_session.revoked_at = now
+
+
+# --- login -----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class LoginResult:
+    user: StaffUser
+    session_token: str
+    expires_at: dt.datetime
+
+
+def login(
+    ctx: ServiceContext, email: str, password: str, totp_code: str | None
+) -> LoginResult | NotAuthenticated:
+    """Check password and (where enabled) TOTP; lock the account after repeated failures.
+
+    Every outcome is audited. A failure is returned, not raised, so that the caller can
+    commit the failure count and its audit entry before refusing. The error never says
+    whether the account exists.
+    """
+    settings = ctx.settings
+    now = utcnow()
+    try:
+        email_norm = normalise_email(email)
+    except InvalidInput:
+        email_norm = email.strip().lower()[:254]
+    user = ctx.session.scalar(select(StaffUser).where(StaffUser.email == email_norm))
+    failure = NotAuthenticated("wrong e-mail, password or code", code="login_failed")
+    if user is None:
+        burn_password_check(password)
+        ctx.audit("auth.login_failed", "user", "-", details={"reason": "unknown_account"})
+        return failure
+    if user.locked_until is not None and user.locked_until > now:
+        ctx.audit("auth.login_locked", "user", user.id, centre_id=user.centre_id)
+        return NotAuthenticated(
+            "this account is locked after repeated failed logins; try again later or ask an "
+            "administrator to unlock it", code="account_locked")
+    password_ok = verify_password(user.password_hash, password)
+    totp_ok = True
+    if password_ok and user.totp_enabled:
+        if not totp_code:
+            ctx.audit("auth.totp_required", "user", user.id, centre_id=user.centre_id)
+            return NotAuthenticated("enter the 6-digit code from your authenticator app",
+                                   code="totp_required")
+        secret = ctx.keys.decrypt(user.totp_secret_enc or b"", context=f"totp:{user.email}")
+        totp_ok = verify_totp(secret.decode(), totp_code)
+    if not (password_ok and totp_ok) or not user.active:
+        if not user.active:
+            reason = "inactive"
+        else:
+            reason = "bad_password" if not password_ok else "bad_totp"
+            user.failed_logins += 1
+            if user.failed_logins >= settings.login_max_failures:
+                user.locked_until = now + dt.timedelta(minutes=settings.login_lockout_minutes)
+                user.failed_logins = 0
+                reason += "+locked"
+        ctx.audit("auth.login_failed", "user", user.id, centre_id=user.centre_id,
+                  details={"reason": reason})
+        return failure
+    if Role(user.role) in ROLES_REQUIRING_TOTP and not user.totp_enabled:
+        ctx.audit("auth.login_failed", "user", user.id, centre_id=user.centre_id,
+                  details={"reason": "totp_not_set_up"})
+        return NotAuthenticated("administrators must use two-factor login; ask for a TOTP reset",
+                               code="totp_required")
+    user.failed_logins = 0
+    user.locked_until = None
+    user.last_login_at = now
+    token = new_token("jks")
+    expires = now + dt.timedelta(hours=settings.session_hours)
+    ctx.session.add(StaffSession(user_id=user.id, token_digest=token_digest(token),
+                                 created_at=now, expires_at=expires))
+    ctx.audit("auth.login", "user", user.id, centre_id=user.centre_id)
+    return LoginResult(user, token, expires)
+
+
+def user_for_session(session: Session, token: str) -> StaffUser | None:
+    """The active user behind a session cookie, or None if forged, expired or revoked."""
+    row = session.scalar(select(StaffSession).where(
+        StaffSession.token_digest == token_digest(token)))
+    if row is None or row.revoked_at is not None or row.expires_at <= utcnow():
+        return None
+    user = session.get(StaffUser, row.user_id)
+    return user if user is not None and user.active else None
+
+
+def logout(ctx: ServiceContext, token: str) -> None:
+    row = ctx.session.scalar(select(StaffSession).where(
+        StaffSession.token_digest == token_digest(token)))
+    if row is not None and row.revoked_at is None:
+        row.revoked_at = utcnow()
+        ctx.audit("auth.logout", "user", row.user_id, centre_id=ctx.actor.centre_id)
+
+
+def change_password(ctx: ServiceContext, user: StaffUser, current: str, new: str) -> None:
+    if not verify_password(user.password_hash, current):
+        raise Forbidden("the current password is wrong", code="wrong_password")
+    if len(new) < MIN_PASSWORD_LENGTH:
+        raise InvalidInput(f"passwords need at least {MIN_PASSWORD_LENGTH} characters")
+    user.password_hash = hash_password(new)
+    ctx.audit("user.password_change", "user", user.id, centre_id=user.centre_id)
+
+
+# --- TOTP enrolment --------------------------------------------------------------------------
+def begin_totp(ctx: ServiceContext, user: StaffUser) -> tuple[str, str]:
+    """Store a fresh (not yet enabled) TOTP secret; returns the secret and its otpauth URI."""
+    if user.totp_enabled:
+        raise Conflict("two-factor login is already enabled")
+    secret = new_totp_secret()
+    user.totp_secret_enc = ctx.keys.encrypt(secret.encode(), context=f"totp:{user.email}")
+    ctx.audit("user.totp_begin", "user", user.id, centre_id=user.centre_id)
+    return secret, totp_uri(secret, user.email)
+
+
+def enable_totp(ctx: ServiceContext, user: StaffUser, code: str) -> None:
+    if user.totp_enabled:
+        raise Conflict("two-factor login is already enabled")
+    if user.totp_secret_enc is None:
+        raise Conflict("start two-factor set-up first")
+    secret = ctx.keys.decrypt(user.totp_secret_enc, context=f"totp:{user.email}").decode()
+    if not verify_totp(secret, code):
+        raise InvalidInput("that code is not right; check the time on your phone and retry",
+                           code="bad_totp")
+    user.totp_enabled = True
+    ctx.audit("user.totp_enable", "user", user.id, centre_id=user.centre_id)
+
+
+# --- personal API tokens ---------------------------------------------------------------------
+def create_api_token(
+    ctx: ServiceContext, user: StaffUser, name: str, days: int | None = None
+) -> tuple[ApiToken, str]:
+    """Create a token for automation; the plain token is returned once and never stored."""
+    name = name.strip()
+    if not name or len(name) > 100:
+        raise InvalidInput("a token name must be 1 to 100 characters")
+    active = ctx.session.scalar(select(func.count()).select_from(ApiToken).where(
+        ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None)))
+    if (active or 0) >= 20:
+        raise Conflict("you have 20 active tokens; revoke one first")
+    token = new_token("jkt")
+    now = utcnow()
+    row = ApiToken(user_id=user.id, name=name, token_digest=token_digest(token), created_at=now,
+                   expires_at=now + dt.timedelta(days=days) if days else None)
+    ctx.session.add(row)
+    ctx.session.flush()
+    ctx.audit("token.create", "api_token", row.id, centre_id=user.centre_id,
+              details={"name": name})
+    return row, token
+
+
+def list_api_tokens(ctx: ServiceContext, user: StaffUser) -> list[ApiToken]:
+    return list(ctx.session.scalars(
+        select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id)))
+
+
+def revoke_api_token(ctx: ServiceContext, user: StaffUser, token_id: int) -> None:
+    row = ctx.session.get(ApiToken, token_id)
+    if row is None or row.user_id != user.id:
+        raise NotFound(f"no token {token_id} of yours")
+    if row.revoked_at is None:
+        row.revoked_at = utcnow()
+        ctx.audit("token.revoke", "api_token", row.id, centre_id=user.centre_id)
+
+
+def user_for_api_token(session: Session, token: str) -> StaffUser | None:
+    row = session.scalar(select(ApiToken).where(ApiToken.token_digest == token_digest(token)))
+    now = utcnow()
+    if row is None or row.revoked_at is not None or (row.expires_at and row.expires_at <= now):
+        return None
+    user = session.get(StaffUser, row.user_id)
+    if user is None or not user.active:
+        return None
+    row.last_used_at = now
+    return user

@@ -1,0 +1,42 @@
+"""The FastAPI application: mounts each capability's router and the staff web pages."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from jikimi import __version__
+from jikimi.accounts.routes import router as accounts_router
+from jikimi.api.errors import install_error_handlers
+from jikimi.api.middleware import BodySizeLimit, SecurityHeaders
+from jikimi.api.system import router as system_router
+from jikimi.cases.routes import router as cases_router
+from jikimi.core.config import Settings, load_settings
+from jikimi.core.ratelimit import SlidingWindowLimiter
+from jikimi.core.runtime import Runtime
+from jikimi.web import STATIC_DIR
+from jikimi.web.routes import router as web_router
+
+
+def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:
+    """Build the service. The database must already be migrated (``jikimi db upgrade``)."""
+    if runtime is None:
+        runtime = Runtime.open(settings or load_settings())
+    app = FastAPI(
+        title="jikimi API",
+        version=__version__,
+        description="지킴이 — digital-sex-crime victim support. JSON API under /api/v1.",
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    app.state.runtime = runtime
+    app.state.login_limiter = SlidingWindowLimiter(runtime.settings.login_rate_per_minute, 60)
+    app.state.victim_limiter = SlidingWindowLimiter(10, 300)
+    install_error_handlers(app)
+    for router in (system_router, accounts_router, cases_router):
+        app.include_router(router)
+    app.include_router(web_router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.add_middleware(SecurityHeaders)
+    app.add_middleware(BodySizeLimit, max_bytes=runtime.settings.max_body_bytes)
+    return app

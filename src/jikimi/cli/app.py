@@ -1,0 +1,329 @@
+"""The ``jikimi`` command: one Typer app that mounts each capability's commands."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from enum import StrEnum
+from typing import Annotated, Any
+
+import typer
+from pydantic import BaseModel
+from rich.console import Console
+from rich.table import Table
+
+from jikimi import accounts, cases
+from jikimi.cases import CaseStatus, ConsentPurpose, IntakeChannel
+from jikimi.core.actors import Role, cli_actor
+from jikimi.core.audit import audit_key, verify_chain
+from jikimi.core.config import load_settings
+from jikimi.core.context import ServiceContext
+from jikimi.core.runtime import Runtime
+from jikimi.errors import JikimiError
+
+app = typer.Typer(help="지킴이 jikimi — digital-sex-crime victim support centre.",
+                  no_args_is_help=True, pretty_exceptions_enable=False)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+centres_app = typer.Typer(help="Support centres.", no_args_is_help=True)
+users_app = typer.Typer(help="Staff accounts.", no_args_is_help=True)
+cases_app = typer.Typer(help="Cases, consent and erasure.", no_args_is_help=True)
+audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
+demo_app = typer.Typer(help="Demo data for trying jikimi.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(centres_app, name="centres")
+app.add_typer(users_app, name="users")
+app.add_typer(cases_app, name="cases")
+app.add_typer(audit_app, name="audit")
+app.add_typer(demo_app, name="demo")
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+class OutputFormat(StrEnum):
+    table = "table"
+    json = "json"
+
+
+FormatOption = Annotated[OutputFormat, typer.Option("--format", help="table or json")]
+
+
+def open_runtime(migrate: bool = False) -> Runtime:
+    return Runtime.open(load_settings(), migrate=migrate)
+
+
+@contextmanager
+def cli_context(label: str = "cli") -> Iterator[ServiceContext]:
+    """A unit of work as the operator at the server's console; errors exit with status 1."""
+    runtime = open_runtime()
+    try:
+        with runtime.context(cli_actor(label)) as ctx:
+            yield ctx
+    except JikimiError as exc:
+        err_console.print(f"[red]error[/red] ({exc.code}): {exc.message}")
+        raise typer.Exit(1) from exc
+    finally:
+        runtime.close()
+
+
+def emit_json(data: Any) -> None:
+    if isinstance(data, BaseModel):
+        data = data.model_dump(mode="json")
+    elif isinstance(data, list):
+        data = [d.model_dump(mode="json") if isinstance(d, BaseModel) else d for d in data]
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+def emit_table(columns: Sequence[str], rows: Sequence[Sequence[Any]], title: str = "") -> None:
+    table = Table(title=title or None)
+    for column in columns:
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*["" if v is None else str(v) for v in row])
+    console.print(table)
+
+
+# --- serve / db ------------------------------------------------------------------------------
+@app.command()
+def serve(host: Annotated[str, typer.Option(help="interface to bind")] = "127.0.0.1",
+          port: Annotated[int, typer.Option(help="TCP port")] = 8000,
+          migrate: Annotated[bool, typer.Option(help="apply migrations first")] = True) -> None:
+    """Start the web service (API, staff pages)."""
+    import uvicorn
+
+    from jikimi.api.app import create_app
+
+    runtime = open_runtime(migrate=migrate)
+    uvicorn.run(create_app(runtime=runtime), host=host, port=port, proxy_headers=False,
+                log_level="info")
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
+    """Apply migrations (creates the database and the key file on first run)."""
+    settings = load_settings()
+    Runtime.open(settings).close()
+    from jikimi.core.database import upgrade_database
+
+    upgrade_database(settings.sqlalchemy_url, revision)
+    console.print(f"database at revision {revision}")
+
+
+# --- centres ---------------------------------------------------------------------------------
+@centres_app.command("add")
+def centres_add(name: str,
+                central: Annotated[bool, typer.Option("--central",
+                                                      help="the central centre")] = False
+                ) -> None:
+    """Add a support centre."""
+    with cli_context() as ctx:
+        centre = accounts.add_centre(ctx, name, is_central=central)
+        console.print(f"centre {centre.id}: {centre.name}")
+
+
+@centres_app.command("list")
+def centres_list(output: FormatOption = OutputFormat.table) -> None:
+    with cli_context() as ctx:
+        rows = accounts.list_centres(ctx)
+        data = [{"id": c.id, "name": c.name, "is_central": c.is_central,
+                 "created_at": c.created_at.isoformat()} for c in rows]
+    if output is OutputFormat.json:
+        emit_json(data)
+    else:
+        emit_table(["id", "name", "central"], [(d["id"], d["name"], d["is_central"])
+                                               for d in data])
+
+
+# --- users -----------------------------------------------------------------------------------
+@users_app.command("add")
+def users_add(
+    email: str,
+    role: Annotated[Role, typer.Option("--role", help="counsellor, analyst, investigator, "
+                                       "admin or central_admin")],
+    centre: Annotated[str | None, typer.Option("--centre", help="centre name or id")] = None,
+    name: Annotated[str, typer.Option("--name", help="display name")] = "",
+    output: FormatOption = OutputFormat.table,
+) -> None:
+    """Create a staff account; prints its password (and TOTP secret for admins) once."""
+    with cli_context() as ctx:
+        target = accounts.resolve_centre(ctx.session, centre)
+        created = accounts.add_user(ctx, email, role, target, display_name=name)
+        data = {"id": created.user.id, "email": created.user.email, "role": role.value,
+                "centre": target.name, "password": created.password,
+                "totp_secret": created.totp_secret, "totp_uri": created.totp_uri}
+    if output is OutputFormat.json:
+        emit_json(data)
+        return
+    console.print(f"account {data['id']} {data['email']} ({role.value}) at {target.name}")
+    console.print(f"password (shown once): [bold]{created.password}[/bold]")
+    if created.totp_secret:
+        console.print(f"TOTP secret (shown once): [bold]{created.totp_secret}[/bold]")
+        console.print(f"  {created.totp_uri}")
+
+
+@users_app.command("list")
+def users_list(centre: Annotated[str | None, typer.Option("--centre")] = None,
+               output: FormatOption = OutputFormat.table) -> None:
+    with cli_context() as ctx:
+        centre_id = accounts.resolve_centre(ctx.session, centre).id if centre else None
+        data = [{"id": u.id, "email": u.email, "role": u.role, "centre_id": u.centre_id,
+                 "active": u.active, "totp_enabled": u.totp_enabled}
+                for u in accounts.list_users(ctx, centre_id)]
+    if output is OutputFormat.json:
+        emit_json(data)
+    else:
+        emit_table(["id", "email", "role", "centre", "active", "2FA"],
+                   [(d["id"], d["email"], d["role"], d["centre_id"], d["active"],
+                     d["totp_enabled"]) for d in data])
+
+
+# --- cases -----------------------------------------------------------------------------------
+@cases_app.command("open")
+def cases_open(
+    channel: Annotated[IntakeChannel, typer.Option("--channel", help="hotline, web, walk_in "
+                                                   "or referral")],
+    name: Annotated[str | None, typer.Option("--name")] = None,
+    phone: Annotated[str | None, typer.Option("--phone")] = None,
+    email: Annotated[str | None, typer.Option("--email")] = None,
+    minor: Annotated[bool, typer.Option("--minor", help="the victim is a minor")] = False,
+    centre: Annotated[str | None, typer.Option("--centre", help="centre name or id")] = None,
+    assign: Annotated[list[int] | None, typer.Option("--assign", help="staff id")] = None,
+    output: FormatOption = OutputFormat.table,
+) -> None:
+    """Open a case; prints the case code and the victim's secret once."""
+    with cli_context() as ctx:
+        target = accounts.resolve_centre(ctx.session, centre)
+        opened = cases.open_case(ctx, target, channel, name=name, phone=phone, email=email,
+                                 minor=minor, assign_to=assign or [])
+    if output is OutputFormat.json:
+        emit_json({"code": opened.case.code, "victim_secret": opened.victim_secret,
+                   "centre": target.name})
+        return
+    console.print(f"case code: [bold]{opened.case.code}[/bold]")
+    console.print(f"victim's secret (shown once): [bold]{opened.victim_secret}[/bold]")
+
+
+@cases_app.command("list")
+def cases_list(
+    status: Annotated[CaseStatus | None, typer.Option("--status")] = None,
+    channel: Annotated[IntakeChannel | None, typer.Option("--channel")] = None,
+    minor: Annotated[bool | None, typer.Option("--minor/--adult")] = None,
+    output: FormatOption = OutputFormat.table,
+) -> None:
+    with cli_context() as ctx:
+        rows = cases.list_cases(ctx, status=status, channel=channel, minor=minor, limit=10_000)
+    if output is OutputFormat.json:
+        emit_json(rows)
+    else:
+        emit_table(["code", "centre", "status", "channel", "opened", "minor", "consents"],
+                   [(r.code, r.centre_name, r.status.value, r.intake_channel.value,
+                     r.intake_at.strftime("%Y-%m-%d"), "yes" if r.minor else "",
+                     ",".join(c.value for c in r.consents)) for r in rows])
+
+
+@cases_app.command("show")
+def cases_show(code: str, output: FormatOption = OutputFormat.table) -> None:
+    with cli_context() as ctx:
+        detail = cases.get_case(ctx, code)
+        events = cases.timeline(ctx, code)
+    if output is OutputFormat.json:
+        data = detail.model_dump(mode="json")
+        data["timeline"] = [e.model_dump(mode="json") for e in events]
+        emit_json(data)
+        return
+    emit_table(["field", "value"], [
+        ("code", detail.code), ("centre", detail.centre_name), ("status", detail.status.value),
+        ("channel", detail.intake_channel.value), ("opened", detail.intake_at.isoformat()),
+        ("minor", detail.minor), ("consents", ",".join(c.value for c in detail.consents)),
+        ("assignees", ",".join(map(str, detail.assignee_ids))),
+        ("erased", detail.erased_at.isoformat() if detail.erased_at else ""),
+    ], title=detail.code)
+    emit_table(["time (UTC)", "actor", "event", "data"],
+               [(e.at.strftime("%Y-%m-%d %H:%M:%S"), e.actor, e.kind, json.dumps(e.data))
+                for e in events], title="timeline")
+
+
+@cases_app.command("consent")
+def cases_consent(code: str, purpose: ConsentPurpose,
+                  withdraw: Annotated[bool, typer.Option("--withdraw")] = False) -> None:
+    """Record consent for a purpose (partner_sharing, face_search, evidence_capture,
+    police_referral), or withdraw it."""
+    with cli_context() as ctx:
+        cases.record_consent(ctx, code, purpose, withdraw=withdraw)
+    console.print(f"{code}: consent for {purpose.value} "
+                  f"{'withdrawn' if withdraw else 'recorded'}")
+
+
+@cases_app.command("status")
+def cases_status(code: str, status: CaseStatus,
+                 reason: Annotated[str, typer.Option("--reason")] = "") -> None:
+    """Move a case to a new status (open, active, monitoring, closed, reopened)."""
+    with cli_context() as ctx:
+        cases.change_status(ctx, code, status, reason)
+    console.print(f"{code}: {status.value}")
+
+
+@cases_app.command("erase")
+def cases_erase(code: str,
+                reason: Annotated[str, typer.Option("--reason")] = "victim request",
+                yes: Annotated[bool, typer.Option("--yes", help="do not ask")] = False) -> None:
+    """Erase a case's contact data, notes and consents at the victim's request."""
+    if not yes and not typer.confirm(f"Erase {code}? This cannot be undone."):
+        raise typer.Exit(1)
+    with cli_context() as ctx:
+        cases.erase_case(ctx, code, reason)
+    console.print(f"{code}: erased; a tombstone remains")
+
+
+# --- audit -----------------------------------------------------------------------------------
+@audit_app.command("verify")
+def audit_verify(output: FormatOption = OutputFormat.table) -> None:
+    """Check the audit chain; exits 1 and names the first bad entry if it was tampered with."""
+    runtime = open_runtime()
+    try:
+        with runtime.sessions() as session:
+            report = verify_chain(session, audit_key(runtime.keys.signing_secret))
+    finally:
+        runtime.close()
+    if output is OutputFormat.json:
+        emit_json({"ok": report.ok, "entries": report.entries,
+                   "first_bad_entry": report.problem.seq if report.problem else None,
+                   "reason": report.problem.reason if report.problem else None})
+    elif report.ok:
+        console.print(f"audit log intact: {report.entries} entries")
+    else:
+        assert report.problem is not None
+        err_console.print(f"[red]audit log broken at entry {report.problem.seq}[/red]: "
+                          f"{report.problem.reason}")
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+# --- demo ------------------------------------------------------------------------------------
+@demo_app.command("seed")
+def demo_seed() -> None:
+    """Create demo centres, staff of every role and a few cases (once; re-running reuses)."""
+    from jikimi.cli.demo import seed_demo
+
+    runtime = open_runtime()
+    try:
+        result = seed_demo(runtime)
+    finally:
+        runtime.close()
+    if result is None:
+        console.print("demo data already present; passwords were printed when it was created")
+        return
+    print("Demo accounts (passwords shown once; admins also need the TOTP secret):")
+    for centre, role, email, password, totp in result:
+        extra = f"  TOTP secret: {totp}" if totp else ""
+        print(f"  [{centre}] {role:<14} {email:<36} password: {password}{extra}")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

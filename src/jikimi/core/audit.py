@@ -1,0 +1,184 @@
+"""The hash-chained audit log.
+
+Every read and write of case data appends one entry. Each entry's hash covers its content and
+the previous entry's hash, keyed with a secret from the key file (HMAC-SHA256), and a single
+head row records the last sequence number and hash. So editing, deleting (anywhere, including
+the last entries) or reordering entries is detected by :func:`verify_chain`, and someone with
+only the database cannot forge a consistent chain.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import BigInteger, Integer, String, Text, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from jikimi.core.actors import Actor
+from jikimi.core.database import Base, UtcDateTime, utcnow
+
+GENESIS_HASH = "0" * 64
+
+
+class AuditEntry(Base):
+    __tablename__ = "audit_entries"
+
+    seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"),
+                                     primary_key=True, autoincrement=False)
+    at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    actor: Mapped[str] = mapped_column(String(120))
+    action: Mapped[str] = mapped_column(String(80), index=True)
+    record_type: Mapped[str] = mapped_column(String(40))
+    record_id: Mapped[str] = mapped_column(String(80), index=True)
+    centre_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    details: Mapped[str] = mapped_column(Text, default="{}")
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    entry_hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditHead(Base):
+    """One row: the last sequence number and hash, so truncation is detected too."""
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
+    last_hash: Mapped[str] = mapped_column(String(64))
+
+
+def audit_key(signing_secret: bytes) -> bytes:
+    return hmac.new(signing_secret, b"jikimi audit chain v1", hashlib.sha256).digest()
+
+
+def _entry_digest(key: bytes, entry: AuditEntry) -> str:
+    canonical = json.dumps(
+        {
+            "seq": entry.seq,
+            "at": entry.at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
+            "actor": entry.actor,
+            "action": entry.action,
+            "record_type": entry.record_type,
+            "record_id": entry.record_id,
+            "centre_id": entry.centre_id,
+            "details": entry.details,
+            "prev_hash": entry.prev_hash,
+        },
+        sort_keys=True,
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+    return hmac.new(key, canonical.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def append_entry(
+    session: Session,
+    key: bytes,
+    *,
+    actor: Actor,
+    action: str,
+    record_type: str,
+    record_id: str | int,
+    centre_id: int | None = None,
+    details: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """Append one entry inside the caller's transaction (commits with the change it records).
+
+    Details must never hold victims' contact data or note text: only ids, fields and codes.
+    """
+    head = session.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update()
+                           ).scalar_one_or_none()
+    if head is None:
+        head = AuditHead(id=1, last_seq=0, last_hash=GENESIS_HASH)
+        session.add(head)
+    entry = AuditEntry(
+        seq=head.last_seq + 1,
+        at=utcnow(),
+        actor=actor.ref,
+        action=action,
+        record_type=record_type,
+        record_id=str(record_id),
+        centre_id=centre_id,
+        details=json.dumps(details or {}, sort_keys=True, ensure_ascii=False, default=str),
+        prev_hash=head.last_hash,
+    )
+    entry.entry_hash = _entry_digest(key, entry)
+    session.add(entry)
+    head.last_seq = entry.seq
+    head.last_hash = entry.entry_hash
+    session.flush()
+    return entry
+
+
+@dataclass(frozen=True)
+class ChainProblem:
+    """The first entry at which the chain breaks, and why."""
+
+    seq: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    entries: int
+    problem: ChainProblem | None
+
+    @property
+    def ok(self) -> bool:
+        return self.problem is None
+
+
+def _iter_entries(session: Session, batch: int = 2000) -> Iterator[AuditEntry]:
+    last = 0
+    while True:
+        rows = session.execute(
+            select(AuditEntry).where(AuditEntry.seq > last).order_by(AuditEntry.seq).limit(batch)
+        ).scalars().all()
+        if not rows:
+            return
+        yield from rows
+        last = rows[-1].seq
+        session.expunge_all()
+
+
+def verify_chain(session: Session, key: bytes) -> ChainReport:
+    """Walk the chain from the start; report the first edited, missing or moved entry."""
+    expected_seq = 1
+    expected_prev = GENESIS_HASH
+    count = 0
+    for entry in _iter_entries(session):
+        count += 1
+        if entry.seq != expected_seq:
+            return ChainReport(count, ChainProblem(
+                expected_seq, f"entry {expected_seq} is missing (next stored entry is {entry.seq})"
+            ))
+        if entry.prev_hash != expected_prev:
+            return ChainReport(count, ChainProblem(
+                entry.seq,
+                f"entry {entry.seq} does not follow entry {entry.seq - 1} "
+                "(entries were deleted, reordered or edited)",
+            ))
+        if not hmac.compare_digest(_entry_digest(key, entry), entry.entry_hash):
+            return ChainReport(count, ChainProblem(
+                entry.seq, f"entry {entry.seq} was altered (its hash does not match its content)"
+            ))
+        expected_prev = entry.entry_hash
+        expected_seq += 1
+    head = session.get(AuditHead, 1)
+    last_seq = expected_seq - 1
+    if head is None:
+        if count:
+            return ChainReport(count, ChainProblem(1, "the chain head record is missing"))
+        return ChainReport(0, None)
+    if head.last_seq != last_seq or head.last_hash != expected_prev:
+        return ChainReport(count, ChainProblem(
+            last_seq + 1,
+            f"entries after {last_seq} are missing (the head says the log ends at "
+            f"entry {head.last_seq})",
+        ))
+    return ChainReport(count, None)

@@ -1,0 +1,48 @@
+"""What every service function receives: the session, the keys and who is acting."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from jikimi.core.actors import Actor
+from jikimi.core.audit import AuditEntry, append_entry, audit_key
+from jikimi.core.config import Settings
+from jikimi.core.security import Keyring
+
+
+@dataclass
+class ServiceContext:
+    """One unit of work: a transaction, the installation's keys and the acting subject."""
+
+    session: Session
+    keys: Keyring
+    actor: Actor
+    settings: Settings
+    _audit_key: bytes = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._audit_key = audit_key(self.keys.signing_secret)
+
+    def audit(
+        self,
+        action: str,
+        record_type: str,
+        record_id: str | int,
+        *,
+        centre_id: int | None = None,
+        details: dict[str, Any] | None = None,
+    ) -> AuditEntry:
+        """Append an audit entry for this actor inside the current transaction."""
+        return append_entry(
+            self.session,
+            self._audit_key,
+            actor=self.actor,
+            action=action,
+            record_type=record_type,
+            record_id=record_id,
+            centre_id=centre_id,
+            details=details,
+        )

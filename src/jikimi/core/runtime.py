@@ -1,0 +1,44 @@
+"""The running installation: settings, database engine, sessions and keys, opened once."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from jikimi.core.actors import Actor
+from jikimi.core.config import Settings
+from jikimi.core.context import ServiceContext
+from jikimi.core.database import make_engine, make_session_factory, upgrade_database
+from jikimi.core.security import Keyring, load_or_create_keyring
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    keys: Keyring
+
+    @classmethod
+    def open(cls, settings: Settings, *, migrate: bool = False) -> Runtime:
+        """Open the database and key file (creating the key file on first start)."""
+        settings.resolved_data_dir.mkdir(parents=True, exist_ok=True)
+        keys = load_or_create_keyring(settings.key_file)
+        if migrate:
+            upgrade_database(settings.sqlalchemy_url)
+        engine = make_engine(settings.sqlalchemy_url)
+        return cls(settings, engine, make_session_factory(engine), keys)
+
+    @contextmanager
+    def context(self, actor: Actor) -> Iterator[ServiceContext]:
+        """A unit of work that commits on success and rolls back on any error."""
+        with self.sessions() as session, session.begin():
+            yield ServiceContext(session=session, keys=self.keys, actor=actor,
+                                 settings=self.settings)
+
+    def close(self) -> None:
+        self.engine.dispose()

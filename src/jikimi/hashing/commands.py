@@ -1,0 +1,168 @@
+"""CLI: ``jikimi hash FILE...`` prints the fingerprints of files and directories."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from jikimi.errors import MediaError
+from jikimi.hashing.fingerprints import ImageFingerprints, fingerprint_file
+
+TSV_COLUMNS = (
+    "path",
+    "kind",
+    "pdq",
+    "quality",
+    "sha256",
+    "md5",
+    "dihedral",
+    "frame",
+    "timestamp",
+    "error_code",
+    "error_message",
+)
+
+
+class OutputFormat(StrEnum):
+    """Output formats of ``jikimi hash``."""
+
+    json = "json"
+    tsv = "tsv"
+
+
+def _expand(paths: list[Path]) -> Iterator[Path]:
+    """Files as given; directories walked recursively in sorted order (hidden files skipped)."""
+    for p in paths:
+        if p.is_dir():
+            for root, dirs, files in os.walk(p):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                for name in sorted(files):
+                    if not name.startswith("."):
+                        yield Path(root) / name
+        else:
+            yield p
+
+
+def _result(
+    path: Path, *, seconds_per_hash: float, animated_as_video: bool, variants: bool
+) -> dict[str, object]:
+    """One output record: the fingerprints, or ``{path, error: {code, message}}``."""
+    try:
+        if not path.exists():
+            return {"path": str(path), "error": {"code": "not_found", "message": "No such file."}}
+        fp = fingerprint_file(
+            path,
+            seconds_per_hash=seconds_per_hash,
+            animated_as_video=animated_as_video,
+            with_variants=variants,
+        )
+    except MediaError as exc:
+        return {"path": str(path), "error": {"code": exc.code, "message": exc.message}}
+    except Exception as exc:  # a bug must not stop the batch; report it and go on
+        return {
+            "path": str(path),
+            "error": {"code": "internal_error", "message": f"{type(exc).__name__}: {exc}"},
+        }
+    out: dict[str, object] = {"path": str(path)}
+    out.update(fp.to_json())
+    if isinstance(fp, ImageFingerprints):
+        out["vpdq"] = None
+    return out
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    return str(value).replace("\t", " ").replace("\r", " ").replace("\n", " ")
+
+
+def _tsv_rows(record: dict[str, object]) -> Iterator[list[str]]:
+    """One row per image or error, one row per hashed frame of a video."""
+    path = _cell(record["path"])
+    error = record.get("error")
+    if isinstance(error, dict):
+        yield [path, "", "", "", "", "", "", "", "", _cell(error["code"]), _cell(error["message"])]
+        return
+    common = [_cell(record["sha256"]), _cell(record["md5"])]
+    frames = record.get("vpdq")
+    if isinstance(frames, list):
+        for f in frames:
+            yield [
+                path, "video", f["pdq"], str(f["quality"]), *common, "",
+                str(f["frame"]), f"{f['timestamp']:.3f}", "", "",
+            ]  # fmt: skip
+        return
+    dihedral = record["dihedral"]
+    assert isinstance(dihedral, list)
+    yield [
+        path, "image", _cell(record["pdq"]), _cell(record["quality"]), *common,
+        ",".join(dihedral), "", "", "", "",
+    ]  # fmt: skip
+
+
+def hash_command(
+    files: Annotated[
+        list[Path], typer.Argument(help="Image or video files, or directories to walk.")
+    ],
+    output_format: Annotated[
+        OutputFormat, typer.Option("--format", help="json (one line per file) or tsv.")
+    ] = OutputFormat.json,
+    seconds_per_hash: Annotated[
+        float,
+        typer.Option(help="Videos: hash one frame every N seconds (0 = every frame).", min=0.0),
+    ] = 1.0,
+    animated_as_video: Annotated[
+        bool, typer.Option(help="Hash animated GIF/APNG as videos instead of by first frame.")
+    ] = False,
+    variants: Annotated[
+        bool, typer.Option(help="Images: add the registration variants (JSON only).")
+    ] = False,
+) -> None:
+    """Print PDQ / vPDQ fingerprints and SHA-256 / MD5 of each file.
+
+    Exit status 1 when any file failed (its line carries {path, error: {code, message}}).
+    """
+    items = list(_expand(files))
+    show_progress = any(p.is_dir() for p in files)
+    failed = False
+    if output_format is OutputFormat.tsv:
+        typer.echo("\t".join(TSV_COLUMNS))
+    with Progress(
+        TextColumn("hashing"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        disable=not show_progress,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("hash", total=len(items))
+        for path in items:
+            record = _result(
+                path,
+                seconds_per_hash=seconds_per_hash,
+                animated_as_video=animated_as_video,
+                variants=variants,
+            )
+            failed = failed or "error" in record
+            if output_format is OutputFormat.json:
+                typer.echo(json.dumps(record, ensure_ascii=False))
+            else:
+                for row in _tsv_rows(record):
+                    typer.echo("\t".join(row))
+            progress.advance(task)
+    if failed:
+        raise typer.Exit(code=1)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``hash`` to the jikimi CLI."""
+    app.command("hash")(hash_command)

@@ -1,0 +1,8 @@
+"""Every capability's tables on one metadata, for migrations (a composition root)."""
+
+from jikimi.accounts import models as _accounts  # noqa: F401
+from jikimi.cases import models as _cases  # noqa: F401
+from jikimi.core import audit as _audit  # noqa: F401
+from jikimi.core.database import Base
+
+metadata = Base.metadata

@@ -1,0 +1,49 @@
+"""Rendering pages in the visitor's language, with the CSRF token at hand."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from jikimi.accounts import request_language
+from jikimi.core.i18n import translate
+from jikimi.web import TEMPLATE_DIR
+
+KST = ZoneInfo("Asia/Seoul")
+
+_env = Environment(
+    loader=FileSystemLoader(str(TEMPLATE_DIR)),
+    autoescape=select_autoescape(["html"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def _kst(value: dt.datetime | None) -> str:
+    if value is None:
+        return ""
+    return value.astimezone(KST).strftime("%Y-%m-%d %H:%M")
+
+
+_env.filters["kst"] = _kst
+
+
+def render(request: Request, template: str, status_code: int = 200,
+           **context: Any) -> HTMLResponse:
+    """Render ``template`` with ``_`` bound to the request's language."""
+    lang = request_language(request)
+
+    def _(msgid: str, **values: object) -> str:
+        return translate(msgid, lang, **values)
+
+    html = _env.get_template(template).render(request=request, lang=lang, _=_, **context)
+    response = HTMLResponse(html, status_code=status_code)
+    if request.query_params.get("lang") in ("ko", "en"):
+        response.set_cookie("jikimi_lang", lang, samesite="lax", httponly=True,
+                            max_age=365 * 24 * 3600)
+    return response
