@@ -34,7 +34,8 @@ def scene(seed: int, size: tuple[int, int] = (640, 480)) -> Image.Image:
     draw = ImageDraw.Draw(img)
     for _ in range(int(rng.integers(5, 12))):
         x0, y0 = int(rng.integers(0, w)), int(rng.integers(0, h))
-        x1, y1 = x0 + int(rng.integers(w // 10, w // 2)), y0 + int(rng.integers(h // 10, h // 2))
+        x1 = x0 + int(rng.integers(w // 10, w // 2 + 2))
+        y1 = y0 + int(rng.integers(h // 10, h // 2 + 2))
         colour = tuple(int(v) for v in rng.integers(0, 256, 3))
         if rng.random() < 0.5:
             draw.ellipse((x0, y0, x1, y1), fill=colour)

@@ -52,7 +52,10 @@ def _in_mode(mode: str) -> Image.Image:
     rgb = SCENE
     grey = np.asarray(rgb.convert("L"), dtype=np.float64)
     if mode in ("I", "I;16", "I;16B"):
-        return Image.fromarray((grey * 257).astype(np.uint16 if mode != "I" else np.int32)).convert(mode)
+        wide = (grey * 257).astype(np.uint16)
+        if mode == "I;16B":
+            return Image.frombytes(mode, rgb.size, wide.astype(">u2").tobytes())
+        return Image.fromarray(wide).convert(mode)
     if mode == "F":
         return Image.fromarray((grey / 255.0).astype(np.float32), "F")
     if mode == "LAB":

@@ -44,7 +44,18 @@ about the main diagonal ("flip-plus-1") and ``transverse`` about the other ("fli
 """
 
 RGBArray = npt.NDArray[np.uint8]
-_PREMULTIPLIED = {"La": "LA", "RGBa": "RGBA"}
+# Modes Pillow resizes wrongly (PA loses its palette, I;16B its byte order) or not at all
+# (premultiplied La, RGBa): converted first. JPEG and 8-bit PNG never open in these modes, so
+# the reference vectors are unaffected.
+_CONVERT_BEFORE_RESIZE = {
+    "La": "LA",
+    "RGBa": "RGBA",
+    "PA": "RGBA",
+    "I;16": "I",
+    "I;16L": "I",
+    "I;16B": "I",
+    "I;16N": "I",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,8 +78,8 @@ def reference_thumbnail(img: Image.Image, fmt: MediaFormat) -> Image.Image:
     reference.
     """
     with decoding(fmt):
-        if img.mode in _PREMULTIPLIED:  # Pillow cannot resize these; no file format stores them
-            img = img.convert(_PREMULTIPLIED[img.mode])
+        if img.mode in _CONVERT_BEFORE_RESIZE:
+            img = img.convert(_CONVERT_BEFORE_RESIZE[img.mode])
         img.thumbnail((THUMBNAIL_SIZE, THUMBNAIL_SIZE))
         rgb = to_rgb(img)
         rgb.load()
