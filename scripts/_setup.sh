@@ -1,0 +1,48 @@
+# Shared set-up for scripts/serve and scripts/test (sourced, not run).
+# Installs Debian packages that are missing, creates .venv and installs jikimi into it.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
+    echo "need root (or sudo) to install: $*" >&2; return 1; fi
+}
+
+# Debian packages: FFmpeg development files for vpdq, fonts for Hangul in PDFs.
+SERVE_APT=(python3-venv build-essential pkg-config cmake ffmpeg
+  libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libswresample-dev
+  libavfilter-dev libavdevice-dev fonts-noto-cjk)
+TEST_APT=(postgresql chromium poppler-utils)
+
+ensure_apt() {
+  local missing=()
+  for pkg in "$@"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+  done
+  if [ "${#missing[@]}" -gt 0 ]; then
+    echo "==> installing Debian packages: ${missing[*]}"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+}
+
+PYTHON="${PYTHON:-$(command -v python3.11 || command -v python3)}"
+
+ensure_venv() {  # $1: pip extras, e.g. "" or "[test]"
+  local extras="$1"
+  if [ ! -x .venv/bin/python ]; then
+    echo "==> creating .venv with $PYTHON"
+    "$PYTHON" -m venv .venv
+  fi
+  local stamp=".venv/.jikimi-installed$extras"
+  local want
+  want="$(sha256sum pyproject.toml | cut -d' ' -f1)"
+  if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+    echo "==> installing jikimi$extras into .venv"
+    .venv/bin/pip install -q --disable-pip-version-check --upgrade pip
+    .venv/bin/pip install -q --disable-pip-version-check -e ".$extras"
+    echo "$want" > "$stamp"
+  fi
+}
