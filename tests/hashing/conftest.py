@@ -9,7 +9,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from hashing_media import encode, scene  # noqa: E402
+from hashing_media import encode, scene
 
 
 @pytest.fixture(scope="session")

@@ -32,7 +32,9 @@ FORMATS = [
 ]
 
 
-@pytest.mark.parametrize(("name", "pillow", "params"), FORMATS, ids=[f"{f[1]}{f[2]}" for f in FORMATS])
+@pytest.mark.parametrize(
+    ("name", "pillow", "params"), FORMATS, ids=[f"{f[1]}{f[2]}" for f in FORMATS]
+)
 def test_format_is_sniffed_and_hashed(name: str, pillow: str, params: dict[str, object]) -> None:
     data = encode(SCENE, pillow, **params)
     assert sniff_format(data[:64]).name == name
@@ -44,8 +46,26 @@ def test_format_is_sniffed_and_hashed(name: str, pillow: str, params: dict[str, 
     assert fp.reliable
 
 
-MODES = ["1", "L", "LA", "La", "P", "PA", "RGB", "RGBA", "RGBa", "RGBX", "CMYK", "YCbCr", "LAB",
-         "HSV", "I", "I;16", "I;16B", "F"]
+MODES = [
+    "1",
+    "L",
+    "LA",
+    "La",
+    "P",
+    "PA",
+    "RGB",
+    "RGBA",
+    "RGBa",
+    "RGBX",
+    "CMYK",
+    "YCbCr",
+    "LAB",
+    "HSV",
+    "I",
+    "I;16",
+    "I;16B",
+    "F",
+]
 
 
 def _in_mode(mode: str) -> Image.Image:
@@ -61,7 +81,9 @@ def _in_mode(mode: str) -> Image.Image:
     if mode == "LAB":
         from PIL import ImageCms
 
-        to_lab = ImageCms.buildTransform(ImageCms.createProfile("sRGB"), ImageCms.createProfile("LAB"), "RGB", "LAB")
+        to_lab = ImageCms.buildTransform(
+            ImageCms.createProfile("sRGB"), ImageCms.createProfile("LAB"), "RGB", "LAB"
+        )
         out = ImageCms.applyTransform(rgb, to_lab)
         assert out is not None
         return out

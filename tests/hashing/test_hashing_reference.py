@@ -69,7 +69,9 @@ def test_pdq_dihedral_variants_come_close_to_the_real_transforms() -> None:
 
 
 def test_registration_variants_match_the_real_transforms_closely() -> None:
-    variants = {v.name: v for v in registration_variants((DIH / "bridge-1-original.jpg").read_bytes())}
+    variants = {
+        v.name: v for v in registration_variants((DIH / "bridge-1-original.jpg").read_bytes())
+    }
     for name, variant in DIHEDRAL_FILES.items():
         real = fingerprint_file(DIH / name)
         assert isinstance(real, ImageFingerprints)
@@ -82,7 +84,9 @@ VIDEOS = ["pattern-sd-grey-bar", "doorknob-hd-no-bar"]
 
 
 def _reference_frames(name: str) -> list[VideoFrameHash]:
-    rows = [line.strip().split(",") for line in (VPDQ_REFERENCE / f"{name}.txt").open() if line.strip()]
+    rows = [
+        line.strip().split(",") for line in (VPDQ_REFERENCE / f"{name}.txt").open() if line.strip()
+    ]
     return [VideoFrameHash(int(n), round(float(ts), 3), int(q), h) for n, q, h, ts in rows]
 
 

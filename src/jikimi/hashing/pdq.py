@@ -44,6 +44,7 @@ about the main diagonal ("flip-plus-1") and ``transverse`` about the other ("fli
 """
 
 RGBArray = npt.NDArray[np.uint8]
+_HEX_DIGITS = frozenset("0123456789abcdefABCDEF")
 # Modes Pillow resizes wrongly (PA loses its palette, I;16B its byte order) or not at all
 # (premultiplied La, RGBa): converted first. JPEG and 8-bit PNG never open in these modes, so
 # the reference vectors are unaffected.
@@ -123,10 +124,9 @@ def parse_hex(value: str) -> int:
     """A PDQ hash as an integer; ``ValueError`` unless it is 64 hex digits."""
     if len(value) != PDQ_HEX_LENGTH:
         raise ValueError(f"a PDQ hash has {PDQ_HEX_LENGTH} hex digits, got {len(value)}")
-    try:
-        return int(value, 16)
-    except ValueError:
-        raise ValueError(f"not a hexadecimal PDQ hash: {value!r}") from None
+    if not _HEX_DIGITS.issuperset(value):  # int() would accept spaces, "0x" and underscores
+        raise ValueError(f"not a hexadecimal PDQ hash: {value!r}")
+    return int(value, 16)
 
 
 def hamming_distance(a_hex: str, b_hex: str) -> int:

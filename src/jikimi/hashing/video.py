@@ -129,10 +129,9 @@ def _unique_good(frames: Sequence[FrameLike], quality_threshold: int) -> list[st
     out: list[str] = []
     for f in frames:
         h = f.pdq.lower()
-        if h not in seen:
+        if f.quality >= quality_threshold and h not in seen:
             seen.add(h)
-            if f.quality >= quality_threshold:
-                out.append(h)
+            out.append(h)
     return out
 
 
@@ -149,10 +148,12 @@ def compare_vpdq(
 ) -> VpdqMatch:
     """Meta's vPDQ comparison (python-threatexchange's ``match_VPDQ_hash_brute``).
 
-    Each side is de-duplicated by hash (first occurrence wins) and frames below
-    ``quality_threshold`` are dropped; then the share of one side's frames that are within
-    ``distance_threshold`` bits of some frame of the other side, in each direction. A side
-    with no frame left scores 0 (Meta's code divides by zero there).
+    On each side, frames below ``quality_threshold`` are dropped and the rest de-duplicated by
+    hash (the order of python-threatexchange's ``prepare_vpdq_feature``; its brute matcher
+    de-duplicates first, which can drop a good frame behind a flat one); then the share of
+    one side's frames that are within ``distance_threshold`` bits of some frame of the other
+    side, in each direction. A side with no frame left scores 0 (Meta's code divides by zero
+    there).
     """
     q = _unique_good(query, quality_threshold)
     t = _unique_good(target, quality_threshold)
