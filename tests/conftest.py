@@ -4,7 +4,9 @@ role. Database tests run once per backend (the ``backend`` parameter)."""
 from __future__ import annotations
 
 import os
-import shutil
+
+os.environ.setdefault("JIKIMI_INSECURE_FAST_PASSWORD_HASHING_FOR_TESTS", "1")
+import shutil  # noqa: E402  (the variable above must be set before jikimi loads)
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass

@@ -6,6 +6,7 @@ audit entry, for reads as well as writes.
 
 from __future__ import annotations
 
+import hmac
 import json
 import re
 from collections import Counter
@@ -39,12 +40,7 @@ from jikimi.cases.schemas import (
 from jikimi.core.actors import Actor, ActorKind, Role
 from jikimi.core.context import ServiceContext
 from jikimi.core.database import utcnow
-from jikimi.core.security import (
-    generate_readable_secret,
-    hash_password,
-    normalise_readable_secret,
-    verify_password,
-)
+from jikimi.core.security import generate_readable_secret, normalise_readable_secret
 from jikimi.errors import Conflict, Forbidden, InvalidInput, NotAuthenticated, NotFound
 
 CASE_CODE_RE = re.compile(r"^DSC-\d{4}-\d{6}$")
@@ -210,7 +206,8 @@ def open_case(
         contact_enc=(ctx.keys.encrypt(contact.model_dump_json().encode(),
                                       context=_contact_context(code))
                      if any((contact.name, contact.phone, contact.email)) else None),
-        victim_secret_hash=hash_password(normalise_readable_secret(secret)),
+        victim_secret_hash=ctx.keys.secret_digest(normalise_readable_secret(secret),
+                                                  context=f"victim:{code}"),
         created_at=now, updated_at=now,
     )
     ctx.session.add(case)
@@ -486,9 +483,10 @@ def _victim_case(ctx: ServiceContext, code: str, secret: str) -> Case:
     case = (ctx.session.scalar(select(Case).where(Case.code == code))
             if CASE_CODE_RE.match(code) else None)
     if case is None or case.victim_secret_hash is None:
-        verify_password(hash_password("x"), "y") if case is None else None
         raise failure
-    if not verify_password(case.victim_secret_hash, normalise_readable_secret(secret)):
+    presented = ctx.keys.secret_digest(normalise_readable_secret(secret),
+                                       context=f"victim:{case.code}")
+    if not hmac.compare_digest(presented, case.victim_secret_hash):
         raise failure
     return case
 

@@ -25,7 +25,12 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from jikimi.errors import ConfigurationError, IntegrityError
 
-_password_hasher = PasswordHasher()
+# Test suites may ask for cheap Argon2 parameters; the name says why no one else should.
+_password_hasher = (
+    PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    if os.environ.get("JIKIMI_INSECURE_FAST_PASSWORD_HASHING_FOR_TESTS") == "1"
+    else PasswordHasher()
+)
 
 # An alphabet without look-alikes (no 0/O, 1/I/L) for secrets people read and type.
 READABLE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -126,6 +131,12 @@ class Keyring:
                 "encrypted field failed authentication: wrong key file or tampered data",
                 code="decrypt_failed",
             ) from exc
+
+    def secret_digest(self, secret: str, *, context: str) -> str:
+        """Keyed digest of a high-entropy secret (victims' case secrets): fast to check, and
+        useless to anyone who has the database but not the key file."""
+        return hmac.new(self.signing_secret, f"{context}:{secret}".encode("utf-8"),
+                        hashlib.sha256).hexdigest()
 
     def sign(self, message: str) -> str:
         """HMAC-SHA256 of ``message`` under the signing secret (for CSRF tokens)."""
