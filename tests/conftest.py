@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 
 os.environ.setdefault("JIKIMI_INSECURE_FAST_PASSWORD_HASHING_FOR_TESTS", "1")
-import shutil  # noqa: E402  (the variable above must be set before jikimi loads)
+import shutil
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass

@@ -5,10 +5,10 @@ from __future__ import annotations
 import itertools
 
 import pytest
+from tests.conftest import auth
 
 from jikimi.cases import CASE_TRANSITIONS, CaseStatus
 from jikimi.errors import Conflict
-from tests.conftest import auth
 
 EXPECTED = {
     ("open", "active"), ("open", "monitoring"), ("open", "closed"),

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-
 from tests.conftest import World, auth
 
 ROLES = ["counsellor_a", "counsellor_a2", "analyst_a", "investigator_a", "admin_a",

@@ -33,7 +33,7 @@ __all__ = [
     "user_for_api_token", "user_for_session",
 ]
 
-from jikimi.accounts.http import (  # noqa: E402  (HTTP dependencies, after the service)
+from jikimi.accounts.http import (
     CSRF_HEADER,
     LANG_COOKIE,
     SESSION_COOKIE,

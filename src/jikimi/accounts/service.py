@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -24,9 +23,9 @@ from jikimi.core.security import (
     verify_password,
     verify_totp,
 )
+from jikimi.core.text import clean_text, is_email
 from jikimi.errors import Conflict, Forbidden, InvalidInput, NotAuthenticated, NotFound
 
-EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,189}\.[^@\s]{2,}$")
 MIN_PASSWORD_LENGTH = 12
 
 
@@ -45,9 +44,7 @@ def require_central_admin_or_system(actor: Actor) -> None:
 def add_centre(ctx: ServiceContext, name: str, *, is_central: bool = False) -> Centre:
     """Create a centre; names are unique."""
     require_central_admin_or_system(ctx.actor)
-    name = name.strip()
-    if not name or len(name) > 200:
-        raise InvalidInput("a centre name must be 1 to 200 characters")
+    name = clean_text(name, "the centre name", max_chars=200, allow_empty=False)
     if ctx.session.scalar(select(Centre).where(Centre.name == name)):
         raise Conflict(f"a centre named {name!r} already exists")
     if is_central and ctx.session.scalar(select(Centre).where(Centre.is_central.is_(True))):
@@ -113,7 +110,7 @@ def _check_can_manage(actor: Actor, centre_id: int, role: Role | None = None) ->
 
 def normalise_email(email: str) -> str:
     email = email.strip().lower()
-    if not EMAIL_RE.match(email) or len(email) > 254:
+    if not is_email(email):
         raise InvalidInput(f"{email!r} is not an e-mail address")
     return email
 
@@ -141,7 +138,7 @@ def add_user(
     user = StaffUser(
         centre_id=centre.id,
         email=email,
-        display_name=display_name.strip()[:200],
+        display_name=clean_text(display_name, "the display name", max_chars=200),
         role=role.value,
         password_hash=hash_password(password),
         totp_secret_enc=(ctx.keys.encrypt(totp_secret.encode(), context=f"totp:{email}")
@@ -205,7 +202,7 @@ def update_user(
         user.role = role.value
         changes["role"] = role.value
     if display_name is not None:
-        user.display_name = display_name.strip()[:200]
+        user.display_name = clean_text(display_name, "the display name", max_chars=200)
         changes["display_name"] = True
     ctx.audit("user.update", "user", user.id, centre_id=user.centre_id, details=changes)
     return user
@@ -248,12 +245,14 @@ def login(
     """
     settings = ctx.settings
     now = utcnow()
+    failure = NotAuthenticated("wrong e-mail, password or code", code="login_failed")
     try:
         email_norm = normalise_email(email)
     except InvalidInput:
-        email_norm = email.strip().lower()[:254]
+        burn_password_check(password)
+        ctx.audit("auth.login_failed", "user", "-", details={"reason": "malformed_email"})
+        return failure
     user = ctx.session.scalar(select(StaffUser).where(StaffUser.email == email_norm))
-    failure = NotAuthenticated("wrong e-mail, password or code", code="login_failed")
     if user is None:
         burn_password_check(password)
         ctx.audit("auth.login_failed", "user", "-", details={"reason": "unknown_account"})
@@ -357,9 +356,7 @@ def create_api_token(
     ctx: ServiceContext, user: StaffUser, name: str, days: int | None = None
 ) -> tuple[ApiToken, str]:
     """Create a token for automation; the plain token is returned once and never stored."""
-    name = name.strip()
-    if not name or len(name) > 100:
-        raise InvalidInput("a token name must be 1 to 100 characters")
+    name = clean_text(name, "the token name", max_chars=100, allow_empty=False)
     active = ctx.session.scalar(select(func.count()).select_from(ApiToken).where(
         ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None)))
     if (active or 0) >= 20:

@@ -2,11 +2,11 @@
 
 The rule (also in docs/access.md):
 
-| role | which cases | sees contact data | reads notes | changes status/consent | assigns |
+| role | which cases | contact data | notes | status / consent | assigns |
 |---|---|---|---|---|---|
-| counsellor | her centre's cases assigned to her | yes | yes (writes too) | yes | no |
+| counsellor | her centre's cases assigned to her | yes | read, write | yes | no |
 | analyst | every case of her centre (summary) | no | no | no | no |
-| investigator | her centre's cases assigned to her or with police-referral consent | no | no | no | no |
+| investigator | her centre's cases assigned to her or with police consent | no | no | no | no |
 | admin | every case of her centre (summary) | no | no | status only | yes |
 | central admin | none (cross-centre statistics only) | no | no | no | no |
 

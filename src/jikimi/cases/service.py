@@ -41,11 +41,11 @@ from jikimi.core.actors import Actor, ActorKind, Role
 from jikimi.core.context import ServiceContext
 from jikimi.core.database import utcnow
 from jikimi.core.security import generate_readable_secret, normalise_readable_secret
+from jikimi.core.text import clean_text, is_email
 from jikimi.errors import Conflict, Forbidden, InvalidInput, NotAuthenticated, NotFound
 
 CASE_CODE_RE = re.compile(r"^DSC-\d{4}-\d{6}$")
 PHONE_RE = re.compile(r"^\+?[0-9 ()\-.]{4,40}$")
-EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,189}\.[^@\s]{2,}$")
 MAX_NOTE_CHARS = 20_000
 MAX_NAME_CHARS = 200
 
@@ -165,15 +165,13 @@ def _require_not_erased(case: Case) -> None:
 
 
 def _clean_contact(name: str | None, phone: str | None, email: str | None) -> Contact:
-    name = (name or "").strip() or None
-    phone = (phone or "").strip() or None
-    email = (email or "").strip() or None
-    if name and len(name) > MAX_NAME_CHARS:
-        raise InvalidInput(f"the name is longer than {MAX_NAME_CHARS} characters")
+    name = clean_text(name or "", "the name", max_chars=MAX_NAME_CHARS) or None
+    phone = clean_text(phone or "", "the phone number", max_chars=40) or None
+    email = clean_text(email or "", "the e-mail address", max_chars=254) or None
     if phone and not PHONE_RE.match(phone):
         raise InvalidInput("the phone number may hold only digits, spaces, +, -, ( and )",
                            code="bad_phone")
-    if email and not EMAIL_RE.match(email):
+    if email and not is_email(email):
         raise InvalidInput(f"{email!r} is not an e-mail address", code="bad_email")
     return Contact(name=name, phone=phone, email=email)
 
@@ -273,7 +271,8 @@ def list_cases(
     if minor is not None:
         query = query.where(Case.minor.is_(minor))
     if code_prefix:
-        query = query.where(Case.code.startswith(code_prefix.strip().upper()))
+        prefix = re.sub(r"[^A-Z0-9-]", "", code_prefix.upper())[:20]
+        query = query.where(Case.code.startswith(prefix, autoescape=True))
     if assigned_to_me or actor.has_role(Role.COUNSELLOR):
         query = query.join(CaseAssignment, CaseAssignment.case_id == Case.id).where(
             CaseAssignment.user_id == actor.id)
@@ -324,8 +323,7 @@ def change_status(ctx: ServiceContext, code: str, target: CaseStatus,
     _require_not_erased(case)
     current = CaseStatus(case.status)
     CASE_TRANSITIONS.check(current, target)
-    if len(reason) > 1000:
-        raise InvalidInput("the reason is longer than 1000 characters")
+    reason = clean_text(reason, "the reason", max_chars=1000)
     now = utcnow()
     case.status = target.value
     case.updated_at = now
@@ -371,11 +369,8 @@ def add_note(ctx: ServiceContext, code: str, text: str) -> Note:
     if not access.notes:
         raise Forbidden("only the assigned counsellor writes counselling notes")
     _require_not_erased(case)
-    text = text.strip()
-    if not text:
-        raise InvalidInput("a note cannot be empty")
-    if len(text) > MAX_NOTE_CHARS:
-        raise InvalidInput(f"a note is limited to {MAX_NOTE_CHARS} characters")
+    text = clean_text(text, "the note", max_chars=MAX_NOTE_CHARS, multiline=True,
+                      allow_empty=False)
     note = CounsellingNote(case_id=case.id, author_id=ctx.actor.id, created_at=utcnow(),
                            body_enc=b"")
     ctx.session.add(note)
@@ -446,6 +441,7 @@ def _apply_consent(ctx: ServiceContext, case: Case, access: CaseAccess, assignee
 
 
 def _erase(ctx: ServiceContext, case: Case, reason: str) -> None:
+    reason = clean_text(reason, "the reason", max_chars=200)
     now = utcnow()
     ctx.session.execute(delete(CounsellingNote).where(CounsellingNote.case_id == case.id))
     for record in _consent_records(ctx.session, case.id):

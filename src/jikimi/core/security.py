@@ -135,7 +135,7 @@ class Keyring:
     def secret_digest(self, secret: str, *, context: str) -> str:
         """Keyed digest of a high-entropy secret (victims' case secrets): fast to check, and
         useless to anyone who has the database but not the key file."""
-        return hmac.new(self.signing_secret, f"{context}:{secret}".encode("utf-8"),
+        return hmac.new(self.signing_secret, f"{context}:{secret}".encode(),
                         hashlib.sha256).hexdigest()
 
     def sign(self, message: str) -> str:

@@ -23,9 +23,9 @@ from jikimi.accounts import (
     resolve_centre,
     user_for_session,
 )
+from jikimi.accounts.http import ANONYMOUS
 from jikimi.accounts.routes import check_login_rate, set_session_cookie
 from jikimi.cases import CaseStatus, ConsentPurpose, IntakeChannel
-from jikimi.accounts.http import ANONYMOUS
 from jikimi.core.actors import Actor, Role
 from jikimi.core.context import ServiceContext
 from jikimi.core.i18n import error_message

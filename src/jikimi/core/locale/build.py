@@ -1,4 +1,7 @@
-"""Write the ko and en gettext catalogs from ``messages_ko.py``: ``python -m jikimi.core.locale.build``."""
+"""Write the ko and en gettext catalogs from ``messages_ko.py``.
+
+Run ``python -m jikimi.core.locale.build`` after editing the messages.
+"""
 
 from __future__ import annotations
 
@@ -16,8 +19,7 @@ def build() -> None:
     for lang in ("ko", "en"):
         catalog = Catalog(locale=lang, project="jikimi", version="1", charset="utf-8")
         for msgid, korean in KO.items():
-            text = korean if lang == "ko" else EN.get(msgid, "" if not msgid.startswith(
-                ("error.",)) else "")
+            text = korean if lang == "ko" else EN.get(msgid, "")
             catalog.add(msgid, text)
         path = LOCALE_DIR / lang / "LC_MESSAGES" / "messages.po"
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -140,7 +140,9 @@ KO: dict[str, str] = {
     "error.body_too_large": "요청 본문이 너무 큽니다.",
     "error.method_not_allowed": "이 주소에서는 허용되지 않는 요청 방식입니다.",
     "error.http_error": "요청을 처리할 수 없습니다.",
-    "error.internal_error": "서버에 문제가 생겼습니다. 아무것도 변경되지 않았습니다. 다시 시도하세요.",
+    "error.internal_error":
+        "서버에 문제가 생겼습니다. 아무것도 변경되지 않았습니다. 다시 시도하세요.",
+    "error.control_characters": "입력에 제어 문자가 들어 있습니다. 지우고 다시 시도하세요.",
     "error.victim_login_failed": "사건 번호 또는 비밀번호가 맞지 않습니다.",
     "error.wrong_password": "현재 비밀번호가 맞지 않습니다.",
     "error.decrypt_failed": "암호화된 데이터를 열 수 없습니다. 키 파일을 확인하세요.",

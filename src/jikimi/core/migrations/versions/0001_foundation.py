@@ -1,7 +1,7 @@
 """foundation: centres, staff, cases, consent, audit
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-25 05:19:35.964693
 """
 
@@ -9,9 +9,6 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
-
-
-
 
 revision = '0001'
 down_revision = None
