@@ -317,8 +317,10 @@ def main() -> None:
           f"{sum(1 for x in names if x.startswith('skimage'))} scikit-image, "
           f"{sum(1 for x in names if x.startswith('pdq-ref'))} PDQ reference, "
           f"{sum(1 for x in names if x.startswith('scene'))} generated)")  # fmt: skip
-    print(f"registered hashes per image: plain 1, dihedral 8, jikimi "
-          f"{min(len(r) for r in reg_var)}-{max(len(r) for r in reg_var)}; threshold {THRESHOLD}")
+    print(
+        f"registered hashes per image: plain 1, dihedral 8, jikimi "
+        f"{min(len(r) for r in reg_var)}-{max(len(r) for r in reg_var)}; threshold {THRESHOLD}"
+    )
     print()
     print(f"| {'transformation':<24} | plain PDQ | PDQ + dihedral | jikimi variants |")
     print(f"|{'-' * 26}|----------:|---------------:|----------------:|")
@@ -328,7 +330,9 @@ def main() -> None:
     print(f"false matches, untransformed originals, all {pairs} ordered pairs of unrelated images:")
     for m in ("plain", "dihedral", "jikimi"):
         print(f"  {m:<9} {false_orig[m]} ({false_orig[m] / pairs:.5f})")
-    print(f"false matches, every transformed query vs every unrelated image ({pairs_transformed} pairs):")
+    print(
+        f"false matches, every transformed query vs every unrelated image ({pairs_transformed} pairs):"
+    )
     for m in ("plain", "dihedral", "jikimi"):
         print(f"  {m:<9} {false_transformed[m]} ({false_transformed[m] / pairs_transformed:.6f})")
     print(f"\n{time.monotonic() - started:.0f} s", file=sys.stderr)

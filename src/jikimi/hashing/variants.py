@@ -46,8 +46,8 @@ DIHEDRAL_TRANSFORMS: tuple[tuple[str, Image.Transpose | None], ...] = (
 CROP_PERCENTS: tuple[int, ...] = (5, 10, 15, 20)
 
 # frame_box parameters (see its docstring).
-FRAME_TOLERANCE = 24
-FLAT_PERCENT = 80
+FRAME_TOLERANCE = 8
+FLAT_PERCENT = 90
 MIN_REMOVED_PERCENT = 3
 
 
