@@ -306,10 +306,11 @@ def main() -> None:
         k = len(reliable)
         rows.append((tname, hit["plain"] / k, hit["dihedral"] / k, hit["jikimi"] / k))
 
+    unrelated = [(i, j) for i in range(n) for j in range(n) if i != j]
     false_orig = {
-        "plain": sum(matches(reg_plain[i], reg_plain[j]) for i in range(n) for j in range(n) if i != j),
-        "dihedral": sum(matches(reg_plain[i], reg_dih[j]) for i in range(n) for j in range(n) if i != j),
-        "jikimi": sum(matches(q_orig[i], reg_var[j]) for i in range(n) for j in range(n) if i != j),
+        "plain": sum(matches(reg_plain[i], reg_plain[j]) for i, j in unrelated),
+        "dihedral": sum(matches(reg_plain[i], reg_dih[j]) for i, j in unrelated),
+        "jikimi": sum(matches(q_orig[i], reg_var[j]) for i, j in unrelated),
     }  # fmt: skip
     pairs = n * (n - 1)
 
@@ -331,7 +332,7 @@ def main() -> None:
     for m in ("plain", "dihedral", "jikimi"):
         print(f"  {m:<9} {false_orig[m]} ({false_orig[m] / pairs:.5f})")
     print(
-        f"false matches, every transformed query vs every unrelated image ({pairs_transformed} pairs):"
+        f"false matches, each transformed query vs each unrelated one ({pairs_transformed} pairs):"
     )
     for m in ("plain", "dihedral", "jikimi"):
         print(f"  {m:<9} {false_transformed[m]} ({false_transformed[m] / pairs_transformed:.6f})")
