@@ -128,6 +128,11 @@ class World:
 
 @pytest.fixture
 def world(runtime: Runtime) -> World:
+    return build_world(runtime)
+
+
+def build_world(runtime: Runtime) -> World:
+    """Centres A and B plus the central centre, with staff of every role and API tokens."""
     from jikimi import accounts
     from jikimi.core.actors import Role, cli_actor
 

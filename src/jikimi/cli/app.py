@@ -22,6 +22,7 @@ from jikimi.core.config import load_settings
 from jikimi.core.context import ServiceContext
 from jikimi.core.runtime import Runtime
 from jikimi.errors import JikimiError
+from jikimi.hashing.commands import register as register_hash_commands
 
 app = typer.Typer(help="지킴이 jikimi — digital-sex-crime victim support centre.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
@@ -37,6 +38,7 @@ app.add_typer(users_app, name="users")
 app.add_typer(cases_app, name="cases")
 app.add_typer(audit_app, name="audit")
 app.add_typer(demo_app, name="demo")
+register_hash_commands(app)
 
 console = Console()
 err_console = Console(stderr=True)

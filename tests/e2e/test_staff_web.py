@@ -1,0 +1,118 @@
+"""The staff pages in Chromium: login with TOTP, intake, case detail, notes, consent, filters,
+language switch, and the per-record rule as a browser user meets it."""
+
+from __future__ import annotations
+
+import re
+
+import pyotp
+import pytest
+
+from tests.e2e.conftest import screenshot
+
+pytestmark = pytest.mark.browser
+
+
+def log_in(page, server, member, totp: bool = False) -> None:  # type: ignore[no-untyped-def]
+    page.goto(server.url + "/login")
+    page.fill("#email", member.email)
+    page.fill("#password", member.password)
+    if totp:
+        page.fill("#totp", pyotp.TOTP(member.totp_secret).now())
+    page.click("main button[type=submit]")
+
+
+def test_counsellor_intake_to_consent(page, live_server, live_world) -> None:  # type: ignore[no-untyped-def]
+    _runtime, world = live_world
+    counsellor = world.staff["counsellor_a"]
+    page.goto(live_server.url + "/cases")
+    assert page.url.endswith("/login?next=/cases")
+    screenshot(page, "login-ko")
+    assert page.locator("h1").inner_text() == "직원 로그인"
+    log_in(page, live_server, counsellor)
+    page.wait_for_url(re.compile(r".*/cases$"))
+    assert "조건에 맞는 사건이 없습니다." in page.content()
+
+    page.click("text=신규 접수")
+    page.check("input[value=hotline]")
+    page.fill("#name", "홍길순")
+    page.fill("#phone", "010-1234-5678")
+    page.check("input[name=minor]")
+    screenshot(page, "intake-ko")
+    page.click("main button[type=submit]")
+    code = page.locator("strong.code").first.inner_text()
+    secret = page.locator("strong.secret").inner_text()
+    assert re.fullmatch(r"DSC-\d{4}-\d{6}", code)
+    assert re.fullmatch(r"[A-Z0-9]{4}(-[A-Z0-9]{4}){3}", secret)
+    screenshot(page, "case-opened-ko")
+
+    page.click("text=사건으로 이동")
+    assert "010-1234-5678" in page.content()
+    page.fill("#note", "첫 상담: 삭제 지원을 원함")
+    page.click("text=기록 추가")
+    assert "첫 상담: 삭제 지원을 원함" in page.content()
+    page.select_option("#status", "active")
+    page.click("text=저장")
+    assert page.locator("h1 .badge").first.inner_text() == "지원 중"
+    screenshot(page, "case-detail-ko")
+
+    page.click("text=동의")
+    row = page.locator("tr", has_text="협력 플랫폼과 해시 공유")
+    row.locator("button").click()
+    assert page.locator("tr", has_text="협력 플랫폼과 해시 공유").locator(".badge").inner_text() \
+        == "동의함"
+    screenshot(page, "consent-ko")
+
+    page.goto(live_server.url + "/cases?status=closed")
+    assert "조건에 맞는 사건이 없습니다." in page.content()
+    page.goto(live_server.url + "/cases?status=active")
+    assert code in page.content()
+
+    page.click("text=English")
+    assert page.locator("h1").inner_text() == "Cases"
+    page.goto(live_server.url + f"/cases/{code}")
+    assert "Counselling notes" in page.content()
+    screenshot(page, "case-detail-en")
+
+
+def test_admin_needs_totp_in_browser(page, live_server, live_world) -> None:  # type: ignore[no-untyped-def]
+    _runtime, world = live_world
+    admin = world.staff["admin_a"]
+    log_in(page, live_server, admin)
+    assert "인증 앱의 6자리 코드를 입력하세요." in page.content()
+    log_in(page, live_server, admin, totp=True)
+    page.wait_for_url(re.compile(r".*/cases$"))
+    assert admin.email in page.content()
+
+
+def test_other_centre_gets_403_page(page, live_server, live_world) -> None:  # type: ignore[no-untyped-def]
+    runtime, world = live_world
+    from jikimi import accounts, cases
+    from jikimi.core.actors import cli_actor
+
+    with runtime.context(cli_actor("test")) as ctx:
+        centre = accounts.resolve_centre(ctx.session, world.centre_a)
+        code = cases.open_case(ctx, centre, cases.IntakeChannel.WEB).case.code
+    log_in(page, live_server, world.staff["counsellor_b"])
+    page.wait_for_url(re.compile(r".*/cases$"))
+    response = page.goto(live_server.url + f"/cases/{code}")
+    assert response.status == 403
+    assert "이 작업을 할 권한이 없습니다." in page.content()
+
+
+def test_central_admin_sees_statistics_only(page, live_server, live_world) -> None:  # type: ignore[no-untyped-def]
+    _runtime, world = live_world
+    log_in(page, live_server, world.staff["central_admin"], totp=True)
+    page.wait_for_url(re.compile(r".*/cases$"))
+    assert page.locator("h1").inner_text() == "전체 센터"
+    assert "서울센터" in page.content() and "부산센터" in page.content()
+    screenshot(page, "central-ko")
+
+
+def test_form_without_csrf_token_is_refused(page, live_server, live_world) -> None:  # type: ignore[no-untyped-def]
+    _runtime, world = live_world
+    log_in(page, live_server, world.staff["counsellor_a"])
+    page.wait_for_url(re.compile(r".*/cases$"))
+    response = page.request.post(live_server.url + "/cases/new",
+                                 form={"channel": "web", "csrf_token": "forged"})
+    assert response.status == 403
