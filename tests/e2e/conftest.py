@@ -43,9 +43,10 @@ def sqlite_url(tmp_path: Path, sqlite_template: Path) -> str:
 
 @pytest.fixture
 def live_world(tmp_path: Path, sqlite_url: str):  # type: ignore[no-untyped-def]
+    from tests.conftest import build_world
+
     from jikimi.core.config import Settings
     from jikimi.core.runtime import Runtime
-    from tests.conftest import build_world
 
     settings = Settings(data_dir=tmp_path / "var", database_url=sqlite_url)
     runtime = Runtime.open(settings)

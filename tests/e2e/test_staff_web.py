@@ -7,7 +7,6 @@ import re
 
 import pyotp
 import pytest
-
 from tests.e2e.conftest import screenshot
 
 pytestmark = pytest.mark.browser

@@ -1,0 +1,62 @@
+"""Tables of hash banks and their entries. The database is the source of truth; the in-memory
+indexes are derived from it and kept in step incrementally (``matching.matcher``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from jikimi.core.database import Base, UtcDateTime, utcnow
+
+
+class Bank(Base):
+    """A named collection of fingerprints with an owner and a purpose."""
+
+    __tablename__ = "banks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    owner_kind: Mapped[str] = mapped_column(String(20))  # case | centre | partner | import
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), nullable=True,
+                                                index=True)
+    centre_id: Mapped[int | None] = mapped_column(ForeignKey("centres.id"), nullable=True)
+    purpose: Mapped[str] = mapped_column(String(200), default="")
+    negative: Mapped[bool] = mapped_column(Boolean, default=False)
+    pdq_threshold: Mapped[int] = mapped_column(Integer, default=31)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(120))
+
+
+class BankEntry(Base):
+    """One fingerprint in a bank. Removal is a timestamp, so partner feeds can send deltas."""
+
+    __tablename__ = "bank_entries"
+    __table_args__ = (Index("ix_bank_entries_signal_value", "signal_type", "value_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    bank_id: Mapped[int] = mapped_column(ForeignKey("banks.id"), index=True)
+    signal_type: Mapped[str] = mapped_column(String(20))
+    value: Mapped[str] = mapped_column(Text)
+    # A short key of the value for lookups (the value itself for hashes, a digest for vPDQ).
+    value_key: Mapped[str] = mapped_column(String(64))
+    quality: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    variant: Mapped[str] = mapped_column(String(30), default="original")
+    content_id: Mapped[str] = mapped_column(String(64), index=True)
+    label: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(120))
+    removed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime(), nullable=True,
+                                                          index=True)
+
+
+class BankChange(Base):
+    """An append-only log of entry additions and removals: the indexes follow it by sequence."""
+
+    __tablename__ = "bank_changes"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("bank_entries.id"), index=True)
+    op: Mapped[str] = mapped_column(String(10))  # add | remove
+    at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
