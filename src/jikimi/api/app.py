@@ -14,8 +14,13 @@ from jikimi.cases.routes import router as cases_router
 from jikimi.core.config import Settings, load_settings
 from jikimi.core.ratelimit import SlidingWindowLimiter
 from jikimi.core.runtime import Runtime
+from jikimi.matching import Matcher
+from jikimi.matching.routes import router as matching_router
 from jikimi.web import STATIC_DIR
 from jikimi.web.routes import router as web_router
+
+# Routes that take media uploads (fingerprinted in memory, never stored).
+UPLOAD_PATHS = ("/api/v1/hash", "/api/v1/match", "/api/v1/banks/")
 
 
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:
@@ -33,10 +38,13 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.state.login_limiter = SlidingWindowLimiter(runtime.settings.login_rate_per_minute, 60)
     app.state.victim_limiter = SlidingWindowLimiter(10, 300)
     install_error_handlers(app)
-    for router in (system_router, accounts_router, cases_router):
+    app.state.matcher = Matcher()
+    for router in (system_router, accounts_router, cases_router, matching_router):
         app.include_router(router)
     app.include_router(web_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(SecurityHeaders)
-    app.add_middleware(BodySizeLimit, max_bytes=runtime.settings.max_body_bytes)
+    app.add_middleware(BodySizeLimit, max_bytes=runtime.settings.max_body_bytes,
+                       max_upload_bytes=runtime.settings.max_upload_bytes,
+                       upload_paths=UPLOAD_PATHS)
     return app

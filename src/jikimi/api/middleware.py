@@ -17,24 +17,33 @@ class BodyTooLarge(Exception):
 class BodySizeLimit:
     """Refuse request bodies over ``max_bytes`` with 413, declared or streamed."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, max_upload_bytes: int = 0,
+                 upload_paths: tuple[str, ...] = ()) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.max_upload_bytes = max(max_upload_bytes, max_bytes)
+        self.upload_paths = upload_paths
+
+    def _limit(self, path: str) -> int:
+        if any(path.startswith(p) for p in self.upload_paths):
+            return self.max_upload_bytes
+        return self.max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self._limit(scope.get("path", ""))
         headers = dict(scope.get("headers") or [])
         declared = headers.get(b"content-length")
         lang = negotiate(headers.get(b"accept-language", b"").decode("latin-1"))
         if declared is not None:
             try:
-                too_big = int(declared) > self.max_bytes
+                too_big = int(declared) > limit
             except ValueError:
                 too_big = True
             if too_big:
-                await self._refuse(send, lang)
+                await self._refuse(send, lang, limit)
                 return
         received = 0
         started = False
@@ -44,7 +53,7 @@ class BodySizeLimit:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
+                if received > limit:
                     raise BodyTooLarge
             return message
 
@@ -58,10 +67,10 @@ class BodySizeLimit:
             await self.app(scope, limited_receive, tracking_send)
         except BodyTooLarge:
             if not started:
-                await self._refuse(send, lang)
+                await self._refuse(send, lang, limit)
 
-    async def _refuse(self, send: Send, lang: str) -> None:
-        english = f"the request body is larger than {self.max_bytes} bytes"
+    async def _refuse(self, send: Send, lang: str, limit: int) -> None:
+        english = f"the request body is larger than {limit} bytes"
         body = json.dumps({"error": {"code": "body_too_large",
                                      "message": error_message("body_too_large", english, lang)}},
                           ensure_ascii=False).encode()

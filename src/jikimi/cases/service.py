@@ -303,6 +303,12 @@ def get_case(ctx: ServiceContext, code: str) -> CaseDetail:
     return _detail(ctx, case, access, assignees, records)
 
 
+def case_ref(ctx: ServiceContext, code: str) -> tuple[int, str]:
+    """The (id, code) of a case the actor may see, for linking other records to it."""
+    case, _access, _a, _r = _load(ctx, code)
+    return case.id, case.code
+
+
 def timeline(ctx: ServiceContext, code: str) -> list[TimelineEvent]:
     case, _access, _a, _r = _load(ctx, code)
     ctx.audit("case.timeline_read", "case", case.code, centre_id=case.centre_id)

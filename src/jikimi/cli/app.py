@@ -3,25 +3,27 @@
 from __future__ import annotations
 
 import json
-import sys
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
-from pydantic import BaseModel
-from rich.console import Console
-from rich.table import Table
 
 from jikimi import accounts, cases
 from jikimi.cases import CaseStatus, ConsentPurpose, IntakeChannel
-from jikimi.core.actors import Role, cli_actor
+from jikimi.cli.banks import banks_app, match_command
+from jikimi.cli.common import (
+    FormatOption,
+    OutputFormat,
+    cli_context,
+    console,
+    emit_json,
+    emit_table,
+    err_console,
+    open_runtime,
+)
+from jikimi.core.actors import Role
 from jikimi.core.audit import audit_key, verify_chain
 from jikimi.core.config import load_settings
-from jikimi.core.context import ServiceContext
 from jikimi.core.runtime import Runtime
-from jikimi.errors import JikimiError
 from jikimi.hashing.commands import register as register_hash_commands
 
 app = typer.Typer(help="지킴이 jikimi — digital-sex-crime victim support centre.",
@@ -38,54 +40,9 @@ app.add_typer(users_app, name="users")
 app.add_typer(cases_app, name="cases")
 app.add_typer(audit_app, name="audit")
 app.add_typer(demo_app, name="demo")
+app.add_typer(banks_app, name="banks")
+app.command("match")(match_command)
 register_hash_commands(app)
-
-console = Console()
-err_console = Console(stderr=True)
-
-
-class OutputFormat(StrEnum):
-    table = "table"
-    json = "json"
-
-
-FormatOption = Annotated[OutputFormat, typer.Option("--format", help="table or json")]
-
-
-def open_runtime(migrate: bool = False) -> Runtime:
-    return Runtime.open(load_settings(), migrate=migrate)
-
-
-@contextmanager
-def cli_context(label: str = "cli") -> Iterator[ServiceContext]:
-    """A unit of work as the operator at the server's console; errors exit with status 1."""
-    runtime = open_runtime()
-    try:
-        with runtime.context(cli_actor(label)) as ctx:
-            yield ctx
-    except JikimiError as exc:
-        err_console.print(f"[red]error[/red] ({exc.code}): {exc.message}")
-        raise typer.Exit(1) from exc
-    finally:
-        runtime.close()
-
-
-def emit_json(data: Any) -> None:
-    if isinstance(data, BaseModel):
-        data = data.model_dump(mode="json")
-    elif isinstance(data, list):
-        data = [d.model_dump(mode="json") if isinstance(d, BaseModel) else d for d in data]
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
-
-
-def emit_table(columns: Sequence[str], rows: Sequence[Sequence[Any]], title: str = "") -> None:
-    table = Table(title=title or None)
-    for column in columns:
-        table.add_column(column)
-    for row in rows:
-        table.add_row(*["" if v is None else str(v) for v in row])
-    console.print(table)
-
 
 # --- serve / db ------------------------------------------------------------------------------
 @app.command()

@@ -81,6 +81,8 @@ class Settings(BaseSettings):
     login_lockout_minutes: int = 15
     login_rate_per_minute: int = 20
     max_body_bytes: int = 1_000_000
+    # Media uploads (hash, match, bank files): fingerprinted in memory, never stored.
+    max_upload_bytes: int = 200_000_000
     # Set when served behind TLS (or detected per request from the scheme).
     secure_cookies: bool = False
 
@@ -108,7 +110,6 @@ class Settings(BaseSettings):
         return parse_smtp_url(self.smtp_url) if self.smtp_url else None
 
 
-def load_settings(**overrides: object) -> Settings:
+def load_settings() -> Settings:
     """Read settings from the environment and the optional settings file."""
-    env_file = _config_file()
-    return Settings(_env_file=env_file, **overrides)  # type: ignore[call-arg]
+    return Settings(_env_file=_config_file())

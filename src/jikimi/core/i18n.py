@@ -38,7 +38,7 @@ def translate(msgid: str, lang: str, **values: object) -> str:
 def negotiate(accept_language: str | None, default: str = DEFAULT_LANGUAGE) -> Language:
     """Pick ko or en from an Accept-Language header (quality values respected)."""
     if not accept_language:
-        return default if default in SUPPORTED_LANGUAGES else DEFAULT_LANGUAGE  # type: ignore[return-value]
+        return default if default in SUPPORTED_LANGUAGES else DEFAULT_LANGUAGE
     choices: list[tuple[float, str]] = []
     for part in accept_language.split(",")[:20]:
         piece = part.strip()
@@ -54,8 +54,8 @@ def negotiate(accept_language: str | None, default: str = DEFAULT_LANGUAGE) -> L
         choices.append((quality, tag.strip().lower()[:2]))
     for _quality, tag in sorted(choices, key=lambda c: -c[0]):
         if tag in SUPPORTED_LANGUAGES:
-            return tag  # type: ignore[return-value]
-    return default if default in SUPPORTED_LANGUAGES else DEFAULT_LANGUAGE  # type: ignore[return-value]
+            return tag
+    return default if default in SUPPORTED_LANGUAGES else DEFAULT_LANGUAGE
 
 
 def error_message(code: str, english: str, lang: str) -> str:

@@ -38,7 +38,7 @@ class OutputFormat(StrEnum):
     tsv = "tsv"
 
 
-def _expand(paths: list[Path]) -> Iterator[Path]:
+def expand_paths(paths: list[Path]) -> Iterator[Path]:
     """Files as given; directories walked recursively in sorted order (hidden files skipped)."""
     for p in paths:
         if p.is_dir():
@@ -130,7 +130,7 @@ def hash_command(
 
     Exit status 1 when any file failed (its line carries {path, error: {code, message}}).
     """
-    items = list(_expand(files))
+    items = list(expand_paths(files))
     show_progress = any(p.is_dir() for p in files)
     failed = False
     if output_format is OutputFormat.tsv:

@@ -1,1 +1,29 @@
-"""jikimi.matching."""
+"""Banks of fingerprints and matching against them, for every signal type the same way."""
+
+from jikimi.matching.matcher import Hit, Matcher, Query, image_queries
+from jikimi.matching.models import Bank, BankChange, BankEntry
+from jikimi.matching.pdq_index import PdqIndex, brute_force_search
+from jikimi.matching.schemas import AddedEntries, BankOut, EntryOut, MatchOut, MatchResult
+from jikimi.matching.service import (
+    NewEntry,
+    add_entries,
+    create_bank,
+    entries_for_fingerprints,
+    get_bank,
+    list_banks,
+    list_entries,
+    match_queries,
+    parse_hash_lines,
+    queries_for_fingerprints,
+    remove_entry,
+)
+from jikimi.matching.signal_types import SIGNAL_TYPES, SignalIndex, SignalType, signal_type
+
+__all__ = [
+    "SIGNAL_TYPES", "AddedEntries", "Bank", "BankChange", "BankEntry", "BankOut", "EntryOut",
+    "Hit", "MatchOut", "MatchResult", "Matcher", "NewEntry", "PdqIndex", "Query",
+    "SignalIndex", "SignalType", "add_entries", "brute_force_search", "create_bank",
+    "entries_for_fingerprints", "get_bank", "image_queries", "list_banks", "list_entries",
+    "match_queries", "parse_hash_lines", "queries_for_fingerprints", "remove_entry",
+    "signal_type",
+]

@@ -36,6 +36,7 @@ class BankInfo:
     negative: bool
     pdq_threshold: int
     case_id: int | None
+    case_code: str | None
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,7 @@ class Matcher:
         """Apply every bank change since the last sync (all of them the first time)."""
         with self._lock:
             self.banks = {
-                b.id: BankInfo(b.id, b.name, b.negative, b.pdq_threshold, b.case_id)
+                b.id: BankInfo(b.id, b.name, b.negative, b.pdq_threshold, b.case_id, b.case_code)
                 for b in session.scalars(select(Bank))
             }
             changes = session.execute(

@@ -19,8 +19,11 @@ class Bank(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(120), unique=True)
     owner_kind: Mapped[str] = mapped_column(String(20))  # case | centre | partner | import
+    # The case whose victim's fingerprints these are (set by the case layer, which checks
+    # access); matching never reads the cases table itself.
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), nullable=True,
                                                 index=True)
+    case_code: Mapped[str | None] = mapped_column(String(20), nullable=True)
     centre_id: Mapped[int | None] = mapped_column(ForeignKey("centres.id"), nullable=True)
     purpose: Mapped[str] = mapped_column(String(200), default="")
     negative: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -1,0 +1,188 @@
+"""CLI: ``jikimi banks ...`` and ``jikimi match``."""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+from jikimi import matching
+from jikimi.cases import case_ref
+from jikimi.cli.common import (
+    FormatOption,
+    OutputFormat,
+    cli_context,
+    console,
+    emit_json,
+    emit_table,
+)
+from jikimi.errors import InvalidInput, MediaError
+from jikimi.hashing import fingerprint_file
+from jikimi.hashing.commands import expand_paths
+
+banks_app = typer.Typer(help="Hash banks: victims' fingerprints, imported lists, negative "
+                             "banks.", no_args_is_help=True)
+
+
+def _progress(total: int) -> Progress:
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    console=console.__class__(stderr=True), disable=total < 2)
+
+
+@banks_app.command("create")
+def banks_create(
+    name: str,
+    negative: Annotated[bool, typer.Option("--negative", help="known benign content: its "
+                                           "matches suppress others")] = False,
+    threshold: Annotated[int, typer.Option("--threshold", min=0, max=31,
+                                           help="PDQ distance that counts as a match")] = 31,
+    case: Annotated[str | None, typer.Option("--case", help="the case whose fingerprints "
+                                             "these are")] = None,
+    purpose: Annotated[str, typer.Option("--purpose")] = "",
+) -> None:
+    """Create a bank."""
+    with cli_context() as ctx:
+        ref = case_ref(ctx, case) if case else None
+        bank = matching.create_bank(ctx, name, purpose=purpose, negative=negative,
+                                    pdq_threshold=threshold, case=ref)
+    console.print(f"bank {bank.id}: {bank.name}" + (" (negative)" if bank.negative else ""))
+
+
+@banks_app.command("list")
+def banks_list(output: FormatOption = OutputFormat.table) -> None:
+    with cli_context() as ctx:
+        banks = matching.list_banks(ctx)
+    if output is OutputFormat.json:
+        emit_json(banks)
+    else:
+        emit_table(["id", "name", "entries", "negative", "threshold", "case"],
+                   [(b.id, b.name, b.entries, b.negative, b.pdq_threshold, b.case_code or "")
+                    for b in banks])
+
+
+@banks_app.command("entries")
+def banks_entries(name: str, output: FormatOption = OutputFormat.table,
+                  limit: Annotated[int, typer.Option(min=1, max=100_000)] = 1000) -> None:
+    """List a bank's entries."""
+    with cli_context() as ctx:
+        entries = matching.list_entries(ctx, name, limit=limit)
+    if output is OutputFormat.json:
+        emit_json(entries)
+    else:
+        emit_table(["id", "signal", "value", "quality", "variant", "label", "removed"],
+                   [(e.id, e.signal_type, e.value[:20] + "…", e.quality, e.variant, e.label,
+                     e.removed) for e in entries])
+
+
+@banks_app.command("add")
+def banks_add(name: str, paths: Annotated[list[Path], typer.Argument(help="files or "
+                                                                       "directories")]) -> None:
+    """Fingerprint files (nothing of them is stored but fingerprints) and add them."""
+    files = list(expand_paths(paths))
+    entries: list[matching.NewEntry] = []
+    failed = 0
+    with _progress(len(files)) as progress:
+        task = progress.add_task("hashing", total=len(files))
+        for path in files:
+            try:
+                fp = fingerprint_file(path, with_variants=True)
+                entries.extend(matching.entries_for_fingerprints(fp, label=path.name))
+            except (MediaError, OSError) as exc:
+                failed += 1
+                code = getattr(exc, "code", "unreadable")
+                console.print(f"[red]{path}[/red]: ({code}) {exc}", highlight=False)
+            progress.advance(task)
+    with cli_context() as ctx:
+        added = matching.add_entries(ctx, name, entries)
+    console.print(f"{name}: {added.added} fingerprints of {len(added.content_ids)} files added"
+                  + (f", {failed} files failed" if failed else ""))
+    if failed:
+        raise typer.Exit(1)
+
+
+@banks_app.command("import")
+def banks_import(name: str, hashfile: Path,
+                 signal: Annotated[str, typer.Option("--signal-type", help="for bare hash "
+                                                     "lines")] = "pdq") -> None:
+    """Import a hash list: `jikimi hash` JSON lines, `signal_type,value[,quality]` rows, or
+    one bare hash per line."""
+    try:
+        with hashfile.open(encoding="utf-8") as handle:
+            entries = matching.parse_hash_lines(handle, default_signal=signal)
+    except (OSError, UnicodeDecodeError) as exc:
+        console.print(f"[red]cannot read {hashfile}[/red]: {exc}")
+        raise typer.Exit(1) from exc
+    except InvalidInput as exc:
+        console.print(f"[red]{hashfile}[/red]: {exc.message}")
+        raise typer.Exit(1) from exc
+    with cli_context() as ctx:
+        added = matching.add_entries(ctx, name, entries)
+    console.print(f"{name}: {added.added} fingerprints imported")
+
+
+@banks_app.command("remove")
+def banks_remove(entry_id: int) -> None:
+    """Remove one entry (it disappears from matching at once)."""
+    with cli_context() as ctx:
+        matching.remove_entry(ctx, entry_id)
+    console.print(f"entry {entry_id} removed")
+
+
+def _variant_label(match: dict[str, object], record: dict[str, object]) -> str:
+    if not match:
+        error = record.get("error")
+        return f"error: {error['code']}" if isinstance(error, dict) else "no match"
+    query, entry = match.get("variant"), match.get("entry_variant")
+    return str(entry if query == "original" else query)
+
+
+class MatchFormat(StrEnum):
+    table = "table"
+    json = "json"
+
+
+def match_command(
+    paths: Annotated[list[Path], typer.Argument(help="files or directories")],
+    threshold: Annotated[int | None, typer.Option("--threshold", min=0, max=31,
+                                                  help="PDQ distance (default: each bank's)")
+                         ] = None,
+    dihedral: Annotated[bool, typer.Option("--dihedral", help="also match mirrored and "
+                                           "rotated copies")] = False,
+    output: Annotated[MatchFormat, typer.Option("--format")] = MatchFormat.table,
+) -> None:
+    """Match files against every bank; one JSON line per input with --format json."""
+    files = list(expand_paths(paths))
+    matcher = matching.Matcher()
+    any_failed = False
+    rows: list[tuple[str, str, str, str, str, str]] = []
+    with cli_context() as ctx, _progress(len(files)) as progress:
+        task = progress.add_task("matching", total=len(files))
+        for path in files:
+            record: dict[str, object] = {"path": str(path)}
+            try:
+                fp = fingerprint_file(path)
+                result = matching.match_queries(
+                    ctx, matcher, matching.queries_for_fingerprints(fp, dihedral=dihedral),
+                    threshold=threshold)
+                record.update(result.model_dump(mode="json"))
+            except (MediaError, OSError) as exc:
+                any_failed = True
+                record["error"] = {"code": getattr(exc, "code", "unreadable"),
+                                   "message": str(exc)}
+            if output is MatchFormat.json:
+                sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
+            else:
+                for m in record.get("matches", []) or [{}]:  # type: ignore[attr-defined]
+                    rows.append((path.name, str(m.get("bank", "")), str(m.get("entry_id", "")),
+                                 str(m.get("signal_type", "")), str(m.get("distance", "")),
+                                 _variant_label(m, record)))
+            progress.advance(task)
+    if output is MatchFormat.table:
+        emit_table(["file", "bank", "entry", "signal", "distance", "variant"], rows)
+    if any_failed:
+        raise typer.Exit(1)

@@ -1,0 +1,69 @@
+"""What every CLI command shares: the operator's unit of work and output helpers."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from enum import StrEnum
+from typing import Annotated, Any
+
+import typer
+from pydantic import BaseModel
+from rich.console import Console
+from rich.table import Table
+
+from jikimi.core.actors import cli_actor
+from jikimi.core.config import load_settings
+from jikimi.core.context import ServiceContext
+from jikimi.core.runtime import Runtime
+from jikimi.errors import JikimiError
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+class OutputFormat(StrEnum):
+    table = "table"
+    json = "json"
+
+
+FormatOption = Annotated[OutputFormat, typer.Option("--format", help="table or json")]
+
+
+def open_runtime(migrate: bool = False) -> Runtime:
+    return Runtime.open(load_settings(), migrate=migrate)
+
+
+@contextmanager
+def cli_context(label: str = "cli") -> Iterator[ServiceContext]:
+    """A unit of work as the operator at the server's console; errors exit with status 1."""
+    runtime = open_runtime()
+    try:
+        with runtime.context(cli_actor(label)) as ctx:
+            yield ctx
+    except JikimiError as exc:
+        err_console.print(f"[red]error[/red] ({exc.code}): {exc.message}")
+        raise typer.Exit(1) from exc
+    finally:
+        runtime.close()
+
+
+def emit_json(data: Any) -> None:
+    if isinstance(data, BaseModel):
+        data = data.model_dump(mode="json")
+    elif isinstance(data, list):
+        data = [d.model_dump(mode="json") if isinstance(d, BaseModel) else d for d in data]
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+def emit_table(columns: Sequence[str], rows: Sequence[Sequence[Any]], title: str = "") -> None:
+    table = Table(title=title or None)
+    for column in columns:
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*["" if v is None else str(v) for v in row])
+    console.print(table)
+
+
