@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import combinations
 from pathlib import Path
-from typing import Any, Union
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -70,7 +70,7 @@ I64 = npt.NDArray[np.int64]
 U32 = npt.NDArray[np.uint32]
 Bool = npt.NDArray[np.bool_]
 
-HashesLike = Union[str, bytes, Sequence[str], npt.NDArray[Any]]
+HashesLike = str | bytes | Sequence[str] | npt.NDArray[Any]
 """One hash or many: 64-hex strings, 32 raw bytes, uint8 arrays ``(32,)``/``(n, 32)``, or
 uint64 arrays ``(4,)``/``(n, 4)`` holding the same 32 bytes (``u8.view(np.uint64)``)."""
 
@@ -100,7 +100,7 @@ def parse_hashes(hashes: HashesLike) -> U64:
         raise InvalidInput(
             f"PDQ hashes must be hex strings or a uint8/uint64 array, not {type(hashes).__name__}"
         )
-    items = list(hashes)
+    items: list[Any] = list(hashes)
     if not items:
         return np.empty((0, HASH_WORDS), dtype=np.uint64)
     if all(isinstance(h, bytes) for h in items):
@@ -114,7 +114,7 @@ def parse_hashes(hashes: HashesLike) -> U64:
             raise InvalidInput(
                 f"PDQ hash #{i} has {len(h)} characters; a PDQ hash is 64 hex characters"
             )
-    joined = "".join(items)  # type: ignore[arg-type]
+    joined = "".join(items)
     try:
         raw = bytes.fromhex(joined)
     except ValueError:
@@ -190,8 +190,28 @@ def hashes_to_hex(hashes: U64) -> list[str]:
 
 
 def _distances(a: U64, q: U64) -> npt.NDArray[np.intp]:
-    """Hamming distances between rows of ``a`` and ``q`` (broadcast)."""
-    return np.bitwise_count(a ^ q).sum(axis=-1, dtype=np.intp)
+    """Hamming distances between rows of ``a`` and ``q`` (broadcast over leading axes)."""
+    counts = np.bitwise_count(a ^ q)  # (..., 4) uint8, each 0..64
+    # Sum the four bytes with one multiply (5x faster than .sum(axis=-1) on short rows). The
+    # byte sum is mod 256; it wraps only for a full complement (four words of 64), fixed here.
+    packed = np.ascontiguousarray(counts).view(np.uint32)[..., 0]
+    d = ((packed * np.uint32(0x01010101)) >> np.uint32(24)).astype(np.intp)
+    wrapped = (d == 0) & (counts[..., 0] == 64)
+    if wrapped.any():
+        d[wrapped] = HASH_BITS
+    return d
+
+
+def _within(a: U64, q: U64, threshold: int) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+    """Indices of rows of ``a`` within ``threshold`` of ``q`` (same shape), and distances."""
+    counts = np.bitwise_count(a ^ q)
+    d = (counts.view(np.uint32)[:, 0] * np.uint32(0x01010101)) >> np.uint32(24)
+    hit = np.flatnonzero(d <= threshold)
+    dh = d[hit].astype(np.intp)
+    wrapped = (dh == 0) & (counts[hit, 0] == 64)  # a complement wraps to 0: not a match
+    if wrapped.any():
+        hit, dh = hit[~wrapped], dh[~wrapped]
+    return hit, dh
 
 
 def brute_force_search(
@@ -292,7 +312,7 @@ class _Segment:
     ids: I64  # (n,), sorted ascending for a MIH segment
     alive: Bool  # (n,)
     layout: _Layout | None = None
-    offsets: npt.NDArray[np.unsignedinteger[Any]] | None = None  # (chunks * 2**bits + 1,)
+    offsets: npt.NDArray[Any] | None = None  # uint32/uint64, (chunks * 2**bits + 1,)
     postings: U32 | None = None  # (chunks * n,)
     live: int = field(default=-1)
 
@@ -344,29 +364,26 @@ class _Segment:
         parts = []
         for s in range(0, q.shape[0], step):
             qb = q[s : s + step]
-            directory = ((keys[s : s + step, pchunk] ^ pmask) + pbase).ravel()
-            starts = self.offsets[directory]
-            lens = self.offsets[directory + 1] - starts
-            nz = np.flatnonzero(lens)
-            if nz.size == 0:
-                continue
-            st = starts[nz].astype(np.int64)
-            ln = lens[nz].astype(np.int64)
+            directory = ((np.take(keys[s : s + step], pchunk, axis=1) ^ pmask) + pbase).ravel()
+            # np.take, not fancy indexing: 5x faster on random gathers from large arrays
+            starts = np.take(self.offsets, directory)
+            lens = np.take(self.offsets, directory + 1) - starts
+            ln = lens.astype(np.int64)
             ends = np.cumsum(ln)
-            pos = np.repeat(st - (ends - ln), ln) + np.arange(ends[-1], dtype=np.int64)
-            rows = self.postings[pos]
+            total = int(ends[-1])
+            if total == 0:
+                continue
+            pos = np.repeat(starts - (ends - ln), ln) + np.arange(total, dtype=np.int64)
+            rows = np.take(self.postings, pos)
+            cand = np.take(self.hashes, rows, axis=0)
             if qb.shape[0] == 1:
-                d = _distances(self.hashes[rows], qb[0])
-                hit = np.flatnonzero(d <= threshold)
-                mrows = rows[hit]
+                hit, md = _within(cand, qb[0], threshold)
                 mq = np.zeros(hit.shape[0], dtype=np.int64)
             else:
-                qi = np.repeat(nz // nprobe, ln)
-                d = _distances(self.hashes[rows], qb[qi])
-                hit = np.flatnonzero(d <= threshold)
-                mrows = rows[hit]
+                qi = np.repeat(np.arange(ln.shape[0]) // nprobe, ln)
+                hit, md = _within(cand, np.take(qb, qi, axis=0), threshold)
                 mq = qi[hit].astype(np.int64)
-            md = d[hit]
+            mrows = rows[hit]
             ok = self.alive[mrows]
             mrows, mq, md = mrows[ok], mq[ok], md[ok]
             # a hash close in several chunks is found several times: keep one
@@ -394,12 +411,16 @@ def _concat3(parts: list[tuple[I64, I64, I64]]) -> tuple[I64, I64, I64]:
     )
 
 
-def _build_segment(hashes: U64, ids: I64, permutation: tuple[int, ...], bits: int | None) -> _Segment:
+def _build_segment(
+    hashes: U64, ids: I64, permutation: tuple[int, ...], bits: int | None
+) -> _Segment:
     """Build a MIH segment from live entries (ids unique). Sorts rows by id for removal."""
     n = ids.shape[0]
-    order = np.argsort(ids, kind="stable")
-    ids = ids[order]
-    hashes = hashes[order]
+    if n > 1 and not bool((ids[1:] >= ids[:-1]).all()):  # database ids usually come sorted
+        order = np.argsort(ids, kind="stable")
+        ids = np.take(ids, order)
+        hashes = np.take(hashes, order, axis=0)
+        del order
     b = bits if bits is not None else _chunk_bits_for(n)
     layout = _Layout(b, HASH_BITS // b, permutation)
     m = layout.chunks
@@ -410,7 +431,7 @@ def _build_segment(hashes: U64, ids: I64, permutation: tuple[int, ...], bits: in
         for c in range(m):
             keys[c][s : s + _BUILD_BLOCK] = block[:, c]
     offset_type = np.uint32 if m * n < 2**32 else np.uint64
-    offsets = np.empty(m * table + 1, dtype=offset_type)
+    offsets: npt.NDArray[Any] = np.empty(m * table + 1, dtype=offset_type)
     offsets[0] = 0
     postings = np.empty(m * n, dtype=np.uint32)
     row_ids = np.arange(n, dtype=np.uint64)
@@ -531,9 +552,7 @@ class PdqIndex:
 
     def memory_bytes(self) -> int:
         """Bytes held by the index arrays (hashes, ids, masks, hash tables)."""
-        return sum(
-            a.nbytes for seg in self._state.all_segments for a in seg.arrays().values()
-        )
+        return sum(a.nbytes for seg in self._state.all_segments for a in seg.arrays().values())
 
     def stats(self) -> dict[str, Any]:
         """Segment sizes and layouts, and bucket occupancy: to check for degenerate data."""
@@ -559,7 +578,8 @@ class PdqIndex:
         i = parse_ids(ids, h.shape[0])
         if i.size == 0:
             return
-        if np.unique(i).shape[0] != i.shape[0]:
+        ordered = np.sort(i)
+        if ordered.shape[0] > 1 and bool((ordered[1:] == ordered[:-1]).any()):
             raise InvalidInput("the same entry id appears twice in one add; give each id once")
         with self._lock:
             state = self._without(self._state, i)
@@ -572,12 +592,11 @@ class PdqIndex:
                 )
                 self._state = _State(tuple(segments), new_tail)
                 return
-            fresh_h = np.concatenate([tail.hashes[tail.alive], h])
-            fresh_i = np.concatenate([tail.ids[tail.alive], i])
-            segments.append(_build_segment(fresh_h, fresh_i, self._permutation, self._chunk_bits))
-            self._state = _State(
-                self._merged(segments), _tail_segment(_EMPTY_HASHES, _EMPTY_IDS)
-            )
+            if tail.live:
+                h = np.concatenate([tail.hashes[tail.alive], h])
+                i = np.concatenate([tail.ids[tail.alive], i])
+            segments.append(_build_segment(h, i, self._permutation, self._chunk_bits))
+            self._state = _State(self._merged(segments), _tail_segment(_EMPTY_HASHES, _EMPTY_IDS))
 
     def remove(self, ids: Iterable[int] | npt.NDArray[Any]) -> int:
         """Remove entries by id; unknown ids are ignored. Returns how many were removed."""
@@ -612,7 +631,7 @@ class PdqIndex:
     def _locate(state: _State, ids: I64) -> list[tuple[_Segment, Bool]]:
         """For each segment: mask of its live rows whose id is in ``ids``."""
         out = []
-        wanted = np.unique(ids)
+        wanted = np.sort(ids)
         for seg in state.all_segments:
             if seg.live == 0:
                 out.append((seg, np.zeros(seg.size, np.bool_)))
@@ -742,6 +761,11 @@ def _check_segment(seg: _Segment, path: object) -> None:
 
 
 # --- snapshot container (shared with exact_index) --------------------------------------------
+def _raw(arr: npt.NDArray[Any]) -> memoryview:
+    """The bytes of a C-contiguous array, without a copy."""
+    return arr.reshape(-1).view(np.uint8).data
+
+
 def write_snapshot(
     path: str | os.PathLike[str], meta: Mapping[str, Any], arrays: Mapping[str, npt.NDArray[Any]]
 ) -> None:
@@ -761,7 +785,7 @@ def write_snapshot(
             "shape": list(arr.shape),
             "offset": offset,  # relative to the data start
             "nbytes": int(arr.nbytes),
-            "crc32": zlib.crc32(memoryview(arr).cast("B")) if arr.nbytes else 0,
+            "crc32": zlib.crc32(_raw(arr)) if arr.nbytes else 0,
         }
         offset += -(-arr.nbytes // _ALIGN) * _ALIGN
     header = json.dumps(
@@ -776,11 +800,12 @@ def write_snapshot(
             f.write(prefix + header)
             f.write(b"\x00" * (data_start - len(prefix) - len(header)))
             for name, arr in contiguous.items():
-                f.write(memoryview(arr).cast("B") if arr.nbytes else b"")
+                f.write(_raw(arr) if arr.nbytes else b"")
                 f.write(b"\x00" * (-arr.nbytes % _ALIGN))
-                assert f.tell() == data_start + entries[name]["offset"] + -(
-                    -arr.nbytes // _ALIGN
-                ) * _ALIGN
+                assert (
+                    f.tell()
+                    == data_start + entries[name]["offset"] + -(-arr.nbytes // _ALIGN) * _ALIGN
+                )
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
@@ -804,7 +829,7 @@ def read_snapshot(
     path = Path(path)
     hint = "delete it and rebuild the index from the database"
     try:
-        f = open(path, "rb")  # noqa: SIM115 - closed below; np.memmap needs the path anyway
+        f = open(path, "rb")
     except FileNotFoundError:
         raise
     with f:
@@ -826,6 +851,14 @@ def read_snapshot(
                     f"{_SNAPSHOT_VERSION} ({hint})"
                 )
             data_start = -(-(len(prefix) + header_len) // _ALIGN) * _ALIGN
+            expected = data_start + sum(
+                -(-int(e["nbytes"]) // _ALIGN) * _ALIGN for e in doc["arrays"].values()
+            )
+            if size != expected:
+                raise IntegrityError(
+                    f"snapshot {path} is {size} bytes, its header says {expected}: "
+                    f"truncated or damaged ({hint})"
+                )
             out: dict[str, npt.NDArray[Any]] = {}
             for name, e in doc["arrays"].items():
                 dtype = np.dtype(e["dtype"])
@@ -846,11 +879,10 @@ def read_snapshot(
                 else:
                     arr = np.empty(shape, dtype=dtype)
                     f.seek(start)
-                    view = memoryview(arr).cast("B")
-                    got = f.readinto(view)  # type: ignore[attr-defined]
+                    got = f.readinto(_raw(arr))
                     if got != nbytes:
                         raise IntegrityError(f"snapshot {path} is truncated ({hint})")
-                if verify and nbytes and zlib.crc32(memoryview(arr).cast("B")) != e["crc32"]:
+                if verify and nbytes and zlib.crc32(_raw(arr)) != e["crc32"]:
                     raise IntegrityError(
                         f"snapshot {path} is corrupt: checksum of {name} does not match ({hint})"
                     )
