@@ -6,7 +6,6 @@ import io
 
 import pytest
 from PIL import Image, ImageDraw
-
 from tests.conftest import SHARED_DATA, World, auth
 
 DIH = SHARED_DATA / "pdq-reference" / "images" / "reg-test-input" / "dih"

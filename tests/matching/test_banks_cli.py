@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from tests.conftest import SHARED_DATA
 from tests.foundation.test_cli import jikimi
 

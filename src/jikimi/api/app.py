@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
@@ -27,7 +30,17 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     """Build the service. The database must already be migrated (``jikimi db upgrade``)."""
     if runtime is None:
         runtime = Runtime.open(settings or load_settings())
+    snapshot_dir = runtime.settings.resolved_data_dir / "index"
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        with runtime.sessions() as session:
+            app.state.matcher = Matcher.load(snapshot_dir, session)
+        yield
+        app.state.matcher.save(snapshot_dir)
+
     app = FastAPI(
+        lifespan=lifespan,
         title="jikimi API",
         version=__version__,
         description="지킴이 — digital-sex-crime victim support. JSON API under /api/v1.",
@@ -38,7 +51,6 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.state.login_limiter = SlidingWindowLimiter(runtime.settings.login_rate_per_minute, 60)
     app.state.victim_limiter = SlidingWindowLimiter(10, 300)
     install_error_handlers(app)
-    app.state.matcher = Matcher()
     for router in (system_router, accounts_router, cases_router, matching_router):
         app.include_router(router)
     app.include_router(web_router)

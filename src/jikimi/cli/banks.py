@@ -141,6 +141,22 @@ def _variant_label(match: dict[str, object], record: dict[str, object]) -> str:
     return str(entry if query == "original" else query)
 
 
+@banks_app.command("snapshot")
+def banks_snapshot() -> None:
+    """Write the matching index snapshot under the data directory (for fast restarts)."""
+    from jikimi.cli.common import open_runtime
+
+    runtime = open_runtime()
+    try:
+        with runtime.sessions() as session:
+            matcher = matching.Matcher.load(runtime.settings.resolved_data_dir / "index",
+                                            session)
+        matcher.save(runtime.settings.resolved_data_dir / "index")
+    finally:
+        runtime.close()
+    console.print(f"index snapshot written at change {matcher.last_seq}")
+
+
 class MatchFormat(StrEnum):
     table = "table"
     json = "json"
@@ -157,10 +173,10 @@ def match_command(
 ) -> None:
     """Match files against every bank; one JSON line per input with --format json."""
     files = list(expand_paths(paths))
-    matcher = matching.Matcher()
     any_failed = False
     rows: list[tuple[str, str, str, str, str, str]] = []
     with cli_context() as ctx, _progress(len(files)) as progress:
+        matcher = matching.Matcher.load(ctx.settings.resolved_data_dir / "index", ctx.session)
         task = progress.add_task("matching", total=len(files))
         for path in files:
             record: dict[str, object] = {"path": str(path)}

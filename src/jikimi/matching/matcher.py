@@ -1,32 +1,36 @@
-"""The in-memory matcher: one index per signal type over every active bank entry, derived from
-the database and kept in step incrementally by following the ``bank_changes`` log.
+"""The matcher: in-memory indexes for the signal types that need them, derived from the
+database and kept in step incrementally by following the append-only ``bank_changes`` log.
 
 HMA rebuilds its whole index from the database on a change; here a change costs one small
-``add`` or ``remove`` on the index, applied the next time anyone matches (``sync``).
+``add`` or ``remove`` on an index, applied the next time anyone matches (:meth:`sync`). The
+indexes hold only ids and hashes (10 million PDQ hashes fit the memory budget): an entry's
+bank, variant and quality are read from the database for the few entries a query hits, and
+exact digests (SHA-256, MD5) are looked up in the database's own index, not in memory.
+
+A snapshot (:meth:`save`, :meth:`load`) holds the indexes and the change sequence they
+reflect, so that a restart loads arrays and replays only the changes made since.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import threading
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from jikimi.errors import IntegrityError
 from jikimi.hashing import DIHEDRAL_NAMES, LOW_QUALITY_THRESHOLD
 from jikimi.matching.models import Bank, BankChange, BankEntry
-from jikimi.matching.signal_types import SIGNAL_TYPES, SignalIndex, signal_type
+from jikimi.matching.pdq_index import PdqIndex
+from jikimi.matching.signal_types import SIGNAL_TYPES, PdqIndexAdapter, SignalIndex
 
-
-@dataclass(frozen=True)
-class EntryInfo:
-    bank_id: int
-    signal_type: str
-    variant: str
-    content_id: str
-    quality: int | None
+SNAPSHOT_VERSION = 1
 
 
 @dataclass(frozen=True)
@@ -63,91 +67,152 @@ class Hit:
 
 @dataclass
 class Matcher:
-    """Indexes of all active entries, synchronised from the database on demand."""
+    """In-memory indexes of all active entries, synchronised from the database on demand."""
 
     indexes: dict[str, SignalIndex] = field(default_factory=dict)
-    entries: dict[int, EntryInfo] = field(default_factory=dict)
-    banks: dict[int, BankInfo] = field(default_factory=dict)
     last_seq: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def _index(self, name: str) -> SignalIndex:
         if name not in self.indexes:
-            self.indexes[name] = signal_type(name).new_index()
+            self.indexes[name] = SIGNAL_TYPES[name].new_index()
         return self.indexes[name]
 
-    def sync(self, session: Session) -> None:
-        """Apply every bank change since the last sync (all of them the first time)."""
+    def sync(self, session: Session) -> int:
+        """Apply every bank change since the last sync; returns how many were applied."""
         with self._lock:
-            self.banks = {
-                b.id: BankInfo(b.id, b.name, b.negative, b.pdq_threshold, b.case_id, b.case_code)
-                for b in session.scalars(select(Bank))
-            }
-            changes = session.execute(
-                select(BankChange.seq, BankChange.entry_id, BankChange.op)
+            rows = session.execute(
+                select(BankChange.seq, BankChange.entry_id, BankChange.op,
+                       BankEntry.signal_type)
+                .join(BankEntry, BankEntry.id == BankChange.entry_id)
                 .where(BankChange.seq > self.last_seq).order_by(BankChange.seq)).all()
-            if not changes:
-                return
-            final: dict[int, str] = {}
-            for change in changes:
-                final[change.entry_id] = change.op
-            self.last_seq = changes[-1].seq
-            removed = [e for e, op in final.items() if op == "remove" and e in self.entries]
-            by_type: dict[str, list[int]] = defaultdict(list)
-            for entry_id in removed:
-                by_type[self.entries.pop(entry_id).signal_type].append(entry_id)
-            for name, ids in by_type.items():
-                self._index(name).remove(ids)
-            added = [e for e, op in final.items() if op == "add" and e not in self.entries]
-            self._load(session, added)
-
-    def _load(self, session: Session, entry_ids: Sequence[int]) -> None:
-        for start in range(0, len(entry_ids), 5000):
-            chunk = entry_ids[start:start + 5000]
-            rows = session.scalars(select(BankEntry).where(
-                BankEntry.id.in_(chunk), BankEntry.removed_at.is_(None))).all()
-            grouped: dict[str, tuple[list[int], list[str]]] = defaultdict(lambda: ([], []))
+            if not rows:
+                return 0
+            final: dict[int, tuple[str, str]] = {}
             for row in rows:
-                self.entries[row.id] = EntryInfo(row.bank_id, row.signal_type, row.variant,
-                                                 row.content_id, row.quality)
-                ids, values = grouped[row.signal_type]
-                ids.append(row.id)
-                values.append(row.value)
-            for name, (ids, values) in grouped.items():
-                self._index(name).add(ids, values)
+                final[row.entry_id] = (row.op, row.signal_type)
+            removals: dict[str, list[int]] = defaultdict(list)
+            additions: dict[str, list[int]] = defaultdict(list)
+            for entry_id, (op, name) in final.items():
+                if SIGNAL_TYPES[name].indexed_in_database:
+                    continue
+                (additions if op == "add" else removals)[name].append(entry_id)
+            for name, ids in removals.items():
+                self._index(name).remove(ids)
+            for name, ids in additions.items():
+                self._load_values(session, name, ids)
+            self.last_seq = rows[-1].seq
+            return len(rows)
 
-    def search(self, queries: Iterable[Query], threshold: int | None = None) -> list[Hit]:
-        """All hits of the queries, at each bank's threshold (or ``threshold`` if given),
-        the closest per (entry, query variant)."""
-        best: dict[tuple[int, str], Hit] = {}
+    def _load_values(self, session: Session, name: str, entry_ids: Sequence[int]) -> None:
+        for start in range(0, len(entry_ids), 20_000):
+            chunk = entry_ids[start:start + 20_000]
+            found = session.execute(select(BankEntry.id, BankEntry.value).where(
+                BankEntry.id.in_(chunk), BankEntry.removed_at.is_(None))).all()
+            if found:
+                self._index(name).add([r.id for r in found], [r.value for r in found])
+
+    def _candidates(self, session: Session, query: Query, limit: int) -> list[tuple[int, int]]:
+        kind = SIGNAL_TYPES[query.signal_type]
+        if kind.indexed_in_database:
+            ids = session.scalars(select(BankEntry.id).where(
+                BankEntry.signal_type == kind.name, BankEntry.value_key == kind.value_key(
+                    query.value), BankEntry.removed_at.is_(None))).all()
+            return [(i, 0) for i in ids]
+        index = self.indexes.get(query.signal_type)
+        if index is None or not len(index):
+            return []
+        return index.search(query.value, limit)
+
+    def search(self, session: Session, queries: Iterable[Query],
+               threshold: int | None = None) -> list[Hit]:
+        """All hits of the queries, at each bank's PDQ threshold (or ``threshold`` if given),
+        keeping the closest per (entry, query variant)."""
+        raw: dict[tuple[int, str], tuple[int, Query]] = {}
         for query in queries:
             kind = SIGNAL_TYPES[query.signal_type]
-            index = self.indexes.get(query.signal_type)
-            if index is None or not len(index):
-                continue
-            limit = kind.max_threshold if threshold is None else min(threshold,
-                                                                     kind.max_threshold)
-            if threshold is None and query.signal_type != "pdq":
-                limit = kind.default_threshold
-            for entry_id, distance in index.search(query.value, limit):
-                info = self.entries.get(entry_id)
-                if info is None:
-                    continue
-                bank = self.banks.get(info.bank_id)
-                if bank is None:
-                    continue
-                if (query.signal_type == "pdq" and threshold is None
-                        and distance > bank.pdq_threshold):
-                    continue
-                reliable = query.signal_type not in ("pdq",) or (
-                    (query.quality is None or query.quality >= LOW_QUALITY_THRESHOLD)
-                    and (info.quality is None or info.quality >= LOW_QUALITY_THRESHOLD))
-                hit = Hit(entry_id, bank, query.signal_type, distance, query.variant,
-                          info.variant, info.content_id, reliable)
+            if threshold is not None and kind.name == "pdq":
+                limit = min(threshold, kind.max_threshold)
+            else:
+                limit = kind.max_threshold if kind.name == "pdq" else kind.default_threshold
+            for entry_id, distance in self._candidates(session, query, limit):
                 key = (entry_id, query.variant)
-                if key not in best or best[key].distance > distance:
-                    best[key] = hit
-        return sorted(best.values(), key=lambda h: (h.distance, h.entry_id, h.query_variant))
+                if key not in raw or raw[key][0] > distance:
+                    raw[key] = (distance, query)
+        if not raw:
+            return []
+        entry_ids = sorted({entry_id for entry_id, _ in raw})
+        entries = {e.id: e for e in session.scalars(select(BankEntry).where(
+            BankEntry.id.in_(entry_ids), BankEntry.removed_at.is_(None)))}
+        banks = {b.id: BankInfo(b.id, b.name, b.negative, b.pdq_threshold, b.case_id,
+                                b.case_code)
+                 for b in session.scalars(select(Bank).where(
+                     Bank.id.in_({e.bank_id for e in entries.values()})))}
+        hits = []
+        for (entry_id, _variant), (distance, query) in raw.items():
+            entry = entries.get(entry_id)
+            if entry is None:
+                continue
+            bank = banks[entry.bank_id]
+            if query.signal_type == "pdq" and threshold is None \
+                    and distance > bank.pdq_threshold:
+                continue
+            reliable = query.signal_type != "pdq" or (
+                (query.quality is None or query.quality >= LOW_QUALITY_THRESHOLD)
+                and (entry.quality is None or entry.quality >= LOW_QUALITY_THRESHOLD))
+            hits.append(Hit(entry_id, bank, query.signal_type, distance, query.variant,
+                            entry.variant, entry.content_id, reliable))
+        return sorted(hits, key=lambda h: (h.distance, h.entry_id, h.query_variant))
+
+    # --- snapshots ---------------------------------------------------------------------------
+    def save(self, directory: Path) -> None:
+        """Write the PDQ index and the change sequence it reflects (atomically)."""
+        with self._lock:
+            directory.mkdir(parents=True, exist_ok=True)
+            pdq = self.indexes.get("pdq")
+            if isinstance(pdq, PdqIndexAdapter):
+                pdq.index.save(directory / "pdq.index")
+            state = {"version": SNAPSHOT_VERSION, "last_seq": self.last_seq,
+                     "pdq": isinstance(pdq, PdqIndexAdapter)}
+            tmp = directory / "state.json.tmp"
+            tmp.write_text(json.dumps(state))
+            os.replace(tmp, directory / "state.json")
+
+    @classmethod
+    def load(cls, directory: Path, session: Session) -> Matcher:
+        """A matcher from a snapshot, brought up to date with the changes made since.
+
+        Only the PDQ index is snapshotted; the (small) vPDQ index is rebuilt by replaying its
+        entries. A missing or damaged snapshot falls back to a full build from the database.
+        """
+        matcher = cls()
+        try:
+            state = json.loads((directory / "state.json").read_text())
+            if state.get("version") != SNAPSHOT_VERSION:
+                raise IntegrityError("unknown snapshot version")
+            if state.get("pdq"):
+                adapter = PdqIndexAdapter()
+                adapter.index = PdqIndex.load(directory / "pdq.index")
+                matcher.indexes["pdq"] = adapter
+            matcher.last_seq = int(state["last_seq"])
+        except (OSError, ValueError, KeyError, IntegrityError):
+            matcher = cls()
+        matcher._rebuild_unsnapshotted(session)
+        matcher.sync(session)
+        return matcher
+
+    def _rebuild_unsnapshotted(self, session: Session) -> None:
+        """Load the active entries of in-memory signal types other than PDQ (up to the
+        snapshot's sequence; later ones come with ``sync``)."""
+        for name, kind in SIGNAL_TYPES.items():
+            if kind.indexed_in_database or name in self.indexes:
+                continue
+            ids = session.scalars(select(BankEntry.id).join(
+                BankChange, BankChange.entry_id == BankEntry.id).where(
+                BankEntry.signal_type == name, BankEntry.removed_at.is_(None),
+                BankChange.op == "add", BankChange.seq <= self.last_seq)).all()
+            if ids:
+                self._load_values(session, name, list(ids))
 
 
 def image_queries(pdq: str | None, quality: int | None, dihedral: Sequence[str] | None,

@@ -270,7 +270,7 @@ def match_queries(ctx: ServiceContext, matcher: Matcher, queries: Sequence[Query
     if threshold is not None and not 0 <= threshold <= 31:
         raise InvalidInput("the PDQ threshold is 0 to 31 bits")
     matcher.sync(ctx.session)
-    hits = matcher.search(queries, threshold)
+    hits = matcher.search(ctx.session, queries, threshold)
     positive = [_match_out(h) for h in hits if not h.bank.negative]
     negative = [_match_out(h) for h in hits if h.bank.negative]
     if negative:

@@ -43,6 +43,8 @@ class SignalType(ABC):
     name: ClassVar[str]
     default_threshold: ClassVar[int]
     max_threshold: ClassVar[int]
+    indexed_in_database: ClassVar[bool] = False
+    """Exact signals are looked up in the database's own index instead of memory."""
 
     @classmethod
     @abstractmethod
@@ -67,22 +69,24 @@ class SignalType(ABC):
 
 # --- PDQ -------------------------------------------------------------------------------------
 class PdqIndexAdapter:
+    """The PDQ index behind the :class:`SignalIndex` interface."""
+
     def __init__(self) -> None:
-        self._index = PdqIndex()
+        self.index = PdqIndex()
 
     def add(self, ids: Sequence[int], values: Sequence[str]) -> None:
         if ids:
-            self._index.add(list(ids), list(values))
+            self.index.add(list(ids), list(values))
 
     def remove(self, ids: Sequence[int]) -> None:
         if ids:
-            self._index.remove(list(ids))
+            self.index.remove(list(ids))
 
     def search(self, value: str, threshold: int) -> list[tuple[int, int]]:
-        return [(int(i), int(d)) for i, d in self._index.search(value, threshold)]
+        return [(int(i), int(d)) for i, d in self.index.search(value, threshold)]
 
     def __len__(self) -> int:
-        return len(self._index)
+        return len(self.index)
 
 
 class PdqSignal(SignalType):
@@ -109,40 +113,10 @@ class PdqSignal(SignalType):
 
 
 # --- exact file hashes -----------------------------------------------------------------------
-class ExactIndex:
-    """Exact lookup: digest → entry ids."""
-
-    def __init__(self) -> None:
-        self._by_value: dict[str, set[int]] = {}
-        self._by_id: dict[int, str] = {}
-        self._lock = threading.Lock()
-
-    def add(self, ids: Sequence[int], values: Sequence[str]) -> None:
-        with self._lock:
-            for entry_id, value in zip(ids, values, strict=True):
-                self._by_value.setdefault(value, set()).add(entry_id)
-                self._by_id[entry_id] = value
-
-    def remove(self, ids: Sequence[int]) -> None:
-        with self._lock:
-            for entry_id in ids:
-                value = self._by_id.pop(entry_id, None)
-                if value is not None:
-                    bucket = self._by_value.get(value, set())
-                    bucket.discard(entry_id)
-                    if not bucket:
-                        self._by_value.pop(value, None)
-
-    def search(self, value: str, threshold: int) -> list[tuple[int, int]]:
-        return [(i, 0) for i in sorted(self._by_value.get(value, ()))]
-
-    def __len__(self) -> int:
-        return len(self._by_id)
-
-
 class _ExactSignal(SignalType):
     default_threshold = 0
     max_threshold = 0
+    indexed_in_database = True
     pattern: ClassVar[re.Pattern[str]]
     description: ClassVar[str]
 
@@ -160,7 +134,7 @@ class _ExactSignal(SignalType):
 
     @classmethod
     def new_index(cls) -> SignalIndex:
-        return ExactIndex()
+        raise NotImplementedError("exact digests are looked up in the database")
 
 
 class Sha256Signal(_ExactSignal):
