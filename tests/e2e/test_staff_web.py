@@ -115,3 +115,26 @@ def test_form_without_csrf_token_is_refused(page, live_server, live_world) -> No
     response = page.request.post(live_server.url + "/cases/new",
                                  form={"channel": "web", "csrf_token": "forged"})
     assert response.status == 403
+
+
+def test_analyst_builds_a_bank_and_matches_in_browser(page, live_server, live_world) -> None:  # type: ignore[no-untyped-def]
+    from tests.conftest import SHARED_DATA
+
+    dih = SHARED_DATA / "pdq-reference" / "images" / "reg-test-input" / "dih"
+    _runtime, world = live_world
+    log_in(page, live_server, world.staff["analyst_a"])
+    page.wait_for_url(re.compile(r".*/cases$"))
+    page.click("header >> text=해시 DB")
+    page.fill("#name", "victims")
+    page.click("text=만들기")
+    page.wait_for_url(re.compile(r".*/banks/victims$"))
+    page.set_input_files("#file", str(dih / "bridge-1-original.jpg"))
+    page.click("main button[type=submit]")
+    page.wait_for_url(re.compile(r".*/banks/victims$"))
+    assert page.locator("tbody tr").count() >= 10
+    screenshot(page, "bank-ko")
+    page.goto(live_server.url + "/match")
+    page.set_input_files("#file", str(dih / "bridge-5-flipx.jpg"))
+    page.click("main button[type=submit]")
+    assert page.locator("h2 .badge").inner_text() == "일치 있음"
+    screenshot(page, "match-ko")

@@ -263,6 +263,20 @@ def _match_out(hit: Hit) -> MatchOut:
                     case_code=hit.bank.case_code, reliable=hit.reliable)
 
 
+def _best_per_content(hits: Sequence[Hit]) -> list[Hit]:
+    """One hit per registered content, bank and signal type: the closest (and, at equal
+    distance, the unmodified query), so that variants of one image do not crowd the result."""
+    best: dict[tuple[int, str, str], Hit] = {}
+    for hit in hits:
+        key = (hit.bank.id, hit.content_id, hit.signal_type)
+        current = best.get(key)
+        rank = (hit.distance, hit.query_variant != "original", hit.entry_variant != "original")
+        if current is None or rank < (current.distance, current.query_variant != "original",
+                                      current.entry_variant != "original"):
+            best[key] = hit
+    return sorted(best.values(), key=lambda h: (h.distance, h.bank.name, h.entry_id))
+
+
 def match_queries(ctx: ServiceContext, matcher: Matcher, queries: Sequence[Query], *,
                   threshold: int | None = None) -> MatchResult:
     """Match lookups against every bank. A hit in a negative bank suppresses the matches."""
@@ -270,7 +284,7 @@ def match_queries(ctx: ServiceContext, matcher: Matcher, queries: Sequence[Query
     if threshold is not None and not 0 <= threshold <= 31:
         raise InvalidInput("the PDQ threshold is 0 to 31 bits")
     matcher.sync(ctx.session)
-    hits = matcher.search(ctx.session, queries, threshold)
+    hits = _best_per_content(matcher.search(ctx.session, queries, threshold))
     positive = [_match_out(h) for h in hits if not h.bank.negative]
     negative = [_match_out(h) for h in hits if h.bank.negative]
     if negative:

@@ -7,11 +7,12 @@ import hmac
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated
+from urllib.parse import quote
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from jikimi import cases
+from jikimi import cases, matching
 from jikimi.accounts import (
     SESSION_COOKIE,
     StaffUser,
@@ -29,7 +30,8 @@ from jikimi.cases import CaseStatus, ConsentPurpose, IntakeChannel
 from jikimi.core.actors import Actor, Role
 from jikimi.core.context import ServiceContext
 from jikimi.core.i18n import error_message
-from jikimi.errors import Forbidden, JikimiError, NotAuthenticated, NotFound
+from jikimi.errors import Forbidden, InvalidInput, JikimiError, NotAuthenticated, NotFound
+from jikimi.hashing import fingerprint_bytes
 from jikimi.web.rendering import render
 
 router = APIRouter(include_in_schema=False)
@@ -266,3 +268,99 @@ def consent_submit(request: Request, code: str,
     except JikimiError as exc:
         return _error_page(request, exc)
     return RedirectResponse(f"/cases/{code[:40]}/consents", status_code=303)
+
+
+# --- banks and matching ----------------------------------------------------------------------
+def _can_manage_banks(user: StaffUser) -> bool:
+    return user.role in (Role.ANALYST, Role.ADMIN, Role.CENTRAL_ADMIN)
+
+
+@router.get("/banks", response_class=HTMLResponse)
+def banks_page(request: Request) -> Response:
+    try:
+        with staff_page(request) as (ctx, user, csrf):
+            return render(request, "banks.html", user=user, csrf=csrf,
+                          banks=matching.list_banks(ctx), can_manage=_can_manage_banks(user))
+    except LoginRequired:
+        return _redirect_login(request)
+    except JikimiError as exc:
+        return _error_page(request, exc)
+
+
+@router.post("/banks", response_class=HTMLResponse)
+def banks_create(request: Request, name: Annotated[str, Form(max_length=120)],
+                 csrf_token: Annotated[str, Form(max_length=200)] = "",
+                 pdq_threshold: Annotated[int, Form(ge=0, le=31)] = 31,
+                 negative: Annotated[str, Form(max_length=5)] = "") -> Response:
+    try:
+        with staff_page(request, csrf_token) as (ctx, _user, _csrf):
+            bank = matching.create_bank(ctx, name, negative=negative == "1",
+                                        pdq_threshold=pdq_threshold)
+    except LoginRequired:
+        return _redirect_login(request)
+    except JikimiError as exc:
+        return _error_page(request, exc)
+    return RedirectResponse(f"/banks/{quote(bank.name)}", status_code=303)
+
+
+@router.get("/banks/{name}", response_class=HTMLResponse)
+def bank_page(request: Request, name: str) -> Response:
+    try:
+        with staff_page(request) as (ctx, user, csrf):
+            bank = matching.get_bank(ctx, name[:120])
+            entries = matching.list_entries(ctx, bank.name, limit=500)
+            return render(request, "bank_detail.html", user=user, csrf=csrf, bank=bank,
+                          entries=entries, can_manage=_can_manage_banks(user))
+    except LoginRequired:
+        return _redirect_login(request)
+    except JikimiError as exc:
+        return _error_page(request, exc)
+
+
+def _uploaded_bytes(request: Request, file: UploadFile) -> bytes:
+    limit = get_runtime(request).settings.max_upload_bytes
+    data = file.file.read(limit + 1)
+    if len(data) > limit:
+        raise InvalidInput(f"the file is larger than {limit} bytes", code="media_too_large")
+    return data
+
+
+@router.post("/banks/{name}/files", response_class=HTMLResponse)
+def bank_add_file(request: Request, name: str, file: Annotated[UploadFile, File()],
+                  csrf_token: Annotated[str, Form(max_length=200)] = "") -> Response:
+    try:
+        with staff_page(request, csrf_token) as (ctx, _user, _csrf):
+            fp = fingerprint_bytes(_uploaded_bytes(request, file), with_variants=True)
+            matching.add_entries(ctx, name[:120], matching.entries_for_fingerprints(
+                fp, label=(file.filename or "")[:200]))
+    except LoginRequired:
+        return _redirect_login(request)
+    except JikimiError as exc:
+        return _error_page(request, exc)
+    return RedirectResponse(f"/banks/{quote(name[:120])}", status_code=303)
+
+
+@router.get("/match", response_class=HTMLResponse)
+def match_page(request: Request) -> Response:
+    try:
+        with staff_page(request) as (_ctx, user, csrf):
+            return render(request, "match.html", user=user, csrf=csrf, result=None)
+    except LoginRequired:
+        return _redirect_login(request)
+
+
+@router.post("/match", response_class=HTMLResponse)
+def match_submit(request: Request, file: Annotated[UploadFile, File()],
+                 csrf_token: Annotated[str, Form(max_length=200)] = "",
+                 dihedral: Annotated[str, Form(max_length=5)] = "") -> Response:
+    try:
+        with staff_page(request, csrf_token) as (ctx, user, csrf):
+            fp = fingerprint_bytes(_uploaded_bytes(request, file))
+            result = matching.match_queries(
+                ctx, request.app.state.matcher,
+                matching.queries_for_fingerprints(fp, dihedral=dihedral == "1"))
+            return render(request, "match.html", user=user, csrf=csrf, result=result)
+    except LoginRequired:
+        return _redirect_login(request)
+    except JikimiError as exc:
+        return _error_page(request, exc)

@@ -80,6 +80,44 @@ KO: dict[str, str] = {
     "given": "동의",
     "withdrawn": "철회",
     "No consent recorded yet.": "기록된 동의가 없습니다.",
+    # banks and matching
+    "Hash banks": "해시 DB",
+    "Match a file": "파일 대조",
+    "Banks hold fingerprints only, never images. Banks are shared by all centres.":
+        "해시 DB에는 이미지가 아니라 지문(해시)만 저장됩니다. 해시 DB는 모든 센터가 함께 씁니다.",
+    "Fingerprints": "지문 수",
+    "Kind": "종류",
+    "PDQ threshold": "PDQ 임계값",
+    "Negative (benign)": "제외 DB (무해)",
+    "Positive": "일반",
+    "No banks yet.": "아직 해시 DB가 없습니다.",
+    "New bank": "새 해시 DB",
+    "Negative bank: known benign content whose matches suppress others":
+        "제외 DB: 무해한 것으로 알려진 콘텐츠로, 여기에 일치하면 다른 일치를 보류합니다",
+    "Create": "만들기",
+    "Add a file": "파일 추가",
+    "The file is fingerprinted and discarded; only its fingerprints are kept.":
+        "파일은 지문만 계산한 뒤 버려지고, 지문만 저장됩니다.",
+    "Image or video": "이미지 또는 동영상",
+    "Add": "추가",
+    "Signal": "신호",
+    "Fingerprint": "지문",
+    "Quality": "품질",
+    "Variant": "변형",
+    "Label": "이름표",
+    "removed": "삭제됨",
+    "The file is fingerprinted on the server and discarded; nothing of it is stored.":
+        "파일은 서버에서 지문만 계산한 뒤 버려지며, 아무것도 저장되지 않습니다.",
+    "Also match mirrored and rotated copies": "좌우 반전·회전된 사본도 찾기",
+    "Match": "대조",
+    "Result": "결과",
+    "Match found": "일치 있음",
+    "No match": "일치 없음",
+    "Suppressed by a negative bank": "제외 DB에 의해 보류됨",
+    "Bank": "해시 DB",
+    "Distance": "거리",
+    "Reliable": "신뢰",
+    "Low quality": "낮은 품질",
     # central admin
     "All centres": "전체 센터",
     "Statistics across centres. Case details and counselling notes stay with each centre.":
@@ -152,6 +190,10 @@ KO: dict[str, str] = {
     "error.media_error": "파일을 처리할 수 없습니다.",
     "error.configuration_error": "설치 설정에 문제가 있습니다.",
     "error.integrity_error": "저장된 데이터의 무결성 검사에 실패했습니다.",
+    "error.bad_hash": "지문(해시) 값의 형식이 올바르지 않습니다.",
+    "error.bad_signal_type": "알 수 없는 신호 종류입니다 (pdq, vpdq, sha256, md5).",
+    "error.bad_bank_name": "해시 DB 이름에는 글자, 숫자, 공백, '_', '.', '-'만 쓸 수 있습니다.",
+    "error.bad_hash_list": "해시 목록을 읽을 수 없습니다.",
 }
 
 # English texts for the identifiers that are not English sentences themselves.
