@@ -130,45 +130,45 @@ def list_entries(ctx: ServiceContext, name: str, *, limit: int = 200,
 
 
 def add_entries(ctx: ServiceContext, name: str, entries: Sequence[NewEntry]) -> AddedEntries:
-    """Add fingerprints; each is checked and normalised by its signal type. Duplicates of an
-    active entry in the same bank are skipped."""
+    """Add fingerprints; each is checked and normalised by its signal type first (one bad
+    value refuses the whole batch). Duplicates of an active entry in the bank are skipped."""
     bank = _bank(ctx, name)
     _may_change_bank(ctx, bank)
+    prepared: dict[tuple[str, str, str], BankEntry] = {}
     now = utcnow()
-    added = 0
-    content_ids: list[str] = []
-    seen: set[tuple[str, str, str]] = set()
-    for entry in entries:
+    for number, entry in enumerate(entries, start=1):
         kind = lookup_signal_type(entry.signal_type)
-        value = kind.normalise(entry.value)
+        try:
+            value = kind.normalise(entry.value)
+        except InvalidInput as exc:
+            raise InvalidInput(f"entry {number}: {exc.message}", code=exc.code) from exc
         if entry.quality is not None and not 0 <= entry.quality <= 100:
-            raise InvalidInput("quality is 0 to 100")
+            raise InvalidInput(f"entry {number}: quality is 0 to 100")
         variant = clean_text(entry.variant, "the variant", max_chars=30) or "original"
         key = kind.value_key(value)
-        if (kind.name, key, variant) in seen:
-            continue
-        seen.add((kind.name, key, variant))
-        exists = ctx.session.scalar(select(BankEntry.id).where(
-            BankEntry.bank_id == bank.id, BankEntry.signal_type == kind.name,
-            BankEntry.value_key == key, BankEntry.variant == variant,
-            BankEntry.removed_at.is_(None)))
-        if exists:
-            continue
         content_id = clean_text(entry.content_id, "the content id", max_chars=64) or key[:64]
-        row = BankEntry(bank_id=bank.id, signal_type=kind.name, value=value, value_key=key,
-                        quality=entry.quality, variant=variant, content_id=content_id,
-                        label=clean_text(entry.label, "the label", max_chars=200),
-                        created_at=now, created_by=ctx.actor.ref)
-        ctx.session.add(row)
-        ctx.session.flush()
-        ctx.session.add(BankChange(entry_id=row.id, op="add", at=now))
-        added += 1
-        if content_id not in content_ids:
-            content_ids.append(content_id)
+        prepared.setdefault((kind.name, key, variant), BankEntry(
+            bank_id=bank.id, signal_type=kind.name, value=value, value_key=key,
+            quality=entry.quality, variant=variant, content_id=content_id,
+            label=clean_text(entry.label, "the label", max_chars=200), created_at=now,
+            created_by=ctx.actor.ref))
+    keys = list(prepared)
+    for start in range(0, len(keys), 2000):
+        chunk_keys = {k[1] for k in keys[start:start + 2000]}
+        for row in ctx.session.execute(select(
+                BankEntry.signal_type, BankEntry.value_key, BankEntry.variant).where(
+                BankEntry.bank_id == bank.id, BankEntry.value_key.in_(chunk_keys),
+                BankEntry.removed_at.is_(None))):
+            prepared.pop((row.signal_type, row.value_key, row.variant), None)
+    rows = list(prepared.values())
+    ctx.session.add_all(rows)
     ctx.session.flush()
+    ctx.session.add_all([BankChange(entry_id=row.id, op="add", at=now) for row in rows])
+    ctx.session.flush()
+    content_ids = list(dict.fromkeys(row.content_id for row in rows))
     ctx.audit("bank.add_entries", "bank", bank.id, centre_id=ctx.actor.centre_id,
-              details={"added": added})
-    return AddedEntries(bank=bank.name, added=added, content_ids=content_ids)
+              details={"added": len(rows)})
+    return AddedEntries(bank=bank.name, added=len(rows), content_ids=content_ids)
 
 
 def entries_for_fingerprints(fp: ImageFingerprints | VideoFingerprints,
