@@ -32,6 +32,7 @@ import numpy as np
 
 HERE = Path(__file__).resolve()
 THRESHOLD = 31
+REPEAT = 3  # timings: best of three runs
 
 
 # --- data ------------------------------------------------------------------------------------
@@ -87,21 +88,32 @@ def one_core() -> None:
 
 
 def timed_single(search: Any, queries: list[Any], budget_s: float) -> tuple[float, list[Any]]:
-    results = []
-    start = time.perf_counter()
-    for q in queries:
-        results.append(search(q))
-        if time.perf_counter() - start > budget_s:
-            break
-    return len(results) / (time.perf_counter() - start), results
+    """Best of ``REPEAT`` runs (the machine is shared), each stopped after its share of budget."""
+    best, results = 0.0, []
+    for _ in range(REPEAT):
+        out = []
+        start = time.perf_counter()
+        for q in queries:
+            out.append(search(q))
+            if time.perf_counter() - start > budget_s / REPEAT:
+                break
+        rate = len(out) / (time.perf_counter() - start)
+        if rate > best:
+            best, results = rate, out
+    return best, results
 
 
 def timed_batches(search_many: Any, queries: Any, batch: int) -> tuple[float, list[Any]]:
-    results: list[Any] = []
-    start = time.perf_counter()
-    for s in range(0, len(queries), batch):
-        results.extend(search_many(queries[s : s + batch]))
-    return len(queries) / (time.perf_counter() - start), results
+    """Best of ``REPEAT`` runs over every query, ``batch`` queries per call."""
+    best, results = 0.0, []
+    for _ in range(REPEAT):
+        out: list[Any] = []
+        start = time.perf_counter()
+        for s in range(0, len(queries), batch):
+            out.extend(search_many(queries[s : s + batch]))
+        best = max(best, len(queries) / (time.perf_counter() - start))
+        results = out
+    return best, results
 
 
 def worker_jikimi_build(work: Path, args: argparse.Namespace) -> dict[str, Any]:

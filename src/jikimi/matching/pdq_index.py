@@ -82,7 +82,7 @@ _MERGE_RATIO = 4  # merge the newest segment into the previous one once it is >=
 _DEAD_FRACTION_REBUILD = 0.25
 _BUILD_BLOCK = 65_536
 _TAIL_BLOCK_ELEMENTS = 1 << 20  # queries x tail rows per brute-force block
-_SEARCH_BLOCK_PROBES = 1 << 18  # queries x probes per MIH block (bounds temporaries)
+_SEARCH_BLOCK_PROBES = 1 << 16  # queries x probes per MIH block (bounds temporaries)
 
 
 # --- input parsing ---------------------------------------------------------------------------
