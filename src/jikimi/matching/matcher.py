@@ -54,6 +54,15 @@ class Query:
 
 
 @dataclass(frozen=True)
+class Candidate:
+    """An index hit before resolution (``entry_id`` None: look the value up in the database)."""
+
+    query: Query
+    entry_id: int | None
+    distance: int
+
+
+@dataclass(frozen=True)
 class Hit:
     entry_id: int
     bank: BankInfo
@@ -112,30 +121,44 @@ class Matcher:
             if found:
                 self._index(name).add([r.id for r in found], [r.value for r in found])
 
-    def _candidates(self, session: Session, query: Query, limit: int) -> list[tuple[int, int]]:
-        kind = SIGNAL_TYPES[query.signal_type]
-        if kind.indexed_in_database:
-            ids = session.scalars(select(BankEntry.id).where(
-                BankEntry.signal_type == kind.name, BankEntry.value_key == kind.value_key(
-                    query.value), BankEntry.removed_at.is_(None))).all()
-            return [(i, 0) for i in ids]
-        index = self.indexes.get(query.signal_type)
-        if index is None or not len(index):
-            return []
-        return index.search(query.value, limit)
-
-    def search(self, session: Session, queries: Iterable[Query],
-               threshold: int | None = None) -> list[Hit]:
-        """All hits of the queries, at each bank's PDQ threshold (or ``threshold`` if given),
-        keeping the closest per (entry, query variant)."""
-        raw: dict[tuple[int, str], tuple[int, Query]] = {}
+    def candidates(self, queries: Iterable[Query], threshold: int | None = None
+                   ) -> list[Candidate]:
+        """In-memory index hits (no database): what a scan worker computes next to the data.
+        Signal types indexed in the database are passed through for :meth:`resolve`."""
+        found: list[Candidate] = []
         for query in queries:
             kind = SIGNAL_TYPES[query.signal_type]
+            if kind.indexed_in_database:
+                found.append(Candidate(query, None, 0))
+                continue
+            index = self.indexes.get(query.signal_type)
+            if index is None or not len(index):
+                continue
             if threshold is not None and kind.name == "pdq":
                 limit = min(threshold, kind.max_threshold)
             else:
                 limit = kind.max_threshold if kind.name == "pdq" else kind.default_threshold
-            for entry_id, distance in self._candidates(session, query, limit):
+            found.extend(Candidate(query, entry_id, distance)
+                         for entry_id, distance in index.search(query.value, limit))
+        return found
+
+    def resolve(self, session: Session, candidates: Iterable[Candidate],
+                threshold: int | None = None) -> list[Hit]:
+        """Hits from candidates: exact digests looked up, each entry's bank, variant and
+        quality read, each bank's PDQ threshold applied; the closest per (entry, variant)."""
+        raw: dict[tuple[int, str], tuple[int, Query]] = {}
+        for candidate in candidates:
+            query = candidate.query
+            if candidate.entry_id is None:
+                kind = SIGNAL_TYPES[query.signal_type]
+                ids = session.scalars(select(BankEntry.id).where(
+                    BankEntry.signal_type == kind.name,
+                    BankEntry.value_key == kind.value_key(query.value),
+                    BankEntry.removed_at.is_(None))).all()
+                pairs = [(i, 0) for i in ids]
+            else:
+                pairs = [(candidate.entry_id, candidate.distance)]
+            for entry_id, distance in pairs:
                 key = (entry_id, query.variant)
                 if key not in raw or raw[key][0] > distance:
                     raw[key] = (distance, query)
@@ -163,6 +186,23 @@ class Matcher:
             hits.append(Hit(entry_id, bank, query.signal_type, distance, query.variant,
                             entry.variant, entry.content_id, reliable))
         return sorted(hits, key=lambda h: (h.distance, h.entry_id, h.query_variant))
+
+    def search(self, session: Session, queries: Iterable[Query],
+               threshold: int | None = None) -> list[Hit]:
+        """All hits of the queries (``candidates`` then ``resolve``)."""
+        return self.resolve(session, self.candidates(queries, threshold), threshold)
+
+    def portable(self) -> Matcher:
+        """A copy holding only the indexes, to ship to scan workers (no lock, no database)."""
+        return Matcher(indexes=dict(self.indexes), last_seq=self.last_seq)
+
+    def __getstate__(self) -> dict[str, object]:
+        return {"indexes": self.indexes, "last_seq": self.last_seq}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.indexes = state["indexes"]  # type: ignore[assignment]
+        self.last_seq = state["last_seq"]  # type: ignore[assignment]
+        self._lock = threading.Lock()
 
     # --- snapshots ---------------------------------------------------------------------------
     def save(self, directory: Path) -> None:

@@ -11,7 +11,9 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import tempfile
 import threading
+from pathlib import Path
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from typing import ClassVar, Protocol
@@ -87,6 +89,19 @@ class PdqIndexAdapter:
 
     def __len__(self) -> int:
         return len(self.index)
+
+    def __getstate__(self) -> dict[str, bytes]:
+        """Pickled as its snapshot bytes (how the index travels to scan workers)."""
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "pdq.index"
+            self.index.save(path)
+            return {"snapshot": path.read_bytes()}
+
+    def __setstate__(self, state: dict[str, bytes]) -> None:
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "pdq.index"
+            path.write_bytes(state["snapshot"])
+            self.index = PdqIndex.load(path)
 
 
 class PdqSignal(SignalType):
@@ -240,6 +255,14 @@ class VpdqIndex:
 
     def __len__(self) -> int:
         return len(self._videos)
+
+    def __getstate__(self) -> dict[str, list[tuple[int, str]]]:
+        return {"videos": [(i, vpdq_value(f)) for i, f in self._videos.items()]}
+
+    def __setstate__(self, state: dict[str, list[tuple[int, str]]]) -> None:
+        self.__init__()  # type: ignore[misc]
+        videos = state["videos"]
+        self.add([i for i, _ in videos], [v for _, v in videos])
 
 
 class VpdqSignal(SignalType):
