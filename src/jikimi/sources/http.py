@@ -1,0 +1,409 @@
+"""jikimi's one HTTP client: every fetch from the web goes through :class:`HttpClient`.
+
+It is deliberately suspicious: the sites jikimi watches are hostile or broken more often than
+not. Each request has a connect and a read timeout *and* a wall-clock deadline (a server that
+trickles a response forever is cut off), a size limit enforced while streaming (a 10 GB
+``Content-Length`` is refused before a byte is read), redirects followed one by one with a limit
+and loop detection (each hop is checked like the first URL), a user agent naming jikimi, a
+minimum interval between requests to the same host, and robots.txt respected unless the source
+explicitly overrides it (the scans layer audits the override). Only http and https are fetched,
+and hosts that resolve to link-local (cloud metadata), multicast, reserved or (by default)
+private addresses are refused. Every failure is a :class:`FetchError` with a stable ``code``.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+from urllib.parse import urlsplit
+from urllib.robotparser import RobotFileParser
+
+import httpx
+
+from jikimi.sources.base import ConfigReader, media_kind
+from jikimi.sources.errors import FetchError
+from jikimi.sources.pages import normalize_url
+
+USER_AGENT = (
+    "jikimi/0.1 (digital sex crime victim support centre; finds and removes "
+    "non-consensual images; robots.txt token: jikimi)"
+)
+ROBOTS_TOKEN = "jikimi"  # noqa: S105 - the robots.txt product token
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+_SNIFF_BYTES = 64
+_MAX_ROBOTS_BYTES = 512 * 1024
+_MAX_CRAWL_DELAY = 30.0
+
+
+@dataclass(frozen=True, slots=True)
+class FetchPolicy:
+    """Limits and manners of every HTTP fetch. JSON-able through :meth:`to_config`."""
+
+    connect_timeout: float = 10.0
+    read_timeout: float = 30.0
+    """Longest silence while waiting for the next bytes."""
+    total_timeout: float = 120.0
+    """Wall-clock deadline of one fetch, redirects and robots.txt included."""
+    max_bytes: int = 512 * 1024 * 1024
+    """Largest media response (the decoder's own default limit)."""
+    max_page_bytes: int = 10 * 1024 * 1024
+    """Largest HTML page or feed."""
+    max_redirects: int = 5
+    min_host_interval: float = 1.0
+    """Seconds between two requests to the same host (raised by robots.txt ``Crawl-delay``)."""
+    respect_robots: bool = True
+    """False only by an explicit, audited override."""
+    allow_loopback: bool = True
+    allow_private_networks: bool = False
+    user_agent: str = USER_AGENT
+
+    def __post_init__(self) -> None:
+        for name in ("connect_timeout", "read_timeout", "total_timeout"):
+            if getattr(self, name) <= 0:
+                raise ValueError(f"FetchPolicy.{name} must be positive")
+        if self.max_bytes <= 0 or self.max_page_bytes <= 0 or self.max_redirects < 0:
+            raise ValueError("FetchPolicy sizes must be positive and max_redirects not negative")
+        if self.min_host_interval < 0:
+            raise ValueError("FetchPolicy.min_host_interval must not be negative")
+
+    def to_config(self) -> dict[str, Any]:
+        """Only the values that differ from the defaults, so stored configs stay short."""
+        default = FetchPolicy()
+        return {k: v for k, v in asdict(self).items() if getattr(default, k) != v}
+
+    @classmethod
+    def from_config(cls, reader: ConfigReader, key: str = "http") -> FetchPolicy:
+        """Read the optional ``http`` object of a source configuration."""
+        raw = reader.mapping(key)
+        sub = ConfigReader(f"{reader.source_type}.{key}", raw)
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            default = f.default
+            if isinstance(default, bool):
+                values[f.name] = sub.boolean(f.name, default)
+            elif isinstance(default, int):
+                values[f.name] = sub.integer(f.name, default, minimum=0)
+            elif isinstance(default, float):
+                values[f.name] = sub.number(f.name, default)
+            else:
+                values[f.name] = sub.string(f.name, str(default))
+        sub.finish()
+        try:
+            return cls(**values)
+        except ValueError as exc:
+            from jikimi.sources.errors import SourceConfigError
+
+            raise SourceConfigError(f"Source {reader.source_type!r}: {exc}.") from exc
+
+
+@dataclass(frozen=True, slots=True)
+class HttpResponse:
+    """A fetched response: final URL after redirects, status, headers and body."""
+
+    url: str
+    status: int
+    headers: Mapping[str, str]
+    content: bytes
+    redirects: tuple[str, ...] = ()
+    """URLs that redirected, in order (the first is the requested URL)."""
+    truncated: bool = False
+    """True when only the head was read because it was media (``media_head_only``)."""
+    media_kind: str | None = field(default=None)
+    """"image"/"video" when the bytes sniff as media, else None."""
+
+
+class _Robots:
+    """One host's robots.txt rules."""
+
+    def __init__(self, parser: RobotFileParser | None, allow_all: bool) -> None:
+        self.parser = parser
+        self.allow_all = allow_all
+
+    def allows(self, url: str) -> bool:
+        if self.parser is None:
+            return self.allow_all
+        return self.parser.can_fetch(ROBOTS_TOKEN, url)
+
+    def crawl_delay(self) -> float:
+        if self.parser is None:
+            return 0.0
+        delay = self.parser.crawl_delay(ROBOTS_TOKEN)
+        return min(float(delay), _MAX_CRAWL_DELAY) if delay else 0.0
+
+
+class HttpClient:
+    """Thread-safe; share one per process so that the per-host interval holds across sources."""
+
+    def __init__(
+        self, policy: FetchPolicy | None = None, *, transport: httpx.BaseTransport | None = None
+    ) -> None:
+        self.policy = policy or FetchPolicy()
+        p = self.policy
+        self._client = httpx.Client(
+            timeout=httpx.Timeout(p.read_timeout, connect=p.connect_timeout),
+            follow_redirects=False,
+            headers={
+                "User-Agent": p.user_agent,
+                "Accept-Encoding": "gzip, deflate",  # no brotli/zstd: bounded inflation per chunk
+            },
+            transport=transport,
+            trust_env=False,
+        )
+        self._lock = threading.Lock()
+        self._robots: dict[str, _Robots] = {}
+        self._robots_locks: dict[str, threading.Lock] = {}
+        self._next_slot: dict[str, float] = {}
+        self._checked_hosts: dict[tuple[str, int], None] = {}
+
+    def close(self) -> None:
+        self._client.close()
+
+    def __enter__(self) -> HttpClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- public ------------------------------------------------------------------------------
+    def get(
+        self, url: str, *, max_bytes: int | None = None, media_head_only: bool = False
+    ) -> HttpResponse:
+        """GET ``url`` within the policy's limits; raises :class:`FetchError`.
+
+        ``max_bytes`` defaults to the media limit. With ``media_head_only``, reading stops after
+        the first bytes when they sniff as media (the response is then ``truncated``), and
+        ``max_bytes`` applies to anything else (a page or feed).
+        """
+        deadline = time.monotonic() + self.policy.total_timeout
+        return self._get(url, max_bytes or self.policy.max_bytes, media_head_only, deadline, True)
+
+    def fetch_media(self, url: str) -> bytes:
+        """The complete body of a media URL, up to ``policy.max_bytes``."""
+        return self.get(url).content
+
+    def allowed_by_robots(self, url: str) -> bool:
+        """Whether robots.txt lets jikimi fetch ``url`` (fetching robots.txt if needed)."""
+        deadline = time.monotonic() + self.policy.total_timeout
+        return self._robots_for(_checked_url(url), deadline).allows(url)
+
+    # --- internals ---------------------------------------------------------------------------
+    def _get(
+        self, url: str, max_bytes: int, media_head_only: bool, deadline: float, robots: bool
+    ) -> HttpResponse:
+        current = _checked_url(url)
+        visited = {current}
+        redirects: list[str] = []
+        while True:
+            self._check_address(current)
+            if robots and self.policy.respect_robots:
+                rules = self._robots_for(current, deadline)
+                if not rules.allows(current):
+                    raise FetchError(
+                        f"robots.txt of {_origin(current)} disallows {current} for jikimi. "
+                        "An analyst may override robots.txt for this source (audited).",
+                        code="robots_disallowed", url=current)
+            self._wait_turn(current)
+            resp = self._send(current, max_bytes, media_head_only, deadline)
+            location = resp.headers.get("location")
+            if resp.status in REDIRECT_STATUSES and location:
+                target = normalize_url(location, current)
+                if target is None:
+                    raise FetchError(f"{current} redirects to an unusable URL: {location!r}.",
+                                     code="bad_url", url=current)
+                if target in visited:
+                    raise FetchError(
+                        f"Redirect loop: {current} leads back to {target} "
+                        f"(after {len(redirects) + 1} redirects).", code="redirect_loop",
+                        url=url, chain=[*redirects, current])
+                if len(redirects) >= self.policy.max_redirects:
+                    raise FetchError(
+                        f"More than {self.policy.max_redirects} redirects from {url}.",
+                        code="too_many_redirects", url=url)
+                visited.add(target)
+                redirects.append(current)
+                current = target
+                continue
+            if resp.status >= 400 or resp.status < 200 or resp.status in REDIRECT_STATUSES:
+                raise FetchError(f"{current} answered HTTP {resp.status}.", code="http_status",
+                                 url=current, status=resp.status)
+            return HttpResponse(current, resp.status, resp.headers, resp.content,
+                                tuple(redirects), resp.truncated, resp.media_kind)
+
+    def _send(
+        self, url: str, max_bytes: int, media_head_only: bool, deadline: float
+    ) -> HttpResponse:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise _timeout(url, self.policy.total_timeout)
+        p = self.policy
+        timeout = httpx.Timeout(
+            min(p.read_timeout, remaining), connect=min(p.connect_timeout, remaining))
+        try:
+            with self._client.stream("GET", url, timeout=timeout) as r:
+                headers = {k.lower(): v for k, v in r.headers.items()}
+                if r.status_code in REDIRECT_STATUSES or r.status_code >= 400:
+                    return HttpResponse(url, r.status_code, headers, b"")
+                declared = _content_length(headers)
+                limit_now = p.max_bytes if media_head_only else max_bytes
+                if declared is not None and declared > max(limit_now, max_bytes):
+                    raise _too_large(url, max(limit_now, max_bytes), declared)
+                body = bytearray()
+                kind: str | None = None
+                sniffed = False
+                for chunk in r.iter_bytes():
+                    body += chunk
+                    if time.monotonic() > deadline:
+                        raise _timeout(url, p.total_timeout)
+                    if not sniffed and len(body) >= _SNIFF_BYTES:
+                        sniffed = True
+                        kind = media_kind(bytes(body[:_SNIFF_BYTES]))
+                        if media_head_only and kind is not None:
+                            return HttpResponse(url, r.status_code, headers, bytes(body),
+                                                truncated=True, media_kind=kind)
+                        if media_head_only and declared is not None and declared > max_bytes:
+                            raise _too_large(url, max_bytes, declared)
+                    limit = p.max_bytes if (media_head_only and kind is not None) else max_bytes
+                    if len(body) > limit:
+                        raise _too_large(url, limit, None)
+                if not sniffed:
+                    kind = media_kind(bytes(body))
+                return HttpResponse(url, r.status_code, headers, bytes(body), media_kind=kind)
+        except httpx.TimeoutException as exc:
+            raise FetchError(f"{url} timed out ({type(exc).__name__}): the server is too slow "
+                             "or never finished the response.", code="timeout", url=url) from exc
+        except (httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
+            raise FetchError(f"{url} is not a URL jikimi can fetch: {exc}.", code="bad_url",
+                             url=url) from exc
+        except httpx.TransportError as exc:
+            raise FetchError(f"Connection to {url} failed: {exc or type(exc).__name__}. The "
+                             "server may be down or reset the connection; retry later.",
+                             code="connection_failed", url=url) from exc
+        except httpx.HTTPError as exc:
+            raise FetchError(f"Fetching {url} failed: {exc}.", code="connection_failed",
+                             url=url) from exc
+
+    def _check_address(self, url: str) -> None:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        with self._lock:
+            if (host, port) in self._checked_hosts:
+                return
+        try:
+            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except (socket.gaierror, UnicodeError) as exc:
+            raise FetchError(f"The host of {url} cannot be resolved ({exc}).",
+                             code="connection_failed", url=url) from exc
+        for info in infos:
+            address = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
+            reason = self._refused(address)
+            if reason:
+                raise FetchError(
+                    f"{url} resolves to {address}, {reason}: jikimi does not fetch from it.",
+                    code="blocked_address", url=url, address=str(address))
+        with self._lock:
+            self._checked_hosts[(host, port)] = None
+
+    def _refused(self, address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
+        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+            address = address.ipv4_mapped
+        if address.is_loopback:
+            return None if self.policy.allow_loopback else "a loopback address"
+        if address.is_unspecified:
+            return "an unspecified address"
+        if address.is_link_local:
+            return "a link-local address (e.g. a cloud metadata service)"
+        if address.is_multicast:
+            return "a multicast address"
+        if address.is_private:
+            return None if self.policy.allow_private_networks else "a private-network address"
+        if address.is_reserved:
+            return "a reserved address"
+        return None
+
+    def _robots_for(self, url: str, deadline: float) -> _Robots:
+        origin = _origin(url)
+        with self._lock:
+            cached = self._robots.get(origin)
+            if cached is not None:
+                return cached
+            origin_lock = self._robots_locks.setdefault(origin, threading.Lock())
+        with origin_lock:
+            with self._lock:
+                cached = self._robots.get(origin)
+            if cached is not None:
+                return cached
+            rules = self._load_robots(origin, deadline)
+            with self._lock:
+                self._robots[origin] = rules
+            return rules
+
+    def _load_robots(self, origin: str, deadline: float) -> _Robots:
+        try:
+            resp = self._get(f"{origin}/robots.txt", _MAX_ROBOTS_BYTES, False, deadline, False)
+        except FetchError as exc:
+            if exc.code == "http_status":
+                status = int(exc.details.get("status", 0))
+                # RFC 9309: "unavailable" (4xx) allows everything; "unreachable" (5xx) nothing.
+                return _Robots(None, allow_all=400 <= status < 500)
+            if exc.code == "too_large":
+                return _Robots(None, allow_all=True)
+            raise
+        parser = RobotFileParser()
+        parser.parse(resp.content.decode("utf-8", "replace").splitlines())
+        return _Robots(parser, allow_all=True)
+
+    def _wait_turn(self, url: str) -> None:
+        host = urlsplit(url).netloc
+        interval = self.policy.min_host_interval
+        with self._lock:
+            rules = self._robots.get(_origin(url))
+            if rules is not None and self.policy.respect_robots:
+                interval = max(interval, rules.crawl_delay())
+            now = time.monotonic()
+            slot = max(now, self._next_slot.get(host, now))
+            self._next_slot[host] = slot + interval
+        if slot > now:
+            time.sleep(slot - now)
+
+
+def _checked_url(url: str) -> str:
+    normal = normalize_url(url)
+    if normal is None:
+        raise FetchError(f"{url!r} is not an absolute http or https URL.", code="bad_url",
+                         url=url)
+    if urlsplit(normal).username is not None:
+        raise FetchError(f"{url!r} contains credentials; jikimi does not send them.",
+                         code="bad_url", url=url)
+    return normal
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _content_length(headers: Mapping[str, str]) -> int | None:
+    value = headers.get("content-length")
+    if value is None:
+        return None
+    try:
+        return int(value.split(",")[0].strip())
+    except ValueError:
+        return None
+
+
+def _too_large(url: str, limit: int, declared: int | None) -> FetchError:
+    what = f"declares {declared:,} bytes" if declared is not None else "sent more bytes"
+    return FetchError(f"{url} {what}, more than the limit of {limit:,}; not downloaded.",
+                      code="too_large", url=url, limit=limit, declared=declared)
+
+
+def _timeout(url: str, total: float) -> FetchError:
+    return FetchError(f"{url} did not finish within {total:g} s; cut off.", code="timeout",
+                      url=url)
