@@ -1,0 +1,1 @@
+"""jikimi.portal: the victim portal (public pages; fingerprints computed in the browser)."""

@@ -1,0 +1,871 @@
+// pdq.js: Meta's PDQ perceptual hash, the reference's Pillow downscale and jikimi's
+// registration variants, in one dependency-free ES module that runs unchanged in browsers and
+// under Node 20. Images never leave the device: the page decodes a file onto a canvas, reads
+// its RGBA pixels and calls the functions below.
+//
+// What the server does (src/jikimi/hashing/pdq.py, Meta's pdq/python/pdqhashing):
+//   1. open the file with Pillow as stored (no EXIF rotation);
+//   2. img.thumbnail((512, 512)): Pillow's size rounding, JPEG draft (DCT scaling) when a JPEG
+//      is at least 2048 px on both sides, then Image.resize(BICUBIC, reducing_gap=2.0), i.e.
+//      an integer box reduce() followed by the fixed-point bicubic convolution of
+//      libImaging/Resample.c;
+//   3. RGB, luma (float32 of R*0.299 + G*0.587 + B*0.114 computed in double, as the pdqhash
+//      binding does), Jarosz box filters (two passes, window ceil(n / 128)), decimation to
+//      64x64, 16x16 DCT, bits above the median, quality from the gradient sum.
+//
+// Bit-exactness: steps 2 (without draft) and 3 are reproduced bit for bit here, so for the same
+// RGBA pixels the hash equals the server's. What the browser cannot reproduce exactly:
+//   * JPEG decoding: the browser's decoder is not Pillow's libjpeg-turbo build (usually close,
+//     sometimes identical); differences of a few bits are normal.
+//   * JPEG draft mode: for JPEGs with both sides >= 2048 px Pillow decodes at 1/2, 1/4 or 1/8
+//     scale inside libjpeg (scaled IDCT). A browser always decodes at full size; with
+//     {jpegDraft: true} downscaleRGBA emulates the scaled decode with a box average and then
+//     follows Pillow exactly from there (same sizes, same box). Close, not bit-exact.
+//   * Palette ("P" mode) PNG/GIF: Pillow resizes those with NEAREST, not BICUBIC; large palette
+//     images (> 512 px) therefore differ by a few bits. Colour profiles, 16-bit PNGs and EXIF
+//     orientation are applied by some browsers and not by the server.
+
+export const THUMBNAIL_SIZE = 512;
+/** Largest image accepted (width x height), as the server's DecodeLimits.max_pixels. */
+export const MAX_PIXELS = 100_000_000;
+/** Largest side accepted. */
+export const MAX_SIDE = 1 << 20;
+export const LOW_QUALITY_THRESHOLD = 50;
+export const MATCH_THRESHOLD = 31;
+
+export const DIHEDRAL_NAMES = Object.freeze([
+  'original', 'rot90', 'rot180', 'rot270', 'flip_v', 'flip_h', 'transpose', 'transverse',
+]);
+export const CROP_PERCENTS = Object.freeze([5, 10, 15, 20]);
+
+const f32 = Math.fround;
+
+// ------------------------------------------------------------------------------------------
+// Input checks: every public entry point validates before allocating anything.
+
+function checkDimensions(width, height, what = 'image') {
+  for (const [name, v] of [['width', width], ['height', height]]) {
+    if (typeof v !== 'number' || !Number.isInteger(v)) {
+      throw new TypeError(`pdq.js: ${what} ${name} must be an integer, got ${String(v)}`);
+    }
+    if (v <= 0) throw new RangeError(`pdq.js: ${what} ${name} must be positive, got ${v}`);
+    if (v > MAX_SIDE) {
+      throw new RangeError(`pdq.js: ${what} ${name} ${v} is larger than the limit ${MAX_SIDE}`);
+    }
+  }
+  if (width * height > MAX_PIXELS) {
+    throw new RangeError(
+      `pdq.js: ${what} is ${width}x${height} = ${width * height} pixels, more than the limit ` +
+        `of ${MAX_PIXELS}; downscale it first`,
+    );
+  }
+}
+
+function asBytes(data) {
+  if (data instanceof Uint8Array || data instanceof Uint8ClampedArray) return data;
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  throw new TypeError('pdq.js: pixel data must be a Uint8Array, Uint8ClampedArray or ArrayBuffer');
+}
+
+function checkRGBA(data, width, height) {
+  checkDimensions(width, height);
+  const bytes = asBytes(data);
+  const expected = width * height * 4;
+  if (bytes.length !== expected) {
+    throw new RangeError(
+      `pdq.js: RGBA data for ${width}x${height} must have ${expected} bytes, got ${bytes.length}`,
+    );
+  }
+  return bytes;
+}
+
+// ------------------------------------------------------------------------------------------
+// PDQ (port of Meta's pdq/cpp: pdqhashing.cpp, downscaling.cpp, torben.cpp).
+
+// DCT matrix: 16 x 64, D[i][j] = float(float(sqrt(2/64)) * cos(pi/2/64 * (i+1) * (2j+1))):
+// the current reference (dct_matrix_64) rounds the scale factor to float first, then
+// multiplies in double and rounds to float. Math.cos is not guaranteed
+// to be correctly rounded, so the float values are checked by the tests against Python.
+const DCT = (() => {
+  const m = new Float32Array(16 * 64);
+  const scale = f32(Math.sqrt(2.0 / 64.0));
+  for (let i = 0; i < 16; i++) {
+    for (let j = 0; j < 64; j++) {
+      m[i * 64 + j] = scale * Math.cos((Math.PI / 2 / 64.0) * (i + 1) * (2 * j + 1));
+    }
+  }
+  return m;
+})();
+
+/** Exposed for the tests (float32 DCT matrix, row-major 16 x 64). */
+export function _dctMatrix() {
+  return DCT.slice();
+}
+
+function jaroszWindow(oldDim, newDim) {
+  return Math.trunc((oldDim + 2 * newDim - 1) / (2 * newDim));
+}
+
+// One 1-D box filter pass, float32 arithmetic exactly as box1DFloat.
+function box1D(inv, outv, start, length, stride, fullWindow) {
+  const half = Math.trunc((fullWindow + 2) / 2);
+  const p1 = half - 1;
+  const p2 = fullWindow - half + 1;
+  const p3 = length - fullWindow;
+  const p4 = half - 1;
+  let li = start;
+  let ri = start;
+  let oi = start;
+  let sum = 0;
+  let n = 0;
+  for (let i = 0; i < p1; i++) {
+    sum = f32(sum + inv[ri]);
+    n++;
+    ri += stride;
+  }
+  for (let i = 0; i < p2; i++) {
+    sum = f32(sum + inv[ri]);
+    n++;
+    outv[oi] = sum / n;
+    ri += stride;
+    oi += stride;
+  }
+  for (let i = 0; i < p3; i++) {
+    sum = f32(sum + inv[ri]);
+    sum = f32(sum - inv[li]);
+    outv[oi] = sum / n;
+    li += stride;
+    ri += stride;
+    oi += stride;
+  }
+  for (let i = 0; i < p4; i++) {
+    sum = f32(sum - inv[li]);
+    n--;
+    outv[oi] = sum / n;
+    li += stride;
+    oi += stride;
+  }
+}
+
+function torbenMedian(m) {
+  // Torben's median (torben.cpp); equal to the (n+1)/2-th smallest value for finite input.
+  const n = m.length;
+  let min = m[0];
+  let max = m[0];
+  for (let i = 1; i < n; i++) {
+    if (m[i] < min) min = m[i];
+    if (m[i] > max) max = m[i];
+  }
+  const half = Math.trunc((n + 1) / 2);
+  let less;
+  let greater;
+  let equal;
+  let guess;
+  let maxlt;
+  let mingt;
+  for (;;) {
+    guess = f32((min + max) / 2);
+    less = 0;
+    greater = 0;
+    equal = 0;
+    maxlt = min;
+    mingt = max;
+    for (let i = 0; i < n; i++) {
+      const v = m[i];
+      if (v < guess) {
+        less++;
+        if (v > maxlt) maxlt = v;
+      } else if (v > guess) {
+        greater++;
+        if (v < mingt) mingt = v;
+      } else {
+        equal++;
+      }
+    }
+    if (less <= half && greater <= half) break;
+    else if (less > greater) max = maxlt;
+    else min = mingt;
+  }
+  if (less >= half) return maxlt;
+  if (less + equal >= half) return guess;
+  return mingt;
+}
+
+function hashFromLuma(luma, width, height) {
+  if (width < 5 || height < 5) {
+    // MIN_HASHABLE_DIM in the reference: all-zero hash, quality 0.
+    return { hash: '0'.repeat(64), quality: 0 };
+  }
+  const b64 = new Float32Array(64 * 64);
+  if (width === 64 && height === 64) {
+    b64.set(luma);
+  } else {
+    const tmp = new Float32Array(width * height);
+    const wRows = jaroszWindow(width, 64);
+    const wCols = jaroszWindow(height, 64);
+    for (let rep = 0; rep < 2; rep++) {
+      for (let i = 0; i < height; i++) box1D(luma, tmp, i * width, width, 1, wRows);
+      for (let j = 0; j < width; j++) box1D(tmp, luma, j, height, width, wCols);
+    }
+    for (let oi = 0; oi < 64; oi++) {
+      const ini = Math.trunc(((oi + 0.5) * height) / 64);
+      for (let oj = 0; oj < 64; oj++) {
+        const inj = Math.trunc(((oj + 0.5) * width) / 64);
+        b64[oi * 64 + oj] = luma[ini * width + inj];
+      }
+    }
+  }
+
+  // Quality: gradient sum (float arithmetic, truncation to int).
+  let gradientSum = 0;
+  for (let i = 0; i < 63; i++) {
+    for (let j = 0; j < 64; j++) {
+      const d = Math.trunc(f32(f32(f32(b64[i * 64 + j] - b64[(i + 1) * 64 + j]) * 100) / 255));
+      gradientSum += Math.abs(d);
+    }
+  }
+  for (let i = 0; i < 64; i++) {
+    for (let j = 0; j < 63; j++) {
+      const d = Math.trunc(f32(f32(f32(b64[i * 64 + j] - b64[i * 64 + j + 1]) * 100) / 255));
+      gradientSum += Math.abs(d);
+    }
+  }
+  const quality = Math.min(100, Math.trunc(gradientSum / 90));
+
+  // DCT: T = D A (16 x 64), B = T D^t (16 x 16); float sums in the reference's order.
+  const T = new Float32Array(16 * 64);
+  for (let i = 0; i < 16; i++) {
+    for (let j = 0; j < 64; j++) {
+      let s = 0;
+      for (let k = 0; k < 64; k++) s = f32(s + f32(DCT[i * 64 + k] * b64[k * 64 + j]));
+      T[i * 64 + j] = s;
+    }
+  }
+  const B = new Float32Array(256);
+  for (let i = 0; i < 16; i++) {
+    for (let j = 0; j < 16; j++) {
+      let s = 0;
+      for (let k = 0; k < 64; k++) s = f32(s + f32(T[i * 64 + k] * DCT[j * 64 + k]));
+      B[i * 16 + j] = s;
+    }
+  }
+  const median = torbenMedian(B);
+  // Hash256: 16 words of 16 bits, bit k = i*16+j in word k>>4; printed word 15 first.
+  const words = new Uint16Array(16);
+  for (let k = 0; k < 256; k++) if (B[k] > median) words[k >> 4] |= 1 << (k & 15);
+  let hex = '';
+  for (let w = 15; w >= 0; w--) hex += words[w].toString(16).padStart(4, '0');
+  return { hash: hex, quality };
+}
+
+/**
+ * PDQ of RGBA pixels (alpha ignored), exactly as Meta's reference / the pdqhash package on the
+ * same RGB pixels. No downscaling: call downscaleRGBA first to match the server on a file.
+ * @returns {{hash: string, quality: number}}
+ */
+export function pdqFromRGBA(data, width, height) {
+  const px = checkRGBA(data, width, height);
+  const n = width * height;
+  const luma = new Float32Array(n);
+  for (let i = 0, p = 0; i < n; i++, p += 4) {
+    luma[i] = px[p] * 0.299 + px[p + 1] * 0.587 + px[p + 2] * 0.114;
+  }
+  return hashFromLuma(luma, width, height);
+}
+
+// ------------------------------------------------------------------------------------------
+// Pillow's thumbnail((512, 512)): size, draft, reduce, bicubic resample.
+
+/**
+ * The size Pillow's Image.thumbnail((max, max)) gives, or the size unchanged when the image
+ * already fits. Same rounding as Pillow 13 (round_aspect with its key functions).
+ * @returns {[number, number]}
+ */
+export function thumbnailSize(width, height, max = THUMBNAIL_SIZE) {
+  checkDimensions(width, height);
+  if (!Number.isInteger(max) || max <= 0) throw new RangeError(`pdq.js: bad max size ${max}`);
+  let x = max;
+  let y = max;
+  if (x >= width && y >= height) return [width, height];
+  const aspect = width / height;
+  const pick = (number, key) => {
+    const lo = Math.floor(number);
+    const hi = Math.ceil(number);
+    const best = key(hi) < key(lo) ? hi : lo; // min() keeps the first on ties
+    return Math.max(best, 1);
+  };
+  if (x / y >= aspect) {
+    x = pick(y * aspect, (n) => Math.abs(aspect - n / y));
+  } else {
+    y = pick(x / aspect, (n) => (n === 0 ? 0 : Math.abs(aspect - x / n)));
+  }
+  return [x, y];
+}
+
+/** JPEG draft scale Pillow's thumbnail asks libjpeg for (1, 2, 4 or 8). */
+export function jpegDraftScale(width, height, max = THUMBNAIL_SIZE, reducingGap = 2.0) {
+  const req = Math.trunc(max * reducingGap);
+  const scale = Math.min(Math.floor(width / req), Math.floor(height / req));
+  for (const s of [8, 4, 2, 1]) if (scale >= s) return s;
+  return 1;
+}
+
+// Pillow's Image.reduce over a box (x0, y0, x1, y1) of ints: box averages with the fixed-point
+// rounding of libImaging/Reduce.c; partial blocks at the right/bottom average what exists.
+function reduceMultiplier(n) {
+  // division_UINT32(n, 8): (UINT32)((float)2^32 / (float)(256 * n))
+  return Math.trunc(f32(4294967296 / f32(256 * n)));
+}
+
+function reduceRGBA(src, w, h, fx, fy, box) {
+  const [bx, by, bx1, by1] = box;
+  const bw = bx1 - bx;
+  const bh = by1 - by;
+  const ow = Math.ceil(bw / fx);
+  const oh = Math.ceil(bh / fy);
+  const out = new Uint8ClampedArray(ow * oh * 4);
+  const mults = new Map();
+  const mult = (n) => {
+    let m = mults.get(n);
+    if (m === undefined) mults.set(n, (m = reduceMultiplier(n)));
+    return m;
+  };
+  const s = [0, 0, 0, 0];
+  for (let oy = 0; oy < oh; oy++) {
+    const y0 = by + oy * fy;
+    const y1 = Math.min(y0 + fy, by1);
+    for (let ox = 0; ox < ow; ox++) {
+      const x0 = bx + ox * fx;
+      const x1 = Math.min(x0 + fx, bx1);
+      const n = (y1 - y0) * (x1 - x0);
+      const amend = Math.trunc(n / 2);
+      s[0] = s[1] = s[2] = s[3] = amend;
+      for (let yy = y0; yy < y1; yy++) {
+        let p = (yy * w + x0) * 4;
+        for (let xx = x0; xx < x1; xx++, p += 4) {
+          s[0] += src[p];
+          s[1] += src[p + 1];
+          s[2] += src[p + 2];
+          s[3] += src[p + 3];
+        }
+      }
+      const m = mult(n);
+      const q = (oy * ow + ox) * 4;
+      for (let c = 0; c < 4; c++) out[q + c] = Math.floor((s[c] * m) / 16777216) & 255;
+    }
+  }
+  return { data: out, width: ow, height: oh };
+}
+
+const PRECISION_BITS = 32 - 8 - 2;
+
+function bicubic(x) {
+  const a = -0.5;
+  if (x < 0.0) x = -x;
+  if (x < 1.0) return ((a + 2.0) * x - (a + 3.0)) * x * x + 1;
+  if (x < 2.0) return (((x - 5) * x + 8) * x - 4) * a;
+  return 0.0;
+}
+
+// precompute_coeffs + normalize_coeffs_8bpc of Resample.c (in0/in1 are C floats).
+function coefficients(inSize, in0, in1, outSize) {
+  const scale = f32(in1 - in0) / outSize;
+  const filterscale = scale < 1.0 ? 1.0 : scale;
+  const support = 2.0 * filterscale;
+  const ksize = Math.ceil(support) * 2 + 1;
+  const kk = new Int32Array(outSize * ksize);
+  const bounds = new Int32Array(outSize * 2);
+  const k = new Float64Array(ksize);
+  for (let xx = 0; xx < outSize; xx++) {
+    const center = in0 + (xx + 0.5) * scale;
+    const ss = 1.0 / filterscale;
+    let xmin = Math.trunc(center - support + 0.5);
+    if (xmin < 0) xmin = 0;
+    let xmax = Math.trunc(center + support + 0.5);
+    if (xmax > inSize) xmax = inSize;
+    xmax -= xmin;
+    let ww = 0.0;
+    for (let x = 0; x < xmax; x++) {
+      const w = bicubic((x + xmin - center + 0.5) * ss);
+      k[x] = w;
+      ww += w;
+    }
+    for (let x = 0; x < xmax; x++) {
+      const v = ww !== 0.0 ? k[x] / ww : k[x];
+      kk[xx * ksize + x] = v < 0 ? Math.trunc(-0.5 + v * (1 << PRECISION_BITS))
+        : Math.trunc(0.5 + v * (1 << PRECISION_BITS));
+    }
+    bounds[xx * 2] = xmin;
+    bounds[xx * 2 + 1] = xmax;
+  }
+  return { ksize, kk, bounds };
+}
+
+function clip8(ss) {
+  const v = Math.floor(ss / (1 << PRECISION_BITS));
+  return v < 0 ? 0 : v > 255 ? 255 : v;
+}
+
+// ImagingResample (BICUBIC, 8 bits per channel, 4 channels) with a float box.
+function resampleRGBA(src, w, h, outW, outH, box) {
+  const bx0 = f32(box[0]);
+  const by0 = f32(box[1]);
+  const bx1 = f32(box[2]);
+  const by1 = f32(box[3]);
+  const needH = outW !== w || bx0 !== 0 || bx1 !== outW;
+  const needV = outH !== h || by0 !== 0 || by1 !== outH;
+  const vert = coefficients(h, by0, by1, outH);
+  const yFirst = vert.bounds[0];
+  const yLast = vert.bounds[outH * 2 - 2] + vert.bounds[outH * 2 - 1];
+  let cur = src;
+  let curW = w;
+  if (needH) {
+    const hor = coefficients(w, bx0, bx1, outW);
+    for (let i = 0; i < outH; i++) vert.bounds[i * 2] -= yFirst;
+    const rows = yLast - yFirst;
+    const tmp = new Uint8ClampedArray(outW * rows * 4);
+    const half = 1 << (PRECISION_BITS - 1);
+    for (let yy = 0; yy < rows; yy++) {
+      const rowBase = (yy + yFirst) * w * 4;
+      for (let xx = 0; xx < outW; xx++) {
+        const xmin = hor.bounds[xx * 2];
+        const xmax = hor.bounds[xx * 2 + 1];
+        const kb = xx * hor.ksize;
+        let s0 = half;
+        let s1 = half;
+        let s2 = half;
+        let s3 = half;
+        let p = rowBase + xmin * 4;
+        for (let x = 0; x < xmax; x++, p += 4) {
+          const c = hor.kk[kb + x];
+          s0 += src[p] * c;
+          s1 += src[p + 1] * c;
+          s2 += src[p + 2] * c;
+          s3 += src[p + 3] * c;
+        }
+        const q = (yy * outW + xx) * 4;
+        tmp[q] = clip8(s0);
+        tmp[q + 1] = clip8(s1);
+        tmp[q + 2] = clip8(s2);
+        tmp[q + 3] = clip8(s3);
+      }
+    }
+    cur = tmp;
+    curW = outW;
+  }
+  if (!needV) return needH ? cur : cur.slice();
+  const out = new Uint8ClampedArray(curW * outH * 4);
+  const half = 1 << (PRECISION_BITS - 1);
+  for (let yy = 0; yy < outH; yy++) {
+    const ymin = vert.bounds[yy * 2];
+    const ymax = vert.bounds[yy * 2 + 1];
+    const kb = yy * vert.ksize;
+    for (let xx = 0; xx < curW; xx++) {
+      let s0 = half;
+      let s1 = half;
+      let s2 = half;
+      let s3 = half;
+      for (let y = 0; y < ymax; y++) {
+        const c = vert.kk[kb + y];
+        const p = ((y + ymin) * curW + xx) * 4;
+        s0 += cur[p] * c;
+        s1 += cur[p + 1] * c;
+        s2 += cur[p + 2] * c;
+        s3 += cur[p + 3] * c;
+      }
+      const q = (yy * curW + xx) * 4;
+      out[q] = clip8(s0);
+      out[q + 1] = clip8(s1);
+      out[q + 2] = clip8(s2);
+      out[q + 3] = clip8(s3);
+    }
+  }
+  return out;
+}
+
+// Pillow's RGBA <-> RGBa (premultiplied) conversions, which Image.resize goes through for RGBA.
+function premultiply(src) {
+  const out = new Uint8ClampedArray(src.length);
+  for (let p = 0; p < src.length; p += 4) {
+    const a = src[p + 3];
+    for (let c = 0; c < 3; c++) {
+      const t = src[p + c] * a + 128;
+      out[p + c] = ((t >> 8) + t) >> 8;
+    }
+    out[p + 3] = a;
+  }
+  return out;
+}
+
+function unpremultiply(src) {
+  const out = new Uint8ClampedArray(src.length);
+  for (let p = 0; p < src.length; p += 4) {
+    const a = src[p + 3];
+    for (let c = 0; c < 3; c++) {
+      if (a === 255 || a === 0) out[p + c] = src[p + c];
+      else out[p + c] = Math.min(255, Math.trunc((255 * src[p + c]) / a));
+    }
+    out[p + 3] = a;
+  }
+  return out;
+}
+
+function hasTransparency(px) {
+  for (let p = 3; p < px.length; p += 4) if (px[p] !== 255) return true;
+  return false;
+}
+
+/**
+ * Pillow's img.thumbnail((max, max)) on RGBA pixels (as Pillow resizes an RGB image, or an RGBA
+ * one through premultiplied alpha when any pixel is not opaque).
+ *
+ * options.jpegDraft: the pixels are a full-size JPEG decode; emulate Pillow's JPEG draft
+ * (libjpeg DCT scaling by 1/2, 1/4 or 1/8 when both sides are >= 2048) with a box average.
+ * Approximate: libjpeg's scaled IDCT is not a box average.
+ * @returns {{data: Uint8ClampedArray, width: number, height: number}} a new buffer (a copy
+ *   when the image already fits).
+ */
+export function downscaleRGBA(data, width, height, max = THUMBNAIL_SIZE, options = {}) {
+  const px = checkRGBA(data, width, height);
+  const [tw, th] = thumbnailSize(width, height, max);
+  if (tw === width && th === height) {
+    return { data: new Uint8ClampedArray(px), width, height };
+  }
+  const reducingGap = 2.0;
+  let src = px;
+  let w = width;
+  let h = height;
+  let box = [0, 0, width, height];
+  if (options.jpegDraft) {
+    const s = jpegDraftScale(width, height, max, reducingGap);
+    if (s > 1) {
+      const r = reduceRGBA(px, width, height, s, s, [0, 0, width, height]);
+      src = r.data;
+      w = r.width;
+      h = r.height;
+      box = [0, 0, width / s, height / s];
+      if (w === tw && h === th) return { data: src, width: w, height: h };
+    }
+  }
+  const transparent = hasTransparency(src);
+  if (transparent) src = premultiply(src);
+  // Image.resize with reducing_gap: integer reduce first, then the bicubic resample.
+  const fx = Math.trunc((box[2] - box[0]) / tw / reducingGap) || 1;
+  const fy = Math.trunc((box[3] - box[1]) / th / reducingGap) || 1;
+  if (fx > 1 || fy > 1) {
+    const support = 2.0 - 0.5;
+    const sx = support * ((box[2] - box[0]) / tw);
+    const sy = support * ((box[3] - box[1]) / th);
+    const rb = [
+      Math.max(0, Math.trunc(box[0] - sx)),
+      Math.max(0, Math.trunc(box[1] - sy)),
+      Math.min(w, Math.ceil(box[2] + sx)),
+      Math.min(h, Math.ceil(box[3] + sy)),
+    ];
+    const r = reduceRGBA(src, w, h, fx, fy, rb);
+    src = r.data;
+    w = r.width;
+    h = r.height;
+    box = [
+      (box[0] - rb[0]) / fx,
+      (box[1] - rb[1]) / fy,
+      (box[2] - rb[0]) / fx,
+      (box[3] - rb[1]) / fy,
+    ];
+  }
+  let out = resampleRGBA(src, w, h, tw, th, box);
+  if (transparent) out = unpremultiply(out);
+  return { data: out, width: tw, height: th };
+}
+
+/**
+ * The server's PDQ of a decoded image: thumbnail step, then PDQ.
+ * Accepts an ImageData-like {data, width, height}.
+ * @returns {{hash: string, quality: number, width: number, height: number}}
+ */
+export function pdqFromImageData(imageData, options = {}) {
+  if (!imageData || typeof imageData !== 'object') {
+    throw new TypeError('pdq.js: expected an ImageData-like {data, width, height}');
+  }
+  const t = downscaleRGBA(imageData.data, imageData.width, imageData.height, THUMBNAIL_SIZE, options);
+  const h = pdqFromRGBA(t.data, t.width, t.height);
+  return { hash: h.hash, quality: h.quality, width: t.width, height: t.height };
+}
+
+// ------------------------------------------------------------------------------------------
+// Dihedral transforms, crops and the registration variants (src/jikimi/hashing/variants.py).
+
+/**
+ * One of the 8 dihedral transforms of RGBA pixels, named as in variants.py (Pillow's
+ * Image.transpose): rot90 is a quarter turn counter-clockwise, flip_v mirrors top-bottom,
+ * flip_h left-right, transpose maps (x, y) to (y, x), transverse about the other diagonal.
+ * @returns {{data: Uint8ClampedArray, width: number, height: number}}
+ */
+export function dihedral(data, width, height, name) {
+  const px = checkRGBA(data, width, height);
+  const swap = name === 'rot90' || name === 'rot270' || name === 'transpose' || name === 'transverse';
+  if (!DIHEDRAL_NAMES.includes(name)) throw new RangeError(`pdq.js: unknown transform ${name}`);
+  const ow = swap ? height : width;
+  const oh = swap ? width : height;
+  const out = new Uint8ClampedArray(ow * oh * 4);
+  const out32 = new Uint32Array(out.buffer);
+  // Copy whole pixels as 32-bit words (byte order does not matter for a permutation).
+  const in32 = px.byteOffset % 4 === 0
+    ? new Uint32Array(px.buffer, px.byteOffset, width * height)
+    : new Uint32Array(new Uint8Array(px).buffer);
+  const W = width;
+  const H = height;
+  for (let y = 0; y < oh; y++) {
+    for (let x = 0; x < ow; x++) {
+      let sx;
+      let sy;
+      switch (name) {
+        case 'original': sx = x; sy = y; break;
+        case 'rot90': sx = W - 1 - y; sy = x; break;
+        case 'rot180': sx = W - 1 - x; sy = H - 1 - y; break;
+        case 'rot270': sx = y; sy = H - 1 - x; break;
+        case 'flip_v': sx = x; sy = H - 1 - y; break;
+        case 'flip_h': sx = W - 1 - x; sy = y; break;
+        case 'transpose': sx = y; sy = x; break;
+        default: sx = W - 1 - y; sy = H - 1 - x; break; // transverse
+      }
+      out32[y * ow + x] = in32[sy * W + sx];
+    }
+  }
+  return { data: out, width: ow, height: oh };
+}
+
+/** Pillow's img.crop((left, top, right, bottom)) for a box inside the image. */
+export function cropRGBA(data, width, height, box) {
+  const px = checkRGBA(data, width, height);
+  const [l, t, r, b] = box;
+  if (![l, t, r, b].every(Number.isInteger) || l < 0 || t < 0 || r > width || b > height ||
+      r <= l || b <= t) {
+    throw new RangeError(`pdq.js: crop box ${JSON.stringify(box)} not inside ${width}x${height}`);
+  }
+  const ow = r - l;
+  const out = new Uint8ClampedArray(ow * (b - t) * 4);
+  for (let y = t; y < b; y++) {
+    out.set(px.subarray((y * width + l) * 4, (y * width + r) * 4), (y - t) * ow * 4);
+  }
+  return { data: out, width: ow, height: b - t };
+}
+
+/** Centred crop removing `percent` % of each side: dx = w*p//200, dy = h*p//200. */
+export function cropBox(width, height, percent) {
+  const dx = Math.floor((width * percent) / 200);
+  const dy = Math.floor((height * percent) / 200);
+  return [dx, dy, width - dx, height - dy];
+}
+
+// ---- UNFRAMING ---------------------------------------------------------------------------
+// frameBox ports jikimi.hashing.variants.frame_box AS ITS DOCSTRING AND CODE STOOD when this
+// module was written (another engineer is still improving the server's border detection).
+// Keep it in step with variants.py: when frame_box changes there, change it here, and the test
+// tests/portal/test_pdq_js.py::test_variants_match_server (framed images) will say if they
+// disagree. Parameters: FRAME_TOLERANCE 8, FLAT_PERCENT 90, MIN_REMOVED_PERCENT 3.
+export const FRAME_TOLERANCE = 8;
+export const FLAT_PERCENT = 90;
+export const MIN_REMOVED_PERCENT = 3;
+
+// Is each line flat? A line is `count` pixels read at `pixel(line, i)` (byte offsets).
+function flatLines(px, nLines, count, offsetOf) {
+  const flat = new Array(nLines);
+  const ch = [new Int16Array(count), new Int16Array(count), new Int16Array(count)];
+  const sorted = [new Int16Array(count), new Int16Array(count), new Int16Array(count)];
+  const mid = Math.floor(count / 2);
+  for (let line = 0; line < nLines; line++) {
+    for (let i = 0; i < count; i++) {
+      const p = offsetOf(line, i);
+      ch[0][i] = px[p];
+      ch[1][i] = px[p + 1];
+      ch[2][i] = px[p + 2];
+    }
+    const med = [0, 0, 0];
+    for (let c = 0; c < 3; c++) {
+      sorted[c].set(ch[c]);
+      sorted[c].sort();
+      med[c] = sorted[c][mid];
+    }
+    let near = 0;
+    for (let i = 0; i < count; i++) {
+      if (Math.abs(ch[0][i] - med[0]) <= FRAME_TOLERANCE &&
+          Math.abs(ch[1][i] - med[1]) <= FRAME_TOLERANCE &&
+          Math.abs(ch[2][i] - med[2]) <= FRAME_TOLERANCE) near++;
+    }
+    flat[line] = near * 100 >= FLAT_PERCENT * count;
+  }
+  return flat;
+}
+
+function contentStart(flat, run, reverse) {
+  let count = 0;
+  const n = flat.length;
+  for (let i = 0; i < n; i++) {
+    count = flat[reverse ? n - 1 - i : i] ? 0 : count + 1;
+    if (count === run) return i - run + 1;
+  }
+  return null;
+}
+
+function contentSpan(flat) {
+  const n = flat.length;
+  const run = Math.max(2, Math.floor(n / 16));
+  const start = contentStart(flat, run, false);
+  const end = contentStart(flat, run, true);
+  if (start === null || end === null) return null;
+  return [start, n - end];
+}
+
+/**
+ * The box [left, top, right, bottom] inside borders, letterbox bars or a screenshot's
+ * surroundings, or null: see frameBox's comment block above and variants.frame_box.
+ */
+export function frameBox(data, width, height) {
+  const px = checkRGBA(data, width, height);
+  const w = width;
+  const h = height;
+  // Rows over the full width.
+  let rows = contentSpan(flatLines(px, h, w, (y, x) => (y * w + x) * 4));
+  if (rows === null) return null;
+  let [top, bottom] = rows;
+  // Columns over the rows kept.
+  const cols = contentSpan(flatLines(px, w, bottom - top, (x, i) => ((top + i) * w + x) * 4));
+  if (cols === null) return null;
+  const [left, right] = cols;
+  // Rows again over the columns kept.
+  rows = contentSpan(flatLines(px, h, right - left, (y, i) => (y * w + left + i) * 4));
+  if (rows === null) return null;
+  [top, bottom] = rows;
+  const bw = right - left;
+  const bh = bottom - top;
+  if (bw * 4 < w || bh * 4 < h || bw < 16 || bh < 16) return null;
+  if (bw * bh * 100 > (100 - MIN_REMOVED_PERCENT) * w * h) return null;
+  return [left, top, right, bottom];
+}
+// ---- end of UNFRAMING --------------------------------------------------------------------
+
+/**
+ * The server's registration_variants for a decoded image (full size or already thumbnailed:
+ * the thumbnail step is applied first and is a no-op on a thumbnail). Same names, order and
+ * crop arithmetic as jikimi.hashing.variants.variants_of_thumbnail:
+ * original, rot90, rot180, rot270, flip_v, flip_h, transpose, transverse, [unframed],
+ * crop5, crop10, crop15, crop20.
+ * @returns {Array<{name: string, hash: string, quality: number}>}
+ */
+export function registrationVariants(data, width, height, options = {}) {
+  const t = downscaleRGBA(data, width, height, THUMBNAIL_SIZE, options);
+  const out = [];
+  for (const name of DIHEDRAL_NAMES) {
+    const d = name === 'original' ? t : dihedral(t.data, t.width, t.height, name);
+    out.push({ name, ...pdqFromRGBA(d.data, d.width, d.height) });
+  }
+  const box = frameBox(t.data, t.width, t.height);
+  if (box !== null) {
+    const c = cropRGBA(t.data, t.width, t.height, box);
+    out.push({ name: 'unframed', ...pdqFromRGBA(c.data, c.width, c.height) });
+  }
+  for (const p of CROP_PERCENTS) {
+    const c = cropRGBA(t.data, t.width, t.height, cropBox(t.width, t.height, p));
+    out.push({ name: `crop${p}`, ...pdqFromRGBA(c.data, c.width, c.height) });
+  }
+  return out;
+}
+
+/** The hashes a query looks up: original and, if framed, unframed (query_variants). */
+export function queryVariants(data, width, height, options = {}) {
+  const t = downscaleRGBA(data, width, height, THUMBNAIL_SIZE, options);
+  const out = [{ name: 'original', ...pdqFromRGBA(t.data, t.width, t.height) }];
+  const box = frameBox(t.data, t.width, t.height);
+  if (box !== null) {
+    const c = cropRGBA(t.data, t.width, t.height, box);
+    out.push({ name: 'unframed', ...pdqFromRGBA(c.data, c.width, c.height) });
+  }
+  return out;
+}
+
+/** Hamming distance between two PDQ hashes (64 hex digits each). */
+export function hammingDistance(a, b) {
+  const re = /^[0-9a-fA-F]{64}$/;
+  if (typeof a !== 'string' || typeof b !== 'string' || !re.test(a) || !re.test(b)) {
+    throw new RangeError('pdq.js: a PDQ hash is 64 hex digits');
+  }
+  let d = 0;
+  for (let i = 0; i < 64; i++) {
+    let x = parseInt(a[i], 16) ^ parseInt(b[i], 16);
+    while (x) {
+      d += x & 1;
+      x >>= 1;
+    }
+  }
+  return d;
+}
+
+// ------------------------------------------------------------------------------------------
+// MD5 (RFC 1321). WebCrypto has no MD5; SHA-256 comes from crypto.subtle in the page.
+
+const MD5_S = [7, 12, 17, 22, 5, 9, 14, 20, 4, 11, 16, 23, 6, 10, 15, 21];
+const MD5_K = new Int32Array(64);
+for (let i = 0; i < 64; i++) MD5_K[i] = Math.floor(Math.abs(Math.sin(i + 1)) * 4294967296);
+
+/** MD5 of bytes (Uint8Array, ArrayBuffer or any view), as 32 lowercase hex digits. */
+export function md5(bytes) {
+  const msg = asBytes(bytes);
+  const n = msg.length;
+  const total = (((n + 8) >>> 6) + 1) * 64;
+  if (total > 2 ** 31) throw new RangeError('pdq.js: md5 input too large');
+  const buf = new Uint8Array(total);
+  buf.set(msg);
+  buf[n] = 0x80;
+  const dv = new DataView(buf.buffer);
+  dv.setUint32(total - 8, (n * 8) >>> 0, true);
+  dv.setUint32(total - 4, Math.floor(n / 0x20000000), true);
+  let a0 = 0x67452301 | 0;
+  let b0 = 0xefcdab89 | 0;
+  let c0 = 0x98badcfe | 0;
+  let d0 = 0x10325476 | 0;
+  const M = new Int32Array(16);
+  for (let off = 0; off < total; off += 64) {
+    for (let i = 0; i < 16; i++) M[i] = dv.getInt32(off + i * 4, true);
+    let A = a0;
+    let B = b0;
+    let C = c0;
+    let D = d0;
+    for (let i = 0; i < 64; i++) {
+      let F;
+      let g;
+      if (i < 16) {
+        F = (B & C) | (~B & D);
+        g = i;
+      } else if (i < 32) {
+        F = (D & B) | (~D & C);
+        g = (5 * i + 1) & 15;
+      } else if (i < 48) {
+        F = B ^ C ^ D;
+        g = (3 * i + 5) & 15;
+      } else {
+        F = C ^ (B | ~D);
+        g = (7 * i) & 15;
+      }
+      const s = MD5_S[(i >> 4) * 4 + (i & 3)];
+      F = (F + A + MD5_K[i] + M[g]) | 0;
+      A = D;
+      D = C;
+      C = B;
+      B = (B + ((F << s) | (F >>> (32 - s)))) | 0;
+    }
+    a0 = (a0 + A) | 0;
+    b0 = (b0 + B) | 0;
+    c0 = (c0 + C) | 0;
+    d0 = (d0 + D) | 0;
+  }
+  const out = new DataView(new ArrayBuffer(16));
+  out.setInt32(0, a0, true);
+  out.setInt32(4, b0, true);
+  out.setInt32(8, c0, true);
+  out.setInt32(12, d0, true);
+  let hex = '';
+  for (let i = 0; i < 16; i++) hex += out.getUint8(i).toString(16).padStart(2, '0');
+  return hex;
+}
