@@ -263,8 +263,9 @@ class HttpClient:
                         sniffed = True
                         kind = media_kind(bytes(body[:_SNIFF_BYTES]))
                         if media_head_only and kind is not None:
+                            done = declared is not None and declared <= len(body)
                             return HttpResponse(url, r.status_code, headers, bytes(body),
-                                                truncated=True, media_kind=kind)
+                                                truncated=not done, media_kind=kind)
                         if media_head_only and declared is not None and declared > max_bytes:
                             raise _too_large(url, max_bytes, declared)
                     limit = p.max_bytes if (media_head_only and kind is not None) else max_bytes
