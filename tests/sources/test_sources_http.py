@@ -5,10 +5,10 @@ from __future__ import annotations
 import time
 
 import pytest
-from conftest import FAST, IMAGES, Site
 
-from jikimi.sources import FetchError, FetchPolicy, HttpClient, sniff_media
+from conftest import FAST, IMAGES, Site
 from jikimi.errors import UnsupportedMedia
+from jikimi.sources import FetchError, FetchPolicy, HttpClient, sniff_media
 
 
 def code_of(client: HttpClient, url: str, **kw: object) -> str:

@@ -88,13 +88,14 @@ class FeedSource(Source):
             sanitize_html=False, resolve_relative_uris=False)
         feed = parsed.get("feed", {})
         entries = parsed.get("entries", [])
-        if parsed.get("bozo") and not entries and not feed.get("title"):
-            error = parsed.get("bozo_exception")
+        if not parsed.get("version") and not entries:
             yield ItemError(url, url, "malformed_feed",
-                            f"{url} is not a readable RSS or Atom feed ({error}).",
+                            f"{url} is not an RSS or Atom feed (Content-Type "
+                            f"{resp.headers.get('content-type') or 'missing'}).",
                             {"feed_url": url})
             return
         feed_title = feed.get("title")
+        found = 0
         for entry in entries:
             link = entry.get("link")
             base = normalize_url(link, resp.url) if isinstance(link, str) else None
@@ -109,10 +110,15 @@ class FeedSource(Source):
                 "entry_author": entry.get("author"),
             }
             for ref_url, kind, how in self._entry_refs(entry, resp.url, base or resp.url):
+                found += 1
                 if ref_url in seen:
                     continue
                 seen.add(ref_url)
                 yield SourceItem(ref_url, ref_url, kind, {**context, "found_as": how})
+        if parsed.get("bozo") and not found:
+            yield ItemError(url, url, "malformed_feed",
+                            f"{url} is a malformed feed with no media found "
+                            f"({parsed.get('bozo_exception')}).", {"feed_url": url})
 
     @staticmethod
     def _entry_refs(

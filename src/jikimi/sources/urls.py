@@ -32,7 +32,8 @@ def visit_url(
         return out, None
     content_type = resp.headers.get("content-type", "")
     head = resp.content[:512].lstrip().lower()
-    if "html" not in content_type.lower() and not head.startswith((b"<!doctype", b"<html", b"<")):
+    if "html" not in content_type.lower() and not head.startswith(
+            (b"<!doctype html", b"<html", b"<head", b"<body")):
         return [ItemError(url, url, "unsupported_media",
                           f"{url} is neither media jikimi reads nor an HTML page "
                           f"(Content-Type {content_type or 'missing'}).", context)], None
