@@ -228,7 +228,8 @@ class TelegramExportSource(Source):
         if not media:
             return
         msg_id: int = message["id"]
-        context = {**chat_ctx, **self._message_context(message, raw_chat_id, chat_id)}
+        context = {**chat_ctx, **self._message_context(
+            message, raw_chat_id, chat_id, chat_ctx.get("chat_type"))}
         media_type = message.get("media_type")
         raw_mime = message.get("mime_type")
         mime: str = raw_mime if isinstance(raw_mime, str) else ""
@@ -280,7 +281,7 @@ class TelegramExportSource(Source):
         return None
 
     def _message_context(
-        self, m: Mapping[str, Any], raw_chat_id: object, chat_id: int
+        self, m: Mapping[str, Any], raw_chat_id: object, chat_id: int, chat_type: object
     ) -> dict[str, ContextValue]:
         def text(key: str) -> str | None:
             v = m.get(key)
@@ -292,7 +293,7 @@ class TelegramExportSource(Source):
 
         sender_raw = m.get("from_id", m.get("actor_id"))
         sender_id = normalize_peer_id(sender_raw)
-        if sender_raw == raw_chat_id and _is_int(sender_raw):
+        if sender_raw == raw_chat_id and _is_int(sender_raw) and chat_type in _CHANNEL_TYPES:
             sender_id = f"channel{chat_id}"
         caption = plain_text(m.get("text"))
         date, date_local = self._date(m.get("date_unixtime"), m.get("date"))
