@@ -407,74 +407,30 @@ function clip8(ss) {
   return v < 0 ? 0 : v > 255 ? 255 : v;
 }
 
-// ImagingResample (BICUBIC, 8 bits per channel, 4 channels) with a float box.
-function resampleRGBA(src, w, h, outW, outH, box) {
-  const bx0 = f32(box[0]);
-  const by0 = f32(box[1]);
-  const bx1 = f32(box[2]);
-  const by1 = f32(box[3]);
-  const needH = outW !== w || bx0 !== 0 || bx1 !== outW;
-  const needV = outH !== h || by0 !== 0 || by1 !== outH;
-  const vert = coefficients(h, by0, by1, outH);
-  const yFirst = vert.bounds[0];
-  const yLast = vert.bounds[outH * 2 - 2] + vert.bounds[outH * 2 - 1];
-  let cur = src;
-  let curW = w;
-  if (needH) {
-    const hor = coefficients(w, bx0, bx1, outW);
-    for (let i = 0; i < outH; i++) vert.bounds[i * 2] -= yFirst;
-    const rows = yLast - yFirst;
-    const tmp = new Uint8ClampedArray(outW * rows * 4);
-    const half = 1 << (PRECISION_BITS - 1);
-    for (let yy = 0; yy < rows; yy++) {
-      const rowBase = (yy + yFirst) * w * 4;
-      for (let xx = 0; xx < outW; xx++) {
-        const xmin = hor.bounds[xx * 2];
-        const xmax = hor.bounds[xx * 2 + 1];
-        const kb = xx * hor.ksize;
-        let s0 = half;
-        let s1 = half;
-        let s2 = half;
-        let s3 = half;
-        let p = rowBase + xmin * 4;
-        for (let x = 0; x < xmax; x++, p += 4) {
-          const c = hor.kk[kb + x];
-          s0 += src[p] * c;
-          s1 += src[p + 1] * c;
-          s2 += src[p + 2] * c;
-          s3 += src[p + 3] * c;
-        }
-        const q = (yy * outW + xx) * 4;
-        tmp[q] = clip8(s0);
-        tmp[q + 1] = clip8(s1);
-        tmp[q + 2] = clip8(s2);
-        tmp[q + 3] = clip8(s3);
-      }
-    }
-    cur = tmp;
-    curW = outW;
-  }
-  if (!needV) return needH ? cur : cur.slice();
-  const out = new Uint8ClampedArray(curW * outH * 4);
+// One horizontal pass of Resample.c (ImagingResampleHorizontal_8bpc) on rows
+// [offset, offset + rows) of src (w wide), into a new outW x rows image.
+function passHorizontal(src, w, rows, offset, outW, co) {
+  const out = new Uint8ClampedArray(outW * rows * 4);
   const half = 1 << (PRECISION_BITS - 1);
-  for (let yy = 0; yy < outH; yy++) {
-    const ymin = vert.bounds[yy * 2];
-    const ymax = vert.bounds[yy * 2 + 1];
-    const kb = yy * vert.ksize;
-    for (let xx = 0; xx < curW; xx++) {
+  for (let yy = 0; yy < rows; yy++) {
+    const rowBase = (yy + offset) * w * 4;
+    for (let xx = 0; xx < outW; xx++) {
+      const xmin = co.bounds[xx * 2];
+      const xmax = co.bounds[xx * 2 + 1];
+      const kb = xx * co.ksize;
       let s0 = half;
       let s1 = half;
       let s2 = half;
       let s3 = half;
-      for (let y = 0; y < ymax; y++) {
-        const c = vert.kk[kb + y];
-        const p = ((y + ymin) * curW + xx) * 4;
-        s0 += cur[p] * c;
-        s1 += cur[p + 1] * c;
-        s2 += cur[p + 2] * c;
-        s3 += cur[p + 3] * c;
+      let p = rowBase + xmin * 4;
+      for (let x = 0; x < xmax; x++, p += 4) {
+        const c = co.kk[kb + x];
+        s0 += src[p] * c;
+        s1 += src[p + 1] * c;
+        s2 += src[p + 2] * c;
+        s3 += src[p + 3] * c;
       }
-      const q = (yy * curW + xx) * 4;
+      const q = (yy * outW + xx) * 4;
       out[q] = clip8(s0);
       out[q + 1] = clip8(s1);
       out[q + 2] = clip8(s2);
@@ -482,6 +438,68 @@ function resampleRGBA(src, w, h, outW, outH, box) {
     }
   }
   return out;
+}
+
+// One vertical pass (ImagingResampleVertical_8bpc): src is w wide, output w x outH.
+function passVertical(src, w, outH, co) {
+  const out = new Uint8ClampedArray(w * outH * 4);
+  const half = 1 << (PRECISION_BITS - 1);
+  for (let yy = 0; yy < outH; yy++) {
+    const ymin = co.bounds[yy * 2];
+    const ymax = co.bounds[yy * 2 + 1];
+    const kb = yy * co.ksize;
+    for (let xx = 0; xx < w; xx++) {
+      let s0 = half;
+      let s1 = half;
+      let s2 = half;
+      let s3 = half;
+      let p = (ymin * w + xx) * 4;
+      for (let y = 0; y < ymax; y++, p += w * 4) {
+        const c = co.kk[kb + y];
+        s0 += src[p] * c;
+        s1 += src[p + 1] * c;
+        s2 += src[p + 2] * c;
+        s3 += src[p + 3] * c;
+      }
+      const q = (yy * w + xx) * 4;
+      out[q] = clip8(s0);
+      out[q + 1] = clip8(s1);
+      out[q + 2] = clip8(s2);
+      out[q + 3] = clip8(s3);
+    }
+  }
+  return out;
+}
+
+// ImagingResampleInner of Pillow 13 (BICUBIC, 8 bits per channel, 4 channels), float box.
+// The pass order matters for the rounding: Pillow runs the vertical pass first when the
+// height shrinks by more than twice as many pixels as the width.
+function resampleRGBA(src, w, h, outW, outH, box) {
+  const bx0 = f32(box[0]);
+  const by0 = f32(box[1]);
+  const bx1 = f32(box[2]);
+  const by1 = f32(box[3]);
+  const needH = outW !== w || bx0 !== 0 || bx1 !== outW;
+  const needV = outH !== h || by0 !== 0 || by1 !== outH;
+  const horizontalFirst = !(h - outH > 0 && h - outH > (w - outW) * 2);
+  if (!needH && !needV) return src.slice();
+  const vert = (needH && horizontalFirst) || needV ? coefficients(h, by0, by1, outH) : null;
+  const hor = needH ? coefficients(w, bx0, bx1, outW) : null;
+  if (horizontalFirst) {
+    let cur = src;
+    if (needH) {
+      const yFirst = vert.bounds[0];
+      const yLast = vert.bounds[outH * 2 - 2] + vert.bounds[outH * 2 - 1];
+      for (let i = 0; i < outH; i++) vert.bounds[i * 2] -= yFirst;
+      cur = passHorizontal(src, w, yLast - yFirst, yFirst, outW, hor);
+    }
+    if (needV) cur = passVertical(cur, outW, outH, vert);
+    return cur;
+  }
+  let cur = src;
+  if (needV) cur = passVertical(src, w, outH, vert);
+  if (needH) cur = passHorizontal(cur, w, outH, 0, outW, hor);
+  return cur;
 }
 
 // Pillow's RGBA <-> RGBa (premultiplied) conversions, which Image.resize goes through for RGBA.
@@ -869,3 +887,6 @@ export function md5(bytes) {
   for (let i = 0; i < 16; i++) hex += out.getUint8(i).toString(16).padStart(2, '0');
   return hex;
 }
+
+/** Internal steps, exported for the tests only (not a stable API). */
+export const _internals = Object.freeze({ reduceRGBA, resampleRGBA, coefficients });
