@@ -19,6 +19,7 @@ from jikimi.core.ratelimit import SlidingWindowLimiter
 from jikimi.core.runtime import Runtime
 from jikimi.matching import Matcher
 from jikimi.matching.routes import router as matching_router
+from jikimi.scans.routes import router as scans_router
 from jikimi.web import STATIC_DIR
 from jikimi.web.routes import router as web_router
 
@@ -51,7 +52,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.state.login_limiter = SlidingWindowLimiter(runtime.settings.login_rate_per_minute, 60)
     app.state.victim_limiter = SlidingWindowLimiter(10, 300)
     install_error_handlers(app)
-    for router in (system_router, accounts_router, cases_router, matching_router):
+    for router in (system_router, accounts_router, cases_router, matching_router,
+                   scans_router):
         app.include_router(router)
     app.include_router(web_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

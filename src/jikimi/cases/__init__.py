@@ -36,7 +36,8 @@ from jikimi.cases.service import (
 __all__ = [
     "CASE_TRANSITIONS", "Case", "CaseAccess", "CaseDetail", "CaseStatus", "CaseSummary",
     "CentreStatistics", "ConsentPurpose", "ConsentState", "Contact", "IntakeChannel", "Note",
-    "OpenedCase", "TimelineEvent", "VictimCaseView", "add_note", "assign", "case_access", "case_ref",
+    "OpenedCase", "TimelineEvent", "VictimCaseView", "add_note", "assign", "case_access",
+    "case_ref",
     "change_status", "erase_case", "get_case", "list_cases", "list_consents", "list_notes",
     "open_case", "record_consent", "statistics", "timeline", "unassign", "victim_erase",
     "victim_view",

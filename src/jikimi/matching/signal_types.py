@@ -13,9 +13,9 @@ import json
 import re
 import tempfile
 import threading
-from pathlib import Path
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
+from pathlib import Path
 from typing import ClassVar, Protocol
 
 from jikimi.errors import InvalidInput

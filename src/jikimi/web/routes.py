@@ -12,7 +12,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from jikimi import cases, matching
+from jikimi import cases, matching, scans
 from jikimi.accounts import (
     SESSION_COOKIE,
     StaffUser,
@@ -360,6 +360,63 @@ def match_submit(request: Request, file: Annotated[UploadFile, File()],
                 ctx, request.app.state.matcher,
                 matching.queries_for_fingerprints(fp, dihedral=dihedral == "1"))
             return render(request, "match.html", user=user, csrf=csrf, result=result)
+    except LoginRequired:
+        return _redirect_login(request)
+    except JikimiError as exc:
+        return _error_page(request, exc)
+
+
+# --- monitoring ------------------------------------------------------------------------------
+@router.get("/sources", response_class=HTMLResponse)
+def sources_page(request: Request) -> Response:
+    try:
+        with staff_page(request) as (ctx, user, csrf):
+            return render(request, "sources.html", user=user, csrf=csrf,
+                          sources=scans.list_sources(ctx), scans=scans.list_scans(ctx),
+                          can_run=user.role in (Role.ANALYST, Role.ADMIN))
+    except LoginRequired:
+        return _redirect_login(request)
+    except JikimiError as exc:
+        return _error_page(request, exc)
+
+
+@router.post("/sources/{source_id}/scan", response_class=HTMLResponse)
+def source_scan_submit(request: Request, source_id: int,
+                       csrf_token: Annotated[str, Form(max_length=200)] = "") -> Response:
+    from jikimi.scans.routes import start_background_scan
+
+    try:
+        with staff_page(request, csrf_token) as (ctx, _user, _csrf):
+            scans.get_source(ctx, source_id, for_running=True)
+            actor = ctx.actor
+        scan_id = start_background_scan(get_runtime(request), request.app.state.matcher, actor,
+                                        source_id)
+    except LoginRequired:
+        return _redirect_login(request)
+    except JikimiError as exc:
+        return _error_page(request, exc)
+    return RedirectResponse(f"/scans/{scan_id}", status_code=303)
+
+
+@router.get("/scans/{scan_id}", response_class=HTMLResponse)
+def scan_page(request: Request, scan_id: int) -> Response:
+    try:
+        with staff_page(request) as (ctx, user, csrf):
+            detail = scans.show_scan(ctx, scan_id)
+            return render(request, "scan_detail.html", user=user, csrf=csrf, detail=detail)
+    except LoginRequired:
+        return _redirect_login(request)
+    except JikimiError as exc:
+        return _error_page(request, exc)
+
+
+@router.get("/scans/{scan_id}/status", response_class=HTMLResponse)
+def scan_status_fragment(request: Request, scan_id: int) -> Response:
+    """The status card alone, polled by htmx while the scan runs."""
+    try:
+        with staff_page(request) as (ctx, user, csrf):
+            detail = scans.show_scan(ctx, scan_id, limit=0)
+            return render(request, "scan_status.html", user=user, csrf=csrf, detail=detail)
     except LoginRequired:
         return _redirect_login(request)
     except JikimiError as exc:

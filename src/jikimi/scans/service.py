@@ -1,0 +1,411 @@
+"""Sources and durable scans: enumerate → fetch → fingerprint → match, resumable.
+
+State lives in the database. Each scan item is a row keyed by (scan, item key); enumeration
+inserts rows idempotently, and an item's results (item, version, matches, status) are written
+in one transaction, so a scan killed at any point and resumed ends with exactly the items and
+matches of an uninterrupted run, with no duplicates.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from jikimi.core.actors import Actor, ActorKind, Role
+from jikimi.core.context import ServiceContext
+from jikimi.core.database import utcnow
+from jikimi.core.runtime import Runtime
+from jikimi.core.text import clean_text
+from jikimi.errors import Conflict, Forbidden, InvalidInput, NotFound
+from jikimi.matching import Matcher
+from jikimi.matching.models import Bank
+from jikimi.scans.analysis import ItemResult, PendingItem, analyse_batch
+from jikimi.scans.models import Item, ItemMatch, ItemVersion, Scan, ScanItem, SourceRecord
+from jikimi.scans.schemas import ScanDetail, ScanItemOut, ScanMatchOut, ScanSummary, SourceOut
+from jikimi.sources import SOURCE_TYPES, ItemError, SourceItem, build_source
+
+ENUMERATE_BATCH = 200
+WRITE_BATCH = 25
+
+
+class ScanStatus:
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+# --- permissions -----------------------------------------------------------------------------
+def _may_run(actor: Actor) -> None:
+    if actor.kind is ActorKind.SYSTEM or actor.has_role(Role.ANALYST, Role.ADMIN):
+        return
+    raise Forbidden("sources and scans are run by analysts and administrators")
+
+
+def _may_read(actor: Actor) -> None:
+    if actor.kind is ActorKind.SYSTEM or actor.has_role(
+            Role.ANALYST, Role.ADMIN, Role.INVESTIGATOR):
+        return
+    raise Forbidden("scan results are for analysts, investigators and administrators")
+
+
+def _visible(actor: Actor, source: SourceRecord) -> None:
+    if actor.is_staff and source.centre_id not in (None, actor.centre_id):
+        raise Forbidden(f"source {source.id} belongs to another centre")
+
+
+# --- sources ---------------------------------------------------------------------------------
+def _source_out(record: SourceRecord) -> SourceOut:
+    return SourceOut(id=record.id, type=record.type, name=record.name,
+                     config=json.loads(record.config), interval_minutes=record.interval_minutes,
+                     next_run_at=record.next_run_at, active=record.active,
+                     created_at=record.created_at)
+
+
+def add_source(ctx: ServiceContext, source_type: str, name: str, config: dict[str, Any],
+               *, interval_minutes: int | None = None) -> SourceOut:
+    """Register a source; its configuration is validated by its source type."""
+    _may_run(ctx.actor)
+    if source_type not in SOURCE_TYPES:
+        raise InvalidInput(f"unknown source type {source_type!r} "
+                           f"(known: {', '.join(sorted(SOURCE_TYPES))})", code="bad_source_type")
+    name = clean_text(name, "the source name", max_chars=200, allow_empty=False)
+    if interval_minutes is not None and not 5 <= interval_minutes <= 525_600:
+        raise InvalidInput("the re-scan interval is 5 minutes to a year")
+    source = build_source(source_type, config)
+    normalised = source.to_config()
+    record = SourceRecord(centre_id=ctx.actor.centre_id, type=source_type, name=name,
+                          config=json.dumps(normalised, ensure_ascii=False),
+                          interval_minutes=interval_minutes,
+                          next_run_at=utcnow() if interval_minutes else None,
+                          created_at=utcnow(), created_by=ctx.actor.ref)
+    ctx.session.add(record)
+    ctx.session.flush()
+    details: dict[str, Any] = {"type": source_type, "name": name}
+    if normalised.get("ignore_robots"):
+        details["robots_override"] = True
+    ctx.audit("source.create", "source", record.id, centre_id=ctx.actor.centre_id,
+              details=details)
+    return _source_out(record)
+
+
+def list_sources(ctx: ServiceContext) -> list[SourceOut]:
+    _may_read(ctx.actor)
+    query = select(SourceRecord).order_by(SourceRecord.id)
+    if ctx.actor.is_staff:
+        query = query.where((SourceRecord.centre_id == ctx.actor.centre_id)
+                            | SourceRecord.centre_id.is_(None))
+    return [_source_out(r) for r in ctx.session.scalars(query)]
+
+
+def get_source(ctx: ServiceContext, source_id: int, *, for_running: bool = False) -> SourceOut:
+    """One source, if the actor may see it (and run scans of it, with ``for_running``)."""
+    (_may_run if for_running else _may_read)(ctx.actor)
+    return _source_out(_source(ctx, source_id))
+
+
+def _source(ctx: ServiceContext, source_id: int) -> SourceRecord:
+    record = ctx.session.get(SourceRecord, source_id)
+    if record is None:
+        raise NotFound(f"no source {source_id}")
+    _visible(ctx.actor, record)
+    return record
+
+
+# --- scans: start and enumerate --------------------------------------------------------------
+def start_scan(ctx: ServiceContext, source_id: int, *, runner: str = "local") -> int:
+    """Create a scan of a source (or return the unfinished one, to resume it)."""
+    _may_run(ctx.actor)
+    record = _source(ctx, source_id)
+    unfinished = ctx.session.scalar(select(Scan).where(
+        Scan.source_id == record.id, Scan.status == ScanStatus.RUNNING).order_by(Scan.id))
+    if unfinished is not None:
+        return unfinished.id
+    scan = Scan(source_id=record.id, status=ScanStatus.RUNNING, runner=runner,
+                started_at=utcnow(), started_by=ctx.actor.ref)
+    ctx.session.add(scan)
+    ctx.session.flush()
+    ctx.audit("scan.start", "scan", scan.id, centre_id=record.centre_id,
+              details={"source_id": record.id, "runner": runner})
+    return scan.id
+
+
+def _insert_items(session: Session, scan_id: int,
+                  entries: Sequence[SourceItem | ItemError]) -> None:
+    keys = [e.key for e in entries]
+    existing = set(session.scalars(select(ScanItem.item_key).where(
+        ScanItem.scan_id == scan_id, ScanItem.item_key.in_(keys))))
+    now = utcnow()
+    for entry in entries:
+        if entry.key in existing:
+            continue
+        existing.add(entry.key)
+        if isinstance(entry, ItemError):
+            session.add(ScanItem(scan_id=scan_id, item_key=entry.key[:2000],
+                                 locator=entry.locator, status="error",
+                                 error_code=entry.code[:40], error_reason=entry.reason[:2000],
+                                 processed_at=now))
+        else:
+            session.add(ScanItem(scan_id=scan_id, item_key=entry.key[:2000],
+                                 locator=entry.locator, kind_hint=entry.kind_hint,
+                                 context=json.dumps(dict(entry.context), ensure_ascii=False,
+                                                    default=str),
+                                 status="pending"))
+
+
+def enumerate_scan(runtime: Runtime, scan_id: int) -> None:
+    """Enumerate the source into scan items (idempotent; repeated after a crash)."""
+    with runtime.sessions() as session:
+        scan = session.get(Scan, scan_id)
+        if scan is None:
+            raise NotFound(f"no scan {scan_id}")
+        if scan.enumerated:
+            return
+        record = session.get(SourceRecord, scan.source_id)
+        assert record is not None
+        source = build_source(record.type, json.loads(record.config))
+    batch: list[SourceItem | ItemError] = []
+    for entry in source.enumerate():
+        batch.append(entry)
+        if len(batch) >= ENUMERATE_BATCH:
+            with runtime.sessions() as session, session.begin():
+                _insert_items(session, scan_id, batch)
+            batch = []
+    with runtime.sessions() as session, session.begin():
+        if batch:
+            _insert_items(session, scan_id, batch)
+        scan = session.get(Scan, scan_id)
+        assert scan is not None
+        scan.enumerated = True
+        scan.heartbeat_at = utcnow()
+
+
+# --- scans: process and write back -----------------------------------------------------------
+class ItemExecutor(Protocol):
+    """Runs :func:`analyse_batch` somewhere: in this process, or on a Ray cluster."""
+
+    def run(self, source_type: str, source_config: dict[str, Any],
+            batches: Iterable[list[PendingItem]], matcher: Matcher) -> Iterator[ItemResult]: ...
+
+
+class LocalExecutor:
+    def run(self, source_type: str, source_config: dict[str, Any],
+            batches: Iterable[list[PendingItem]], matcher: Matcher) -> Iterator[ItemResult]:
+        for batch in batches:
+            yield from analyse_batch(source_type, source_config, batch, matcher)
+
+
+def _pending_batches(runtime: Runtime, scan_id: int, size: int) -> Iterator[list[PendingItem]]:
+    last_id = 0
+    while True:
+        with runtime.sessions() as session:
+            rows = session.scalars(select(ScanItem).where(
+                ScanItem.scan_id == scan_id, ScanItem.status == "pending",
+                ScanItem.id > last_id).order_by(ScanItem.id).limit(size)).all()
+        if not rows:
+            return
+        last_id = rows[-1].id
+        yield [PendingItem(r.id, r.item_key, r.locator, r.kind_hint, json.loads(r.context))
+               for r in rows]
+
+
+def _write_result(session: Session, matcher: Matcher, scan: Scan, result: ItemResult) -> int:
+    """Write one item's outcome; returns how many new matches it produced. Idempotent."""
+    row = session.get(ScanItem, result.scan_item_id)
+    if row is None or row.status != "pending":
+        return 0
+    now = utcnow()
+    row.processed_at = now
+    if not result.ok:
+        row.status = "error"
+        row.error_code = (result.error_code or "error")[:40]
+        row.error_reason = result.error_reason
+        return 0
+    assert result.sha256 is not None and result.kind is not None
+    item = session.scalar(select(Item).where(Item.source_id == scan.source_id,
+                                             Item.item_key == row.item_key))
+    if item is None:
+        item = Item(source_id=scan.source_id, item_key=row.item_key, locator=row.locator,
+                    context=row.context, first_seen=now, last_seen=now)
+        session.add(item)
+        session.flush()
+    item.last_seen = now
+    item.context = row.context
+    version = session.scalar(select(ItemVersion).where(ItemVersion.item_id == item.id,
+                                                       ItemVersion.sha256 == result.sha256))
+    if version is None:
+        version = ItemVersion(item_id=item.id, sha256=result.sha256, kind=result.kind,
+                              fingerprints=json.dumps(result.fingerprints), first_seen=now,
+                              last_seen=now)
+        session.add(version)
+        session.flush()
+    version.last_seen = now
+    item.current_version_id = version.id
+    row.item_version_id = version.id
+    row.status = "done"
+    hits = matcher.resolve(session, result.candidates)
+    new = 0
+    known = set(session.scalars(select(ItemMatch.entry_id).where(
+        ItemMatch.item_version_id == version.id)))
+    suppressed = any(h.bank.negative for h in hits)
+    for hit in hits:
+        if hit.bank.negative or suppressed or hit.entry_id in known:
+            continue
+        known.add(hit.entry_id)
+        session.add(ItemMatch(item_version_id=version.id, entry_id=hit.entry_id,
+                              bank_id=hit.bank.id, case_code=hit.bank.case_code,
+                              signal_type=hit.signal_type, distance=hit.distance,
+                              variant=hit.query_variant, entry_variant=hit.entry_variant,
+                              reliable=hit.reliable, scan_id=scan.id, created_at=now))
+        new += 1
+    return new
+
+
+@dataclass
+class ScanProgress:
+    done: int = 0
+    total: int = 0
+    matched: int = 0
+
+
+def process_scan(runtime: Runtime, matcher: Matcher, scan_id: int, *,
+                 executor: ItemExecutor | None = None, batch_size: int = WRITE_BATCH,
+                 on_progress: Callable[[ScanProgress], None] | None = None) -> ScanSummary:
+    """Process every pending item of a scan and finish it. Safe to call again after a crash."""
+    executor = executor or LocalExecutor()
+    with runtime.sessions() as session:
+        scan = session.get(Scan, scan_id)
+        if scan is None:
+            raise NotFound(f"no scan {scan_id}")
+        if scan.status != ScanStatus.RUNNING:
+            raise Conflict(f"scan {scan_id} is {scan.status}, not running")
+        record = session.get(SourceRecord, scan.source_id)
+        assert record is not None
+        source_type, config = record.type, json.loads(record.config)
+        matcher.sync(session)
+        progress = ScanProgress(
+            done=session.scalar(select(func.count()).select_from(ScanItem).where(
+                ScanItem.scan_id == scan_id, ScanItem.status != "pending")) or 0,
+            total=session.scalar(select(func.count()).select_from(ScanItem).where(
+                ScanItem.scan_id == scan_id)) or 0)
+    pending: list[ItemResult] = []
+
+    def flush() -> None:
+        if not pending:
+            return
+        with runtime.sessions() as session, session.begin():
+            scan_row = session.get(Scan, scan_id)
+            assert scan_row is not None
+            for result in pending:
+                progress.matched += _write_result(session, matcher, scan_row, result)
+            scan_row.heartbeat_at = utcnow()
+        progress.done += len(pending)
+        pending.clear()
+        if on_progress:
+            on_progress(progress)
+
+    batches = _pending_batches(runtime, scan_id, batch_size)
+    for result in executor.run(source_type, config, batches, matcher):
+        pending.append(result)
+        if len(pending) >= batch_size:
+            flush()
+    flush()
+    with runtime.sessions() as session, session.begin():
+        scan_row = session.get(Scan, scan_id)
+        assert scan_row is not None
+        scan_row.status = ScanStatus.DONE
+        scan_row.finished_at = utcnow()
+        if record.interval_minutes:
+            source_row = session.get(SourceRecord, record.id)
+            assert source_row is not None
+            source_row.next_run_at = utcnow() + dt.timedelta(minutes=record.interval_minutes)
+    return summary(runtime, scan_id)
+
+
+def run_scan(runtime: Runtime, actor: Actor, matcher: Matcher, source_id: int, *,
+             executor: ItemExecutor | None = None, runner: str = "local",
+             on_progress: Callable[[ScanProgress], None] | None = None) -> ScanSummary:
+    """Start (or resume) a scan of a source and run it to the end."""
+    with runtime.context(actor) as ctx:
+        scan_id = start_scan(ctx, source_id, runner=runner)
+    enumerate_scan(runtime, scan_id)
+    return process_scan(runtime, matcher, scan_id, executor=executor, on_progress=on_progress)
+
+
+# --- reading results -------------------------------------------------------------------------
+def summary(runtime: Runtime, scan_id: int) -> ScanSummary:
+    with runtime.sessions() as session:
+        scan = session.get(Scan, scan_id)
+        if scan is None:
+            raise NotFound(f"no scan {scan_id}")
+        return _summary(session, scan)
+
+
+def _summary(session: Session, scan: Scan) -> ScanSummary:
+    counts = dict(session.execute(select(ScanItem.status, func.count()).where(
+        ScanItem.scan_id == scan.id).group_by(ScanItem.status)).all())
+    matched = session.scalar(select(func.count(func.distinct(ScanItem.id))).join(
+        ItemMatch, ItemMatch.item_version_id == ScanItem.item_version_id).where(
+        ScanItem.scan_id == scan.id)) or 0
+    return ScanSummary(scan_id=scan.id, source_id=scan.source_id, status=scan.status,
+                       runner=scan.runner, items=sum(counts.values()),
+                       pending=counts.get("pending", 0), matched=matched,
+                       errors=counts.get("error", 0), started_at=scan.started_at,
+                       finished_at=scan.finished_at)
+
+
+def show_scan(ctx: ServiceContext, scan_id: int, *, limit: int = 10_000) -> ScanDetail:
+    """A scan's items with their errors and matches."""
+    _may_read(ctx.actor)
+    scan = ctx.session.get(Scan, scan_id)
+    if scan is None:
+        raise NotFound(f"no scan {scan_id}")
+    _visible(ctx.actor, _source(ctx, scan.source_id))
+    items = []
+    for row in ctx.session.scalars(select(ScanItem).where(ScanItem.scan_id == scan.id)
+                                   .order_by(ScanItem.id).limit(limit)):
+        matches = []
+        if row.item_version_id is not None:
+            for m, bank_name in ctx.session.execute(
+                    select(ItemMatch, Bank.name).join(Bank, Bank.id == ItemMatch.bank_id)
+                    .where(ItemMatch.item_version_id == row.item_version_id)
+                    .order_by(ItemMatch.distance, ItemMatch.entry_id)):
+                matches.append(ScanMatchOut(
+                    match_id=m.id, bank=bank_name, entry_id=m.entry_id,
+                    signal_type=m.signal_type, distance=m.distance, variant=m.variant,
+                    entry_variant=m.entry_variant, case_code=m.case_code, reliable=m.reliable))
+        items.append(ScanItemOut(key=row.item_key, locator=row.locator, status=row.status,
+                                 error_code=row.error_code, error_reason=row.error_reason,
+                                 context=json.loads(row.context), matches=matches))
+    ctx.audit("scan.read", "scan", scan.id, centre_id=ctx.actor.centre_id)
+    return ScanDetail(summary=_summary(ctx.session, scan), items=items)
+
+
+def list_scans(ctx: ServiceContext, source_id: int | None = None) -> list[ScanSummary]:
+    _may_read(ctx.actor)
+    query = select(Scan).order_by(Scan.id.desc()).limit(200)
+    if source_id is not None:
+        query = query.where(Scan.source_id == source_id)
+    visible = {s.id for s in list_sources(ctx)}
+    return [_summary(ctx.session, s) for s in ctx.session.scalars(query)
+            if s.source_id in visible]
+
+
+def due_sources(session: Session, now: dt.datetime | None = None) -> list[int]:
+    """Sources whose re-scan interval has come round."""
+    now = now or utcnow()
+    return list(session.scalars(select(SourceRecord.id).where(
+        SourceRecord.active.is_(True), SourceRecord.next_run_at.is_not(None),
+        SourceRecord.next_run_at <= now).order_by(SourceRecord.next_run_at)))
+
+
+def unfinished_scans(session: Session) -> list[int]:
+    return list(session.scalars(select(Scan.id).where(Scan.status == ScanStatus.RUNNING)
+                                .order_by(Scan.id)))
+
+
