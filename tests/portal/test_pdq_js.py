@@ -1,0 +1,412 @@
+"""pdq.js (the victim portal's in-browser PDQ) against the server's Python hashing.
+
+Pillow decodes or generates images into raw RGBA files; ``node`` runs ``run_pdq.mjs``, which
+imports ``src/jikimi/portal/static/pdq.js`` unchanged and prints JSON. Everything lossless must be
+bit for bit equal to ``pdqhash`` / :mod:`jikimi.hashing`; JPEG draft emulation is measured.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+
+from jikimi.hashing import hamming_distance, registration_variants
+from jikimi.hashing.pdq import hash_array
+
+ROOT = Path(__file__).resolve().parents[2]
+RUNNER = Path(__file__).with_name("run_pdq.mjs")
+REFERENCE = ROOT.parent / "shared" / "data" / "pdq-reference"
+
+NODE = shutil.which("node")
+if NODE is None:
+    if os.environ.get("CI"):
+        raise RuntimeError("CI must run the pdq.js tests: install Node 20 (`node` is not on PATH)")
+    pytest.skip("node (Node 20) is not installed: pdq.js cannot be tested", allow_module_level=True)
+
+
+class Runner:
+    """Collects jobs and runs them in one node process."""
+
+    def __init__(self, tmp: Path) -> None:
+        self.tmp = tmp
+        self.count = 0
+
+    def file(self, rgba: np.ndarray) -> tuple[str, int, int]:
+        """Write an H x W x 4 (or x 3) uint8 array as raw RGBA; returns path, width, height."""
+        if rgba.shape[2] == 3:
+            rgba = np.dstack([rgba, np.full(rgba.shape[:2], 255, np.uint8)])
+        self.count += 1
+        path = self.tmp / f"img{self.count}.rgba"
+        np.ascontiguousarray(rgba, dtype=np.uint8).tofile(path)
+        return str(path), rgba.shape[1], rgba.shape[0]
+
+    def run(self, jobs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        self.count += 1
+        path = self.tmp / f"jobs{self.count}.json"
+        path.write_text(json.dumps(jobs))
+        done = subprocess.run(
+            [NODE, str(RUNNER), str(path)], capture_output=True, text=True, timeout=120, check=False
+        )
+        assert done.returncode == 0, done.stderr
+        results: list[dict[str, Any]] = json.loads(done.stdout)
+        assert len(results) == len(jobs)
+        return results
+
+
+@pytest.fixture
+def node(tmp_path: Path) -> Runner:
+    return Runner(tmp_path)
+
+
+def ok(result: dict[str, Any]) -> Any:
+    assert result["ok"], result.get("error")
+    return result["value"]
+
+
+def rgb_of(img: Image.Image) -> np.ndarray:
+    return np.ascontiguousarray(np.asarray(img.convert("RGB"), dtype=np.uint8))
+
+
+# --- generated images --------------------------------------------------------------------------
+
+
+def generated_images() -> list[tuple[str, np.ndarray]]:
+    """Gradients, shapes, noise and odd sizes, as H x W x 3 uint8 (RGB)."""
+    rng = np.random.default_rng(20240606)
+    out: list[tuple[str, np.ndarray]] = []
+    sizes = [(1, 1), (4, 4), (5, 5), (3, 700), (700, 3), (4000, 10), (10, 4000), (64, 64),
+             (63, 65), (100, 80), (127, 129), (128, 128), (255, 257), (512, 321), (321, 512),
+             (640, 480), (777, 333)]  # fmt: skip
+    for w, h in sizes:
+        y, x = np.mgrid[0:h, 0:w]
+        out.append((f"noise{w}x{h}", rng.integers(0, 256, (h, w, 3), dtype=np.uint8)))
+        grad = np.stack(
+            [x * 255 // max(w - 1, 1), y * 255 // max(h - 1, 1), (x + y) % 256], axis=-1
+        ).astype(np.uint8)
+        out.append((f"gradient{w}x{h}", grad))
+    for i, (w, h) in enumerate([(300, 200), (511, 512), (97, 450), (1024, 700)]):
+        img = Image.new("RGB", (w, h), tuple(int(v) for v in rng.integers(0, 256, 3)))
+        draw = ImageDraw.Draw(img)
+        for _ in range(12):
+            x0, x1 = sorted(int(v) for v in rng.integers(0, w, 2))
+            y0, y1 = sorted(int(v) for v in rng.integers(0, h, 2))
+            colour = tuple(int(v) for v in rng.integers(0, 256, 3))
+            if rng.random() < 0.5:
+                draw.ellipse((x0, y0, x1, y1), fill=colour)
+            else:
+                draw.rectangle((x0, y0, x1, y1), fill=colour)
+        draw.line((0, 0, w, h), fill=(255, 255, 255), width=3)
+        out.append((f"shapes{i}", rgb_of(img)))
+    flat = np.full((90, 120, 3), 77, np.uint8)
+    out.append(("flat", flat))
+    return out
+
+
+def test_pdq_bit_exact_on_generated_images(node: Runner) -> None:
+    images = generated_images()
+    jobs = []
+    for _name, arr in images:
+        path, w, h = node.file(arr)
+        jobs.append({"op": "pdq", "file": path, "width": w, "height": h})
+    results = node.run(jobs)
+    for (name, arr), result in zip(images, results, strict=True):
+        expected = hash_array(arr)
+        got = ok(result)
+        assert (got["hash"], got["quality"]) == (expected.hex, expected.quality), name
+
+
+def test_dct_matrix_matches_reference_floats(node: Runner) -> None:
+    """Math.cos need not be correctly rounded: check the float32 matrix against Python's."""
+    import math
+
+    scale = float(np.float32(math.sqrt(2.0 / 64.0)))
+    expected = np.array(
+        [scale * math.cos((math.pi / 2 / 64.0) * (i + 1) * (2 * j + 1))
+         for i in range(16) for j in range(64)],
+    ).astype(np.float32)  # fmt: skip
+    got = np.array(ok(node.run([{"op": "dct"}])[0]), dtype=np.float32)
+    assert np.array_equal(got, expected)
+
+
+# --- the thumbnail step ------------------------------------------------------------------------
+
+THUMB_SIZES = [(513, 200), (600, 600), (1024, 768), (1600, 1004), (1004, 1600), (2048, 1536),
+               (3001, 1999), (4000, 10), (10, 4000), (700, 3), (3, 700), (1030, 1030),
+               (2049, 513), (1537, 1025), (999, 1001), (512, 513), (2500, 40),
+               (513, 512), (100, 100), (1, 5000)]  # fmt: skip
+
+
+def test_thumbnail_size_matches_pillow(node: Runner) -> None:
+    rng = np.random.default_rng(7)
+    sizes = [*THUMB_SIZES, *((int(a), int(b)) for a, b in rng.integers(1, 5000, (150, 2)))]
+    results = node.run([{"op": "thumbnailSize", "width": w, "height": h} for w, h in sizes])
+    for (w, h), result in zip(sizes, results, strict=True):
+        img = Image.new("L", (w, h))
+        img.thumbnail((512, 512))
+        assert tuple(ok(result)) == img.size, (w, h)
+
+
+def _png_image(w: int, h: int, rng: np.random.Generator, alpha: bool) -> bytes:
+    y, x = np.mgrid[0:h, 0:w]
+    base = np.stack([(x * 3 + y) % 256, (y * 5) % 256, ((x * x + y * y) // 97) % 256], -1)
+    arr = np.clip(base + rng.integers(0, 60, (h, w, 3)), 0, 255).astype(np.uint8)
+    if alpha:
+        img = Image.fromarray(np.dstack([arr, ((x + 2 * y) % 256).astype(np.uint8)]), "RGBA")
+    else:
+        img = Image.fromarray(arr, "RGB")
+    buf = io.BytesIO()
+    img.save(buf, "PNG", compress_level=1)
+    return buf.getvalue()
+
+
+def test_downscale_matches_pillow_thumbnail_on_pngs(node: Runner) -> None:
+    """Decoded PNG pixels -> downscaleRGBA equals Pillow's thumbnail((512, 512)) exactly,
+    RGB and RGBA with transparency (which Pillow resizes premultiplied)."""
+    rng = np.random.default_rng(3)
+    jobs, expected = [], []
+    for i, (w, h) in enumerate(THUMB_SIZES):
+        data = _png_image(w, h, rng, alpha=i % 3 == 1)
+        decoded = Image.open(io.BytesIO(data))
+        path, _, _ = node.file(np.asarray(decoded.convert("RGBA")))
+        thumb = Image.open(io.BytesIO(data))
+        thumb.thumbnail((512, 512))
+        expected.append(rgb_of(thumb))
+        jobs.append({"op": "downscale", "file": path, "width": w, "height": h,
+                     "out": path + ".out"})  # fmt: skip
+    for job, want, result in zip(jobs, expected, node.run(jobs), strict=True):
+        size = ok(result)
+        got = np.fromfile(job["out"], np.uint8).reshape(size["height"], size["width"], 4)
+        assert np.array_equal(got[:, :, :3], want), (job["width"], job["height"])
+
+
+# --- Meta's reference images -------------------------------------------------------------------
+
+
+def reference_rows() -> list[dict[str, str]]:
+    with (REFERENCE / "expected.csv").open() as f:
+        return list(csv.DictReader(f))
+
+
+needs_reference = pytest.mark.skipif(
+    not (REFERENCE / "expected.csv").exists(), reason=f"reference data missing: {REFERENCE}"
+)
+
+
+@needs_reference
+def test_reference_images_bit_exact(node: Runner) -> None:
+    """For each of the 19 reference images: (a) the RGB pixels the reference hashes (after its
+    thumbnail) give the expected hash and quality in pdq.js; (b) the full-size decoded pixels
+    through pdq.js's own downscale give them too (no JPEG here is large enough for draft mode)."""
+    rows = reference_rows()
+    assert len(rows) == 19
+    jobs = []
+    for row in rows:
+        thumb = Image.open(REFERENCE / row["path"])
+        thumb.thumbnail((512, 512))
+        path, w, h = node.file(rgb_of(thumb))
+        jobs.append({"op": "pdq", "file": path, "width": w, "height": h})
+        full = Image.open(REFERENCE / row["path"])
+        path, w, h = node.file(np.asarray(full.convert("RGBA")))
+        jobs.append({"op": "image", "file": path, "width": w, "height": h,
+                     "options": {"jpegDraft": full.format == "JPEG"}})  # fmt: skip
+    results = node.run(jobs)
+    for i, row in enumerate(rows):
+        want = (row["pdq_hex"], int(row["quality"]))
+        for result in results[2 * i : 2 * i + 2]:
+            got = ok(result)
+            assert (got["hash"], got["quality"]) == want, row["path"]
+
+
+def _jpeg(w: int, h: int, rng: np.random.Generator) -> bytes:
+    img = Image.new("RGB", (w, h), (40, 90, 160))
+    draw = ImageDraw.Draw(img)
+    for _ in range(40):
+        x0, x1 = sorted(int(v) for v in rng.integers(0, w, 2))
+        y0, y1 = sorted(int(v) for v in rng.integers(0, h, 2))
+        draw.ellipse((x0, y0, x1, y1), fill=tuple(int(v) for v in rng.integers(0, 256, 3)))
+    arr = np.asarray(img).astype(np.int16) + rng.integers(-12, 12, (h, w, 3))
+    buf = io.BytesIO()
+    Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8)).save(buf, "JPEG", quality=90)
+    return buf.getvalue()
+
+
+def test_jpeg_draft_emulation_is_close(node: Runner) -> None:
+    """Large JPEGs (both sides >= 2048) hit Pillow's draft mode (libjpeg DCT scaling), which a
+    browser cannot reproduce; pdq.js emulates it with a box average. Measured, not bit-exact."""
+    rng = np.random.default_rng(11)
+    jobs, expected = [], []
+    for w, h in [(2048, 2048), (3000, 2200), (4100, 4100), (2600, 4200)]:
+        data = _jpeg(w, h, rng)
+        img = Image.open(io.BytesIO(data))
+        img.thumbnail((512, 512))  # what the server does (draft + resize)
+        expected.append(hash_array(rgb_of(img)).hex)
+        full = Image.open(io.BytesIO(data))
+        path, _, _ = node.file(np.asarray(full.convert("RGBA")))  # what a browser decodes
+        jobs.append({"op": "image", "file": path, "width": w, "height": h,
+                     "options": {"jpegDraft": True}})  # fmt: skip
+    distances = [
+        hamming_distance(ok(r)["hash"], want)
+        for r, want in zip(node.run(jobs), expected, strict=True)
+    ]
+    print("JPEG draft emulation distances:", distances)
+    assert max(distances) <= 10
+
+
+# --- registration variants ---------------------------------------------------------------------
+
+
+def variant_images() -> list[tuple[str, Image.Image]]:
+    """Plain images of several sizes, and framed ones (at most 512 px, so that the server's
+    unframed crop, which it cuts from the full-size source, is the same as a thumbnail crop)."""
+    rng = np.random.default_rng(5)
+    out = []
+    for i, (w, h) in enumerate([(400, 300), (1200, 700), (333, 517), (360, 360)]):
+        img = Image.new("RGB", (w, h), (30, 60, 90))
+        draw = ImageDraw.Draw(img)
+        for _ in range(25):
+            x0, x1 = sorted(int(v) for v in rng.integers(0, w, 2))
+            y0, y1 = sorted(int(v) for v in rng.integers(0, h, 2))
+            draw.rectangle((x0, y0, x1, y1), fill=tuple(int(v) for v in rng.integers(0, 256, 3)))
+        out.append((f"plain{i}", img))
+        if w > 400:
+            continue
+        # framed: black letterbox bars / a white border with a caption-like interruption
+        fw, fh = w + w // 5, min(512, h + h // 3)
+        framed = Image.new("RGB", (fw, fh), (0, 0, 0) if i % 2 else (250, 250, 250))
+        framed.paste(img, ((fw - w) // 2, (fh - h) // 2))
+        if i % 2 == 0:
+            ImageDraw.Draw(framed).rectangle((5, 5, 40, 12), fill=(20, 20, 20))
+        out.append((f"framed{i}", framed))
+    return out
+
+
+def test_variants_match_server(node: Runner) -> None:
+    """Dihedral variants and centred crops: same names, order and hashes as the server's
+    registration_variants. Unframing: pdq.js implements the ``unframed`` variant of the
+    variants.py docstring (frame_box on T); when the server emits ``unframed`` too (images of
+    at most 512 px) it must agree.
+    The server's extra unframing candidates (work in progress there) are not compared."""
+    images = variant_images()
+    jobs = []
+    for _name, img in images:
+        path, w, h = node.file(np.asarray(img.convert("RGBA")))
+        jobs.append({"op": "variants", "file": path, "width": w, "height": h})
+    saw_unframed = 0
+    for (name, img), result in zip(images, node.run(jobs), strict=True):
+        buf = io.BytesIO()
+        img.save(buf, "PNG")
+        server = [(v.name, v.hex, v.quality) for v in registration_variants(buf.getvalue())]
+        got = [(v["name"], v["hash"], v["quality"]) for v in ok(result)]
+        unframing = [v for v in got if v[0].startswith("unframed")]
+        assert [v[0] for v in unframing] in ([], ["unframed"]), name
+        assert [v for v in got if not v[0].startswith("unframed")] == [
+            v for v in server if not v[0].startswith("unframed")
+        ], name
+        names = [v[0] for v in got]
+        assert names[:8] == ["original", "rot90", "rot180", "rot270", "flip_v", "flip_h",
+                             "transpose", "transverse"]  # fmt: skip
+        assert names[-4:] == ["crop5", "crop10", "crop15", "crop20"]
+        server_unframed = [v for v in server if v[0] == "unframed"]
+        # The server (work in progress) now cuts unframed crops from the full-size source and
+        # thumbnails them; the docstring pdq.js follows cuts them from T. Same when T is the
+        # source, i.e. for images of at most 512 px.
+        if server_unframed and max(img.size) <= 512:
+            assert unframing == server_unframed, name
+            saw_unframed += 1
+    assert saw_unframed >= 2  # the framed images really exercise frameBox
+
+
+def test_dihedral_matches_pillow_transpose(node: Runner) -> None:
+    rng = np.random.default_rng(9)
+    arr = rng.integers(0, 256, (7, 11, 3), dtype=np.uint8)
+    img = Image.fromarray(arr)
+    path, w, h = node.file(arr)
+    ops = {
+        "rot90": Image.Transpose.ROTATE_90,
+        "rot180": Image.Transpose.ROTATE_180,
+        "rot270": Image.Transpose.ROTATE_270,
+        "flip_v": Image.Transpose.FLIP_TOP_BOTTOM,
+        "flip_h": Image.Transpose.FLIP_LEFT_RIGHT,
+        "transpose": Image.Transpose.TRANSPOSE,
+        "transverse": Image.Transpose.TRANSVERSE,
+    }
+    jobs = [{"op": "dihedral", "file": path, "width": w, "height": h, "name": n,
+             "out": f"{path}.{n}"} for n in ops]  # fmt: skip
+    for job, result in zip(jobs, node.run(jobs), strict=True):
+        size = ok(result)
+        got = np.fromfile(job["out"], np.uint8).reshape(size["height"], size["width"], 4)
+        assert np.array_equal(got[:, :, :3], rgb_of(img.transpose(ops[job["name"]]))), job["name"]
+
+
+# --- MD5 and bad input -------------------------------------------------------------------------
+
+
+def test_md5(node: Runner) -> None:
+    rng = np.random.default_rng(1)
+    blobs = [b"", b"a", b"abc", b"The quick brown fox jumps over the lazy dog"]
+    blobs += [rng.integers(0, 256, n, dtype=np.uint8).tobytes() for n in (55, 56, 63, 64, 65, 1000)]
+    blobs.append(rng.integers(0, 256, 3_000_001, dtype=np.uint8).tobytes())
+    jobs = []
+    for i, blob in enumerate(blobs):
+        path = node.tmp / f"blob{i}"
+        path.write_bytes(blob)
+        jobs.append({"op": "md5", "file": str(path)})
+    for blob, result in zip(blobs, node.run(jobs), strict=True):
+        assert ok(result) == hashlib.md5(blob).hexdigest()
+
+
+BAD_CALLS = [
+    ("pdqFromRGBA", [{"zeros": 15}, 2, 2], "bytes"),
+    ("pdqFromRGBA", [{"zeros": 16}, 2, 3], "bytes"),
+    ("pdqFromRGBA", [{"zeros": 0}, 0, 0], "positive"),
+    ("pdqFromRGBA", [{"zeros": 4}, -1, -4], "positive"),
+    ("pdqFromRGBA", [{"zeros": 4}, None, 1], "integer"),
+    ("pdqFromRGBA", [{"zeros": 4}, "1", 1], "integer"),
+    ("pdqFromRGBA", [{"zeros": 4}, 1.5, 1], "integer"),
+    ("pdqFromRGBA", [{"zeros": 4}, 1e300, 1e300], "limit"),
+    ("pdqFromRGBA", [{"zeros": 4}, 100000, 100000], "limit"),
+    ("pdqFromRGBA", [None, 1, 1], "Uint8Array"),
+    ("pdqFromRGBA", ["abcd", 1, 1], "Uint8Array"),
+    ("downscaleRGBA", [{"zeros": 4}, 2_000_000_000, 1], "limit"),
+    ("downscaleRGBA", [{"zeros": 8}, 1, 1], "bytes"),
+    ("thumbnailSize", [0, 10], "positive"),
+    ("registrationVariants", [{"zeros": 12}, 3, 3], "bytes"),
+    ("cropRGBA", [{"zeros": 16}, 2, 2, [0, 0, 3, 3]], "crop box"),
+    ("dihedral", [{"zeros": 16}, 2, 2, "rot45"], "unknown transform"),
+    ("hammingDistance", ["00", "11"], "64 hex"),
+]
+
+
+def test_bad_input_throws_clear_errors(node: Runner) -> None:
+    jobs: list[dict[str, Any]] = [{"op": "call", "fn": f, "args": a} for f, a, _ in BAD_CALLS]
+    # NaN and Infinity do not survive JSON: pass them through a tiny inline call instead.
+    results = node.run(jobs)
+    for (fn, args, words), result in zip(BAD_CALLS, results, strict=True):
+        assert not result["ok"], (fn, args)
+        assert words in result["error"], (fn, args, result["error"])
+        assert result["ms"] < 1000, (fn, args)
+    script = (
+        "import * as p from '" + (ROOT / "src/jikimi/portal/static/pdq.js").as_uri() + "';"
+        "const out = [];"
+        "for (const [w, h] of [[NaN, 1], [1, NaN], [Infinity, 1], [1, -Infinity]]) {"
+        "  try { p.pdqFromRGBA(new Uint8Array(4), w, h); out.push('no error'); }"
+        "  catch (e) { out.push(e.message); } }"
+        "console.log(JSON.stringify(out));"
+    )
+    done = subprocess.run(
+        [NODE, "--input-type=module", "-e", script],
+        capture_output=True, text=True, timeout=30, check=True,
+    )  # fmt: skip
+    messages = json.loads(done.stdout)
+    assert all(m.startswith("pdq.js:") for m in messages), messages
