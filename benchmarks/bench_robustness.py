@@ -13,7 +13,8 @@ Methods:
   plain     registered: PDQ of the original; query: PDQ
   dihedral  registered: pdqhash.compute_dihedral of the original (8); query: PDQ
   jikimi    registered: jikimi.hashing.registration_variants (8 flips/rotations of the pixels,
-            unframed, centred crops); query: jikimi.hashing.query_variants (PDQ, unframed)
+            up to 4 unframed candidates, centred crops); query: jikimi.hashing.query_variants
+            (PDQ and the same unframed candidates)
 """
 
 from __future__ import annotations

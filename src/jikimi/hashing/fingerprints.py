@@ -17,11 +17,14 @@ from jikimi.hashing.decode import (
     MediaFormat,
     MediaKind,
     check_size,
+    decoding,
     open_image,
     sniff_format,
+    to_rgb,
     too_many_pixels,
 )
 from jikimi.hashing.pdq import (
+    _CONVERT_BEFORE_RESIZE,
     LOW_QUALITY_THRESHOLD,
     dihedral_hashes,
     hash_array,
@@ -30,6 +33,7 @@ from jikimi.hashing.pdq import (
 )
 from jikimi.hashing.variants import (
     PdqVariant,
+    Source,
     query_variants_of_thumbnail,
     variants_of_thumbnail,
 )
@@ -146,8 +150,27 @@ def _image_fingerprints(
         sha256=hashlib.sha256(data).hexdigest(),
         md5=hashlib.md5(data, usedforsecurity=False).hexdigest(),
         animated=animated,
-        variants=variants_of_thumbnail(thumb) if with_variants else (),
+        variants=variants_of_thumbnail(thumb, _source(data, fmt, limits)) if with_variants else (),
     )
+
+
+def _source(data: bytes, fmt: MediaFormat, limits: DecodeLimits) -> Source:
+    """Decodes the full-size RGB image when called (the unframed variants are cut from it)."""
+
+    def decode() -> Image.Image:
+        with decoding(fmt):
+            rgb = _full_rgb(open_image(data, fmt, limits))
+            rgb.load()
+        return rgb
+
+    return decode
+
+
+def _full_rgb(img: Image.Image) -> Image.Image:
+    """The full-size image in RGB, converted as the reference thumbnail converts it."""
+    if img.mode in _CONVERT_BEFORE_RESIZE:
+        img = img.convert(_CONVERT_BEFORE_RESIZE[img.mode])
+    return to_rgb(img)
 
 
 def _is_animation(data: bytes, fmt: MediaFormat, limits: DecodeLimits) -> bool:
@@ -268,20 +291,21 @@ def fingerprint_file(
     )
 
 
-def _thumbnail(image: bytes | Image.Image, limits: DecodeLimits) -> Image.Image:
+def _thumbnail(image: bytes | Image.Image, limits: DecodeLimits) -> tuple[Image.Image, Source]:
+    """The reference thumbnail and the full-size image it was made from (or its decoder)."""
     if isinstance(image, Image.Image):
         fmt = MediaFormat((image.format or "image").lower(), MediaKind.IMAGE, image.format)
         w, h = image.size
         if w * h > limits.max_pixels:
             raise too_many_pixels(w, h, limits)
-        return reference_thumbnail(image.copy(), fmt)
+        return reference_thumbnail(image.copy(), fmt), lambda: _full_rgb(image)
     check_size(len(image), limits)
     fmt = sniff_format(image[:_SNIFF_BYTES])
     if fmt.kind is not MediaKind.IMAGE:
         raise UnsupportedMedia(
             f"Registration variants are for images; this is a {fmt.name} video (use vPDQ)."
         )
-    return reference_thumbnail(open_image(image, fmt, limits), fmt)
+    return reference_thumbnail(open_image(image, fmt, limits), fmt), _source(image, fmt, limits)
 
 
 def registration_variants(
@@ -291,15 +315,17 @@ def registration_variants(
 
     In this order: ``original``; the 7 other dihedral transforms of the pixels (``rot90``,
     ``rot180``, ``rot270``, ``flip_v``, ``flip_h``, ``transpose``, ``transverse``);
-    ``unframed`` when a border, letterbox or screenshot frame is found; centred crops
+    the unframed variants (``unframed``, ``unframed_bands``, ``unframed_ui``,
+    ``unframed_ui2``) when a border, letterbox or screenshot frame is found; centred crops
     ``crop5``, ``crop10``, ``crop15``, ``crop20``. See :mod:`jikimi.hashing.variants` for the
     exact arithmetic (the browser portal re-implements it).
     """
-    return variants_of_thumbnail(_thumbnail(image, limits))
+    return variants_of_thumbnail(*_thumbnail(image, limits))
 
 
 def query_variants(
     image: bytes | Image.Image, *, limits: DecodeLimits = DEFAULT_LIMITS
 ) -> tuple[PdqVariant, ...]:
-    """PDQ hashes to look up for a found image: ``original`` and, if framed, ``unframed``."""
-    return query_variants_of_thumbnail(_thumbnail(image, limits))
+    """PDQ hashes to look up for a found image: ``original`` and, if framed, the unframed
+    variants (as in :func:`registration_variants`)."""
+    return query_variants_of_thumbnail(*_thumbnail(image, limits))
