@@ -165,7 +165,7 @@ def test_sigkill_and_resume_equals_uninterrupted(install: dict[str, str], tmp_pa
     # The real run: SIGKILL once some items are done, then resume.
     proc = subprocess.Popen([sys.executable, "-m", "jikimi.cli.app", "scan", str(source),
                              "--format", "json", *runner], env={**os.environ, **install},
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                             start_new_session=True)
     deadline = time.monotonic() + 120
     killed = False
@@ -182,7 +182,8 @@ def test_sigkill_and_resume_equals_uninterrupted(install: dict[str, str], tmp_pa
         time.sleep(0.02)
     engine.dispose()
     proc.wait(30)
-    assert killed, "the scan finished before it could be killed; make it bigger"
+    stderr = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+    assert killed, f"the scan ended (status {proc.returncode}) before it could be killed: {stderr}"
     listed = json.loads(jikimi(install, "scans", "list", "--format", "json").stdout)
     interrupted = next(s for s in listed if s["source_id"] == source)
     assert interrupted["status"] == "running" and interrupted["pending"] > 0

@@ -8,6 +8,7 @@ tokens, and the centre's Ed25519 signing key. Nothing secret is ever in the repo
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import json
@@ -50,12 +51,14 @@ def verify_password(stored_hash: str, password: str) -> bool:
         return False
 
 
-_DUMMY_HASH = hash_password("timing-equaliser")
+@functools.cache
+def _dummy_hash() -> str:
+    return hash_password("timing-equaliser")
 
 
 def burn_password_check(password: str) -> None:
     """Spend the time of a real check, so unknown accounts cannot be told apart by timing."""
-    verify_password(_DUMMY_HASH, password)
+    verify_password(_dummy_hash(), password)
 
 
 def generate_password(length: int = 16) -> str:
