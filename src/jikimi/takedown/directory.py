@@ -52,11 +52,11 @@ class RuleKind(enum.StrEnum):
     CDN = "cdn"
 
 
-class _Frozen(BaseModel):
+class FrozenModel(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-class Channel(_Frozen):
+class Channel(FrozenModel):
     """One way to report to a platform. ``address`` is None when none is documented."""
 
     kind: ChannelKind
@@ -79,13 +79,13 @@ class Channel(_Frozen):
         return self
 
 
-class Phone(_Frozen):
+class Phone(FrozenModel):
     number: str
     verified: bool
     note: str = ""
 
 
-class DomainRule(_Frozen):
+class DomainRule(FrozenModel):
     """A domain that belongs to a platform (its site, a short-link domain or a CDN)."""
 
     domain: str
@@ -106,7 +106,7 @@ class DomainRule(_Frozen):
         return tuple(self.domain.split("."))
 
 
-class Platform(_Frozen):
+class Platform(FrozenModel):
     """A platform as the directory records it."""
 
     id: str
@@ -164,10 +164,11 @@ class Platform(_Frozen):
 
     @property
     def has_unverified_contacts(self) -> bool:
-        return any(not c.verified for c in self.channels) or any(not p.verified for p in self.phones)
+        return any(not c.verified for c in self.channels) or any(
+            not p.verified for p in self.phones)
 
 
-class PlatformDirectory(_Frozen):
+class PlatformDirectory(FrozenModel):
     """All platforms, with the domain index built once."""
 
     version: int

@@ -19,7 +19,7 @@ from pathlib import Path
 from pydantic import ValidationError, field_validator, model_validator
 
 from jikimi.errors import NotFound
-from jikimi.takedown.directory import DATA_DIR, _Frozen, read_json, validation_error
+from jikimi.takedown.directory import DATA_DIR, FrozenModel, read_json, validation_error
 
 DEFAULT_LEGAL_PATH = DATA_DIR / "legal.json"
 _ARTICLE_RE = re.compile(r"^[0-9]{1,4}(-[0-9]{1,3})?$")
@@ -31,7 +31,7 @@ class ArticleStatus(enum.StrEnum):
     SUPERSEDED = "superseded"
 
 
-class Article(_Frozen):
+class Article(FrozenModel):
     """One citable provision: an article, optionally one paragraph (항) or item (호) of it."""
 
     id: str
@@ -63,7 +63,7 @@ class Article(_Frozen):
         return self.article.partition("-")[2] or None
 
 
-class Statute(_Frozen):
+class Statute(FrozenModel):
     id: str
     name_ko: str
     short_ko: str
@@ -72,7 +72,7 @@ class Statute(_Frozen):
     articles: tuple[Article, ...]
 
 
-class RegulatorName(_Frozen):
+class RegulatorName(FrozenModel):
     ko: str
     en: str | None
     abbr: str | None
@@ -82,7 +82,7 @@ class RegulatorName(_Frozen):
     sources: tuple[str, ...]
 
 
-class Regulator(_Frozen):
+class Regulator(FrozenModel):
     id: str
     role: str
     names: tuple[RegulatorName, ...]
@@ -114,7 +114,7 @@ class Regulator(_Frozen):
         return self.names[:-1]
 
 
-class Hotline(_Frozen):
+class Hotline(FrozenModel):
     id: str
     number: str
     owner: str
@@ -126,7 +126,7 @@ class Hotline(_Frozen):
     sources: tuple[str, ...]
 
 
-class CentreRecord(_Frozen):
+class CentreRecord(FrozenModel):
     name_ko: str
     name_en: str
     since: dt.date
@@ -135,7 +135,7 @@ class CentreRecord(_Frozen):
     websites: tuple[str, ...]
 
 
-class LegalData(_Frozen):
+class LegalData(FrozenModel):
     """Everything in ``legal.json``, with lookups by id."""
 
     version: int
