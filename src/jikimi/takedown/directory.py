@@ -266,12 +266,12 @@ def host_of_url(url: str) -> str | None:
     text = url.strip(_STRIP_CHARS).replace("\t", "").replace("\n", "").replace("\r", "")
     text = text.replace("\\", "/")
     match = re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", text)
-    if match:
-        rest = text[match.end():]
-        if not rest.startswith("//"):
-            return None  # mailto:, data:, javascript: ... have no host
+    rest = text[match.end():] if match else ""
+    if match and rest.startswith("//"):
         text = rest
-    elif not text.startswith("//"):
+    elif match and not re.match(r"^[0-9]*(?:[/?#]|$)", rest):
+        return None  # mailto:, data:, javascript: ... have no host
+    elif not text.startswith("//"):  # scheme-less, possibly host:port
         text = "//" + text
     authority = re.split(r"[/?#]", text[2:], maxsplit=1)[0]
     authority = authority.rpartition("@")[2]
