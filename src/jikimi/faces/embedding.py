@@ -12,7 +12,7 @@ reduced size when possible (JPEG draft mode), rotated upright by its EXIF orient
 at most ``DETAIL_LONG_SIDE`` px on the long side (the *detail* image, where landmarks are
 found and face chips are cut, so small faces keep their pixels). Detection runs on a copy of
 at most ``DETECTION_LONG_SIDE`` px with dlib's HOG frontal detector; only if that finds no
-face, or only small ones, it runs again with one level of upsampling (faces down to about
+face, or a small one, it runs again with one level of upsampling (faces down to about
 40 px at 800 px). Boxes are reported in the pixels of the original image, upright.
 
 Memory: a 100-megapixel JPEG is decoded at 1/4 or 1/8 scale by libjpeg; other formats are
@@ -59,9 +59,9 @@ DETECTION_LONG_SIDE = 800
 DETAIL_LONG_SIDE = 1600
 """Landmarks and face chips come from a copy at most this large, so small faces stay sharp."""
 SMALL_FACE_PX = 100
-"""If every face found at ``DETECTION_LONG_SIDE`` is narrower than this (or none is found),
-detection runs again with the image upsampled once: HOG's smallest face is about 80 px, so
-smaller faces are likely present when the ones found are this small."""
+"""If no face is found at ``DETECTION_LONG_SIDE``, or any face found is narrower than this,
+detection runs again with the image upsampled once (about 4x the time): HOG's smallest face is
+about 80 px, so a photo with faces this small likely has smaller ones that were missed."""
 MAX_FACES = 50
 """At most this many faces per image (the most confident ones): bounds the time a crowd
 photo, a collage or an adversarial pattern can take (about 30 ms of CPU per face)."""
@@ -209,7 +209,7 @@ def _faces_in(detail: Image.Image, scale: float, max_faces: int) -> list[Detecte
     work_pixels = np.ascontiguousarray(np.asarray(work, dtype=np.uint8))
     try:
         rects, scores, _kinds = models.detector.run(work_pixels, 0, 0.0)
-        if not rects or max(r.width() for r in rects) < SMALL_FACE_PX:
+        if not rects or min(r.width() for r in rects) < SMALL_FACE_PX:
             rects, scores, _kinds = models.detector.run(work_pixels, 1, 0.0)
     except MemoryError as exc:
         raise MediaTooLarge("Face detection needs more memory than is available.") from exc

@@ -9,6 +9,6 @@ STRICT_THRESHOLD = 0.55
 """No different-person pair of the calibration set is this close (closest: see the benchmark);
 a match here is strong evidence, still confirmed by a human."""
 
-REVIEW_THRESHOLD = 0.62
+REVIEW_THRESHOLD = 0.60
 """Wider net for the review queue: catches nearly every same-person pair of the calibration
 set, at the cost of some different-person candidates for a human to reject."""
