@@ -176,3 +176,6 @@ def client(app):  # type: ignore[no-untyped-def]
 
 def auth(member: StaffMember, lang: str = "en") -> dict[str, str]:
     return {"Authorization": f"Bearer {member.token}", "Accept-Language": lang}
+
+
+pytest_plugins = ["tests.e2e.conftest"]

@@ -6,11 +6,10 @@ from __future__ import annotations
 import threading
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, BackgroundTasks, Path, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from jikimi.accounts import StaffContext
-from jikimi.core.actors import Actor
 from jikimi.core.runtime import Runtime
 from jikimi.matching import Matcher
 from jikimi.scans import service
@@ -30,28 +29,37 @@ class SourceIn(BaseModel):
     interval_minutes: int | None = Field(None, ge=5, le=525_600)
 
 
+class ReportIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    url: str = Field(min_length=8, max_length=4000)
+    note: str = Field("", max_length=500)
+    scan: bool = Field(True, description="start (or continue) the scan right away")
+
+
+class ReportOut(BaseModel):
+    source_id: int
+    scan_id: int | None
+
+
 class ScanStarted(BaseModel):
     scan_id: int
 
 
-def start_background_scan(runtime: Runtime, matcher: Matcher, actor: Actor,
-                          source_id: int) -> int:
-    """Create (or find the unfinished) scan and run it on a background thread."""
-    with runtime.context(actor) as ctx:
-        scan_id = service.start_scan(ctx, source_id)
+def run_in_background(runtime: Runtime, matcher: Matcher, scan_id: int) -> None:
+    """Run a started scan to the end on a background thread (after the request commits)."""
 
     def work() -> None:
         try:
             service.enumerate_scan(runtime, scan_id)
             service.process_scan(runtime, matcher, scan_id)
-        except Exception as exc:  # recorded on the scan; the worker resumes it later
+        except Exception as exc:  # recorded on the scan; `jikimi worker` resumes it later
             with runtime.sessions() as session, session.begin():
                 scan = session.get(Scan, scan_id)
                 if scan is not None:
                     scan.error = f"{type(exc).__name__}: {exc}"[:2000]
 
     threading.Thread(target=work, name=f"scan-{scan_id}", daemon=True).start()
-    return scan_id
 
 
 @router.get("/sources", response_model=list[SourceOut], tags=["scans"])
@@ -67,12 +75,26 @@ def add_source(body: SourceIn, ctx: StaffContext) -> SourceOut:
 
 @router.post("/sources/{source_id}/scans", response_model=ScanStarted, status_code=202,
              tags=["scans"])
-def start_scan(source_id: Id, request: Request, ctx: StaffContext) -> ScanStarted:
+def start_scan(source_id: Id, request: Request, ctx: StaffContext,
+               background: BackgroundTasks) -> ScanStarted:
     """Start a scan in the background (or resume the unfinished one)."""
-    service.get_source(ctx, source_id, for_running=True)
-    runtime: Runtime = request.app.state.runtime
-    scan_id = start_background_scan(runtime, request.app.state.matcher, ctx.actor, source_id)
+    scan_id = service.start_scan(ctx, source_id)
+    background.add_task(run_in_background, request.app.state.runtime,
+                        request.app.state.matcher, scan_id)
     return ScanStarted(scan_id=scan_id)
+
+
+@router.post("/reports", response_model=ReportOut, status_code=202, tags=["scans"])
+def report_url(body: ReportIn, request: Request, ctx: StaffContext,
+               background: BackgroundTasks) -> ReportOut:
+    """Report an item by URL: it joins the centre's "Reported items" source and is scanned."""
+    source = service.report_url(ctx, body.url, note=body.note)
+    scan_id = None
+    if body.scan:
+        scan_id = service.start_scan(ctx, source.id)
+        background.add_task(run_in_background, request.app.state.runtime,
+                            request.app.state.matcher, scan_id)
+    return ReportOut(source_id=source.id, scan_id=scan_id)
 
 
 @router.get("/scans", response_model=list[ScanSummary], tags=["scans"])

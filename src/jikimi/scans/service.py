@@ -117,6 +117,37 @@ def _source(ctx: ServiceContext, source_id: int) -> SourceRecord:
     return record
 
 
+REPORTED_SOURCE_NAME = "Reported items"
+MAX_REPORTED_URLS = 100_000
+
+
+def report_url(ctx: ServiceContext, url: str, *, note: str = "") -> SourceOut:
+    """An item reported by an analyst or a partner: added to the centre's "Reported items"
+    source (a URL list, created on first use), which the next scan of it processes."""
+    _may_run(ctx.actor)
+    note = clean_text(note, "the note", max_chars=500)
+    record = ctx.session.scalar(select(SourceRecord).where(
+        SourceRecord.centre_id == ctx.actor.centre_id, SourceRecord.type == "urls",
+        SourceRecord.name == REPORTED_SOURCE_NAME))
+    urls = json.loads(record.config).get("urls", []) if record else []
+    candidate = build_source("urls", {"urls": [url]}).to_config()["urls"][0]
+    if candidate not in urls:
+        if len(urls) >= MAX_REPORTED_URLS:
+            raise Conflict("the reported-items source is full; start a new source")
+        urls.append(candidate)
+    config = build_source("urls", {"urls": urls}).to_config()
+    if record is None:
+        record = SourceRecord(centre_id=ctx.actor.centre_id, type="urls",
+                              name=REPORTED_SOURCE_NAME, created_at=utcnow(),
+                              created_by=ctx.actor.ref, config="{}")
+        ctx.session.add(record)
+    record.config = json.dumps(config, ensure_ascii=False)
+    ctx.session.flush()
+    ctx.audit("source.report_url", "source", record.id, centre_id=ctx.actor.centre_id,
+              details={"url": candidate, "note": note})
+    return _source_out(record)
+
+
 # --- scans: start and enumerate --------------------------------------------------------------
 def start_scan(ctx: ServiceContext, source_id: int, *, runner: str = "local") -> int:
     """Create a scan of a source (or return the unfinished one, to resume it)."""

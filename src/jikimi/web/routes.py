@@ -383,14 +383,12 @@ def sources_page(request: Request) -> Response:
 @router.post("/sources/{source_id}/scan", response_class=HTMLResponse)
 def source_scan_submit(request: Request, source_id: int,
                        csrf_token: Annotated[str, Form(max_length=200)] = "") -> Response:
-    from jikimi.scans.routes import start_background_scan
+    from jikimi.scans.routes import run_in_background
 
     try:
         with staff_page(request, csrf_token) as (ctx, _user, _csrf):
-            scans.get_source(ctx, source_id, for_running=True)
-            actor = ctx.actor
-        scan_id = start_background_scan(get_runtime(request), request.app.state.matcher, actor,
-                                        source_id)
+            scan_id = scans.start_scan(ctx, source_id)
+        run_in_background(get_runtime(request), request.app.state.matcher, scan_id)
     except LoginRequired:
         return _redirect_login(request)
     except JikimiError as exc:
