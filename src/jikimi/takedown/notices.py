@@ -18,6 +18,7 @@ import enum
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +29,7 @@ from jikimi.core.text import is_email
 from jikimi.errors import InvalidInput
 from jikimi.matching import signal_type
 from jikimi.takedown.directory import Platform
-from jikimi.takedown.legal import ArticleStatus, LegalData, load_legal
+from jikimi.takedown.legal import DEFAULT_LEGAL_PATH, ArticleStatus, LegalData, load_legal
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 FALLBACK_LANGUAGE = "en"
@@ -147,7 +148,7 @@ class Notice:
 def render_notice(notice: NoticeInput, *, legal: LegalData | None = None,
                   templates_dir: Path | None = None) -> Notice:
     """Render the takedown notice in the platform's language (or ``notice.language``)."""
-    data = legal or load_legal()
+    data = legal or _default_legal()
     warnings: list[str] = []
     if notice.language is None and not notice.platform.language_verified:
         warnings.append(f"the language {notice.platform.language!r} for "
@@ -167,7 +168,7 @@ def render_notice(notice: NoticeInput, *, legal: LegalData | None = None,
 def render_escalation(escalation: EscalationInput, *, legal: LegalData | None = None,
                       templates_dir: Path | None = None) -> Notice:
     """Render the escalation to the content regulator named in legal.json on that date."""
-    data = legal or load_legal()
+    data = legal or _default_legal()
     warnings: list[str] = []
     regulator = data.content_regulator()
     name = regulator.name_on(_aware(escalation.escalated_at, "escalated_at").astimezone(KST)
@@ -283,7 +284,19 @@ def _render(kind: str, requested: str, context: dict[str, Any], request_id: str,
                   warnings=tuple(dict.fromkeys(warnings)))
 
 
+def _default_legal() -> LegalData:
+    """The packaged legal.json, re-read when the file changes (admins edit it)."""
+    return _legal_version(DEFAULT_LEGAL_PATH.stat().st_mtime_ns)
+
+
+@lru_cache(maxsize=2)
+def _legal_version(_mtime_ns: int) -> LegalData:
+    return load_legal()
+
+
+@lru_cache(maxsize=16)
 def _environment(base: Path) -> SandboxedEnvironment:
+    """One sandbox per template folder; Jinja reloads a template when its file changes."""
     return SandboxedEnvironment(
         loader=FileSystemLoader(str(base)), autoescape=False, undefined=StrictUndefined,
         finalize=single_line, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
