@@ -6,9 +6,11 @@ computed by :func:`jikimi.faces.detect_faces`).
 """
 
 STRICT_THRESHOLD = 0.55
-"""No different-person pair of the calibration set is this close (closest: see the benchmark);
-a match here is strong evidence, still confirmed by a human."""
+"""The closest different-person pair of the calibration set (0.662) minus a 0.10 margin:
+0/335 false accepts (FAR <= 1.1 % at 95 %, all this small set can show), 42/43 true accepts.
+A match here is strong evidence, still confirmed by a human."""
 
 REVIEW_THRESHOLD = 0.60
-"""Wider net for the review queue: catches nearly every same-person pair of the calibration
-set, at the cost of some different-person candidates for a human to reject."""
+"""dlib's classic same-person threshold (its author's LFW calibration); 0/335 false accepts
+and 42/43 true accepts on the calibration set. The wider net for the review queue, and
+``FaceSignal.default_threshold``."""
