@@ -71,7 +71,7 @@ def _write(tmp_path: Path, mutate: object) -> Path:
     lambda d: d["platforms"][0].update(unknown_field=1),
 ])
 def test_invalid_directory_is_refused_with_a_clear_error(tmp_path: Path, mutate: object) -> None:
-    with pytest.raises(ConfigurationError, match="platforms.json is invalid"):
+    with pytest.raises(ConfigurationError, match=r"platforms\.json is invalid"):
         load_directory(_write(tmp_path, mutate))
 
 

@@ -154,7 +154,7 @@ def test_no_victim_personal_data_without_consent() -> None:
 
 def test_unverified_and_superseded_articles_are_refused_unless_allowed() -> None:
     for ref in ("telecommunications_business_act_decree:30-5(2)", "kcc_act:21(4)"):
-        with pytest.raises(InvalidInput, match="law.go.kr"):
+        with pytest.raises(InvalidInput, match=r"law\.go\.kr"):
             render_notice(make_input(legal_basis=(ref,)))
         notice = render_notice(make_input(legal_basis=(ref,), allow_unverified_legal=True))
         assert any(ref in w for w in notice.warnings)

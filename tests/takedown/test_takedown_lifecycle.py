@@ -23,7 +23,7 @@ from jikimi.takedown import (
 )
 
 T = TakedownStatus
-O = OutboxStatus
+Q = OutboxStatus
 TAKEDOWN_ALLOWED = {
     (T.DRAFT, T.SENT),
     (T.SENT, T.ACKNOWLEDGED), (T.SENT, T.REMOVED), (T.SENT, T.PARTIALLY_REMOVED),
@@ -38,10 +38,10 @@ TAKEDOWN_ALLOWED = {
     (T.ESCALATED, T.REMOVED), (T.ESCALATED, T.PARTIALLY_REMOVED), (T.ESCALATED, T.REFUSED),
 }
 OUTBOX_ALLOWED = {
-    (O.QUEUED, O.CLAIMED),
-    (O.CLAIMED, O.SENT), (O.CLAIMED, O.FAILED), (O.CLAIMED, O.DEAD), (O.CLAIMED, O.QUEUED),
-    (O.FAILED, O.CLAIMED), (O.FAILED, O.DEAD),
-    (O.DEAD, O.QUEUED),
+    (Q.QUEUED, Q.CLAIMED),
+    (Q.CLAIMED, Q.SENT), (Q.CLAIMED, Q.FAILED), (Q.CLAIMED, Q.DEAD), (Q.CLAIMED, Q.QUEUED),
+    (Q.FAILED, Q.CLAIMED), (Q.FAILED, Q.DEAD),
+    (Q.DEAD, Q.QUEUED),
 }
 
 
@@ -57,13 +57,13 @@ def test_takedown_transitions(current: TakedownStatus, target: TakedownStatus) -
         assert info.value.code == "invalid_transition"
 
 
-@pytest.mark.parametrize(("current", "target"), list(itertools.product(O, O)))
+@pytest.mark.parametrize(("current", "target"), list(itertools.product(Q, Q)))
 def test_outbox_transitions(current: OutboxStatus, target: OutboxStatus) -> None:
     assert OUTBOX_TRANSITIONS.can(current, target) is ((current, target) in OUTBOX_ALLOWED)
 
 
 def test_every_state_is_in_the_tables_and_reachable() -> None:
-    for table, start in ((TAKEDOWN_TRANSITIONS, T.DRAFT), (OUTBOX_TRANSITIONS, O.QUEUED)):
+    for table, start in ((TAKEDOWN_TRANSITIONS, T.DRAFT), (OUTBOX_TRANSITIONS, Q.QUEUED)):
         states = set(type(start))
         assert set(table.allowed) == states
         seen, frontier = {start}, [start]
@@ -74,7 +74,7 @@ def test_every_state_is_in_the_tables_and_reachable() -> None:
                     frontier.append(nxt)
         assert seen == states
     assert TAKEDOWN_TRANSITIONS.allowed[T.REMOVED] == frozenset()
-    assert OUTBOX_TRANSITIONS.allowed[O.SENT] == frozenset()
+    assert OUTBOX_TRANSITIONS.allowed[Q.SENT] == frozenset()
 
 
 def test_escalation_only_after_a_missed_deadline_or_refusal() -> None:
@@ -121,10 +121,10 @@ def test_backoff_schedule_and_dead_after_max_attempts() -> None:
     assert centres == [30, 60, 120, 240, 480]
     for attempt in range(1, POLICY.max_attempts):
         decision = after_failure(attempt, now, 0.5, policy=POLICY)
-        assert decision.status is O.FAILED
+        assert decision.status is Q.FAILED
         assert decision.retry_at == now + dt.timedelta(seconds=decision.delay_seconds or 0)
-    assert after_failure(POLICY.max_attempts, now, 0.5, policy=POLICY).status is O.DEAD
-    assert after_failure(1, now, 0.5, permanent=True, policy=POLICY).status is O.DEAD
+    assert after_failure(POLICY.max_attempts, now, 0.5, policy=POLICY).status is Q.DEAD
+    assert after_failure(1, now, 0.5, permanent=True, policy=POLICY).status is Q.DEAD
     with pytest.raises(ValueError):
         backoff(1, 1.5, POLICY)
     with pytest.raises(ValueError):

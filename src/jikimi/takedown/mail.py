@@ -24,6 +24,12 @@ from jikimi.takedown.notices import Notice, single_line
 
 _MESSAGE_ID_RE = re.compile(r"^<[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,128}@[A-Za-z0-9.-]{1,253}>$")
 DEFAULT_TIMEOUT_SECONDS = 30.0
+MAX_SUBJECT_CHARS = 150
+# Headers are not folded: CPython's folder puts the space between two encoded words outside
+# them, where RFC 2047 readers drop it ("요청 번호" arrives as "요청번호"). One unfolded encoded
+# word is longer than RFC 2047's 75 characters but is read correctly by common clients; the
+# subject is capped so that the line stays far below SMTP's 998.
+_POLICY = SMTP.clone(max_line_length=998)
 
 
 class MailDeliveryError(JikimiError):
@@ -67,21 +73,21 @@ def compose_email(notice: Notice, sender: str | Address, recipients: Sequence[st
                            code="invalid_message_id")
     if not recipients:
         raise InvalidInput("an e-mail needs at least one recipient")
-    message = EmailMessage(policy=SMTP)
+    message = EmailMessage(policy=_POLICY)
     message["From"] = _address(sender, "sender")
     message["To"] = [_address(r, "recipient") for r in recipients]
     if reply_to is not None:
         message["Reply-To"] = _address(reply_to, "reply-to")
-    message["Subject"] = single_line(notice.subject)
+    message["Subject"] = single_line(notice.subject)[:MAX_SUBJECT_CHARS]
     message["Message-ID"] = message_id
     if date is not None:
         if date.tzinfo is None:
             raise InvalidInput("the e-mail date must carry a time zone")
         message["Date"] = format_datetime(date)
-    message["Content-Language"] = single_line(notice.language)
     if notice.request_id:
         message["X-Jikimi-Request-Id"] = single_line(notice.request_id)
     message.set_content(notice.body, charset="utf-8", cte="quoted-printable")
+    message["Content-Language"] = single_line(notice.language)  # set_content clears Content-*
     return message
 
 
