@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from PIL import Image, ImageDraw, ImageOps
+from tests.foundation.test_cli import jikimi
 
 
 def scene(seed: int, size: tuple[int, int] = (480, 360)) -> Image.Image:
@@ -104,4 +105,18 @@ def site(media: Media) -> Iterator[Site]:
     server.server_close()
 
 
-_ = Path
+
+
+@pytest.fixture
+def install(tmp_path: Path, database_url: str, media: Media) -> dict[str, str]:
+    """An installation with one centre and a bank holding the registered images."""
+    env = {"JIKIMI_DATA_DIR": str(tmp_path / "inst"), "JIKIMI_DATABASE_URL": database_url}
+    jikimi(env, "db", "upgrade")
+    jikimi(env, "centres", "add", "센터")
+    registered = tmp_path / "registered"
+    registered.mkdir()
+    for n, data in enumerate(media.registered):
+        (registered / f"victim-{n}.png").write_bytes(data)
+    jikimi(env, "banks", "create", "victims")
+    jikimi(env, "banks", "add", "victims", str(registered))
+    return env

@@ -24,21 +24,6 @@ from tests.scans.conftest import Media, Site, encode, scene
 from jikimi.core.database import make_engine
 
 
-@pytest.fixture
-def install(tmp_path: Path, database_url: str, media: Media) -> dict[str, str]:
-    """An installation with one centre and a bank holding the registered images."""
-    env = {"JIKIMI_DATA_DIR": str(tmp_path / "inst"), "JIKIMI_DATABASE_URL": database_url}
-    jikimi(env, "db", "upgrade")
-    jikimi(env, "centres", "add", "센터")
-    registered = tmp_path / "registered"
-    registered.mkdir()
-    for n, data in enumerate(media.registered):
-        (registered / f"victim-{n}.png").write_bytes(data)
-    jikimi(env, "banks", "create", "victims")
-    jikimi(env, "banks", "add", "victims", str(registered))
-    return env
-
-
 def add_source(env: dict[str, str], kind: str, *args: str) -> int:
     out = jikimi(env, "sources", "add", kind, "--name", f"test {kind}", *args,
                  "--format", "json")

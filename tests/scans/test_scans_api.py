@@ -6,12 +6,12 @@ import re
 import time
 
 import pytest
+from tests.conftest import World, auth
+from tests.scans.conftest import Media, Site
 
 from jikimi import matching
 from jikimi.core.actors import cli_actor
 from jikimi.hashing import fingerprint_bytes
-from tests.conftest import World, auth
-from tests.scans.conftest import Media, Site
 
 
 @pytest.fixture
@@ -101,9 +101,10 @@ def test_only_analysts_and_admins_run_scans(client, world: World) -> None:  # ty
 @pytest.mark.browser
 def test_monitoring_page_follows_a_scan(page, live_server, live_world, site: Site,  # type: ignore[no-untyped-def]
                                         media: Media) -> None:
-    from jikimi import scans
     from tests.e2e.conftest import screenshot
     from tests.e2e.test_staff_web import log_in
+
+    from jikimi import scans
 
     runtime, world = live_world
     with runtime.context(cli_actor("test")) as ctx:

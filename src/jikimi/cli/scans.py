@@ -45,7 +45,7 @@ def sources_add(
     """Register a source; prints its id."""
     settings: dict[str, Any] = json.loads(config) if config else {}
     if url:
-        settings["urls"] = list(url)
+        settings["start_urls" if source_type == "crawl" else "urls"] = list(url)
     if path:
         settings["path"] = path
     with cli_context() as ctx:

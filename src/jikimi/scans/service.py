@@ -87,8 +87,8 @@ def add_source(ctx: ServiceContext, source_type: str, name: str, config: dict[st
     ctx.session.add(record)
     ctx.session.flush()
     details: dict[str, Any] = {"type": source_type, "name": name}
-    if normalised.get("ignore_robots"):
-        details["robots_override"] = True
+    if (normalised.get("http") or {}).get("respect_robots") is False:
+        details["robots_override"] = True  # an explicit, audited decision
     ctx.audit("source.create", "source", record.id, centre_id=ctx.actor.centre_id,
               details=details)
     return _source_out(record)
