@@ -36,7 +36,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         with runtime.sessions() as session:
-            app.state.matcher = Matcher.load(snapshot_dir, session)
+            app.state.matcher = Matcher.load(snapshot_dir, session, runtime.keys)
         yield
         app.state.matcher.save(snapshot_dir)
 

@@ -24,6 +24,8 @@ from jikimi.cases.service import (
     list_cases,
     list_consents,
     list_notes,
+    on_case_erased,
+    on_consent_withdrawn,
     open_case,
     record_consent,
     statistics,
@@ -39,6 +41,7 @@ __all__ = [
     "OpenedCase", "TimelineEvent", "VictimCaseView", "add_note", "assign", "case_access",
     "case_ref",
     "change_status", "erase_case", "get_case", "list_cases", "list_consents", "list_notes",
-    "open_case", "record_consent", "statistics", "timeline", "unassign", "victim_erase",
+    "on_case_erased", "on_consent_withdrawn", "open_case", "record_consent", "statistics",
+    "timeline", "unassign", "victim_erase",
     "victim_view",
 ]

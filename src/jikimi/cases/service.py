@@ -10,7 +10,7 @@ import hmac
 import json
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -48,6 +48,26 @@ CASE_CODE_RE = re.compile(r"^DSC-\d{4}-\d{6}$")
 PHONE_RE = re.compile(r"^\+?[0-9 ()\-.]{4,40}$")
 MAX_NOTE_CHARS = 20_000
 MAX_NAME_CHARS = 200
+
+
+# --- hooks: higher capabilities react to withdrawal and erasure ------------------------------
+ConsentWithdrawnHook = Callable[[ServiceContext, int, ConsentPurpose], None]
+CaseErasedHook = Callable[[ServiceContext, int], None]
+_consent_withdrawn_hooks: list[ConsentWithdrawnHook] = []
+_case_erased_hooks: list[CaseErasedHook] = []
+
+
+def on_consent_withdrawn(hook: ConsentWithdrawnHook) -> None:
+    """Call ``hook(ctx, case_id, purpose)`` in the same transaction as every withdrawal (face
+    search withdrawn → embeddings removed; sharing withdrawn → feed removals)."""
+    if hook not in _consent_withdrawn_hooks:
+        _consent_withdrawn_hooks.append(hook)
+
+
+def on_case_erased(hook: CaseErasedHook) -> None:
+    """Call ``hook(ctx, case_id)`` in the same transaction as every erasure."""
+    if hook not in _case_erased_hooks:
+        _case_erased_hooks.append(hook)
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -432,6 +452,8 @@ def _apply_consent(ctx: ServiceContext, case: Case, access: CaseAccess, assignee
         current.withdrawn_at = now
         current.withdrawn_by = ctx.actor.ref
         kind = "consent_withdrawn"
+        for hook in _consent_withdrawn_hooks:
+            hook(ctx, case.id, purpose)
     else:
         if active:
             raise Conflict(f"consent for {purpose.value} is already recorded")
@@ -448,6 +470,8 @@ def _apply_consent(ctx: ServiceContext, case: Case, access: CaseAccess, assignee
 
 def _erase(ctx: ServiceContext, case: Case, reason: str) -> None:
     reason = clean_text(reason, "the reason", max_chars=200)
+    for hook in _case_erased_hooks:
+        hook(ctx, case.id)
     now = utcnow()
     ctx.session.execute(delete(CounsellingNote).where(CounsellingNote.case_id == case.id))
     for record in _consent_records(ctx.session, case.id):

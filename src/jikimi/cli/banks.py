@@ -150,7 +150,7 @@ def banks_snapshot() -> None:
     try:
         with runtime.sessions() as session:
             matcher = matching.Matcher.load(runtime.settings.resolved_data_dir / "index",
-                                            session)
+                                            session, runtime.keys)
         matcher.save(runtime.settings.resolved_data_dir / "index")
     finally:
         runtime.close()
@@ -176,7 +176,8 @@ def match_command(
     any_failed = False
     rows: list[tuple[str, str, str, str, str, str]] = []
     with cli_context() as ctx, _progress(len(files)) as progress:
-        matcher = matching.Matcher.load(ctx.settings.resolved_data_dir / "index", ctx.session)
+        matcher = matching.Matcher.load(ctx.settings.resolved_data_dir / "index", ctx.session,
+                                        ctx.keys)
         task = progress.add_task("matching", total=len(files))
         for path in files:
             record: dict[str, object] = {"path": str(path)}

@@ -89,7 +89,8 @@ def scan_command(
     executor = _executor(ray, ray_workers)
     try:
         with runtime.sessions() as session:
-            matcher = Matcher.load(runtime.settings.resolved_data_dir / "index", session)
+            matcher = Matcher.load(runtime.settings.resolved_data_dir / "index", session,
+                                     runtime.keys)
         with Progress(TextColumn("scan"), BarColumn(), MofNCompleteColumn(),
                       console=err_console, disable=output is OutputFormat.json) as bar:
             task = bar.add_task("scan", total=None)
@@ -155,7 +156,8 @@ def worker_command(
     try:
         while True:
             with runtime.sessions() as session:
-                matcher = Matcher.load(runtime.settings.resolved_data_dir / "index", session)
+                matcher = Matcher.load(runtime.settings.resolved_data_dir / "index", session,
+                                     runtime.keys)
                 resumable = scans.unfinished_scans(session)
                 due = scans.due_sources(session)
             for scan_id in resumable:

@@ -24,6 +24,19 @@ from jikimi.faces.signal import (
     to_signal_distance,
 )
 from jikimi.faces.thresholds import REVIEW_THRESHOLD, STRICT_THRESHOLD
+from jikimi.matching import register_signal_type
+
+register_signal_type(FaceSignal)
+
+from jikimi.faces.service import (  # noqa: E402  (after the signal type is registered)
+    Enrolled,
+    FaceMatch,
+    FoundFace,
+    enroll,
+    erase,
+    face_bank_name,
+    search_image,
+)
 
 __all__ = [
     "DETECTION_LONG_SIDE",
@@ -32,13 +45,20 @@ __all__ = [
     "REVIEW_THRESHOLD",
     "STRICT_THRESHOLD",
     "DetectedFace",
+    "Enrolled",
     "FaceIndex",
     "FaceIndexAdapter",
+    "FaceMatch",
     "FaceSignal",
+    "FoundFace",
     "detect_faces",
     "embedding_from_value",
     "embedding_value",
+    "enroll",
+    "erase",
+    "face_bank_name",
     "from_signal_distance",
     "parse_embeddings",
+    "search_image",
     "to_signal_distance",
 ]

@@ -128,6 +128,7 @@ class FaceSignal(SignalType):
     """
 
     name = "face"
+    encrypted_at_rest = True
     default_threshold = to_signal_distance(REVIEW_THRESHOLD)
     max_threshold = to_signal_distance(MAX_SEARCH_THRESHOLD)
 

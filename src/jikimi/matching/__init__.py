@@ -15,15 +15,23 @@ from jikimi.matching.service import (
     match_queries,
     parse_hash_lines,
     queries_for_fingerprints,
+    remove_case_entries,
     remove_entry,
 )
-from jikimi.matching.signal_types import SIGNAL_TYPES, SignalIndex, SignalType, signal_type
+from jikimi.matching.signal_types import (
+    SIGNAL_TYPES,
+    SignalIndex,
+    SignalType,
+    register_signal_type,
+    signal_type,
+)
 
 __all__ = [
     "SIGNAL_TYPES", "AddedEntries", "Bank", "BankChange", "BankEntry", "BankOut", "EntryOut",
     "Hit", "MatchOut", "MatchResult", "Matcher", "NewEntry", "PdqIndex", "Query",
     "SignalIndex", "SignalType", "add_entries", "brute_force_search", "create_bank",
     "entries_for_fingerprints", "get_bank", "image_queries", "list_banks", "list_entries",
-    "match_queries", "parse_hash_lines", "queries_for_fingerprints", "remove_entry",
+    "match_queries", "parse_hash_lines", "queries_for_fingerprints", "register_signal_type",
+    "remove_case_entries", "remove_entry",
     "signal_type",
 ]

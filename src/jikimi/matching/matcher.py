@@ -13,6 +13,7 @@ reflect, so that a restart loads arrays and replays only the changes made since.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import threading
@@ -24,6 +25,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from jikimi.core.security import Keyring
 from jikimi.errors import IntegrityError
 from jikimi.hashing import DIHEDRAL_NAMES, LOW_QUALITY_THRESHOLD
 from jikimi.matching.models import Bank, BankChange, BankEntry
@@ -80,6 +82,8 @@ class Matcher:
 
     indexes: dict[str, SignalIndex] = field(default_factory=dict)
     last_seq: int = 0
+    keys: Keyring | None = None
+    """Needed for signal types encrypted at rest (faces); without it they are not indexed."""
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def _index(self, name: str) -> SignalIndex:
@@ -103,7 +107,9 @@ class Matcher:
             removals: dict[str, list[int]] = defaultdict(list)
             additions: dict[str, list[int]] = defaultdict(list)
             for entry_id, (op, name) in final.items():
-                if SIGNAL_TYPES[name].indexed_in_database:
+                kind = SIGNAL_TYPES.get(name)
+                if kind is None or kind.indexed_in_database or (
+                        kind.encrypted_at_rest and self.keys is None):
                     continue
                 (additions if op == "add" else removals)[name].append(entry_id)
             for name, ids in removals.items():
@@ -118,8 +124,13 @@ class Matcher:
             chunk = entry_ids[start:start + 20_000]
             found = session.execute(select(BankEntry.id, BankEntry.value).where(
                 BankEntry.id.in_(chunk), BankEntry.removed_at.is_(None))).all()
-            if found:
-                self._index(name).add([r.id for r in found], [r.value for r in found])
+            if not found:
+                continue
+            values = [r.value for r in found]
+            if SIGNAL_TYPES[name].encrypted_at_rest:
+                assert self.keys is not None
+                values = [decrypt_value(self.keys, name, v) for v in values]
+            self._index(name).add([r.id for r in found], values)
 
     def candidates(self, queries: Iterable[Query], threshold: int | None = None
                    ) -> list[Candidate]:
@@ -149,6 +160,8 @@ class Matcher:
         raw: dict[tuple[int, str], tuple[int, Query]] = {}
         for candidate in candidates:
             query = candidate.query
+            if query.signal_type not in SIGNAL_TYPES:
+                continue
             if candidate.entry_id is None:
                 kind = SIGNAL_TYPES[query.signal_type]
                 ids = session.scalars(select(BankEntry.id).where(
@@ -193,7 +206,8 @@ class Matcher:
         return self.resolve(session, self.candidates(queries, threshold), threshold)
 
     def portable(self) -> Matcher:
-        """A copy holding only the indexes, to ship to scan workers (no lock, no database)."""
+        """A copy holding only the indexes, to ship to scan workers (no lock, no database,
+        no keys)."""
         return Matcher(indexes=dict(self.indexes), last_seq=self.last_seq)
 
     def __getstate__(self) -> dict[str, object]:
@@ -219,13 +233,13 @@ class Matcher:
             os.replace(tmp, directory / "state.json")
 
     @classmethod
-    def load(cls, directory: Path, session: Session) -> Matcher:
+    def load(cls, directory: Path, session: Session, keys: Keyring | None = None) -> Matcher:
         """A matcher from a snapshot, brought up to date with the changes made since.
 
         Only the PDQ index is snapshotted; the (small) vPDQ index is rebuilt by replaying its
         entries. A missing or damaged snapshot falls back to a full build from the database.
         """
-        matcher = cls()
+        matcher = cls(keys=keys)
         try:
             state = json.loads((directory / "state.json").read_text())
             if state.get("version") != SNAPSHOT_VERSION:
@@ -236,7 +250,7 @@ class Matcher:
                 matcher.indexes["pdq"] = adapter
             matcher.last_seq = int(state["last_seq"])
         except (OSError, ValueError, KeyError, IntegrityError):
-            matcher = cls()
+            matcher = cls(keys=keys)
         matcher._rebuild_unsnapshotted(session)
         matcher.sync(session)
         return matcher
@@ -245,7 +259,8 @@ class Matcher:
         """Load the active entries of in-memory signal types other than PDQ (up to the
         snapshot's sequence; later ones come with ``sync``)."""
         for name, kind in SIGNAL_TYPES.items():
-            if kind.indexed_in_database or name in self.indexes:
+            if kind.indexed_in_database or name in self.indexes or (
+                    kind.encrypted_at_rest and self.keys is None):
                 continue
             ids = session.scalars(select(BankEntry.id).join(
                 BankChange, BankChange.entry_id == BankEntry.id).where(
@@ -253,6 +268,16 @@ class Matcher:
                 BankChange.op == "add", BankChange.seq <= self.last_seq)).all()
             if ids:
                 self._load_values(session, name, list(ids))
+
+
+def encrypt_value(keys: Keyring, signal: str, value: str) -> str:
+    """A bank value as stored for signal types encrypted at rest."""
+    blob = keys.encrypt(value.encode("ascii"), context=f"bank-entry:{signal}")
+    return base64.b64encode(blob).decode("ascii")
+
+
+def decrypt_value(keys: Keyring, signal: str, stored: str) -> str:
+    return keys.decrypt(base64.b64decode(stored), context=f"bank-entry:{signal}").decode("ascii")
 
 
 def image_queries(pdq: str | None, quality: int | None, dihedral: Sequence[str] | None,

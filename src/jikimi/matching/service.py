@@ -17,7 +17,7 @@ from jikimi.core.database import utcnow
 from jikimi.core.text import clean_text
 from jikimi.errors import Conflict, Forbidden, InvalidInput, NotFound
 from jikimi.hashing import ImageFingerprints, VideoFingerprints
-from jikimi.matching.matcher import Hit, Matcher, Query, image_queries
+from jikimi.matching.matcher import Hit, Matcher, Query, encrypt_value, image_queries
 from jikimi.matching.models import Bank, BankChange, BankEntry
 from jikimi.matching.schemas import AddedEntries, BankOut, EntryOut, MatchOut, MatchResult
 from jikimi.matching.signal_types import signal_type as lookup_signal_type
@@ -147,8 +147,9 @@ def add_entries(ctx: ServiceContext, name: str, entries: Sequence[NewEntry]) -> 
         variant = clean_text(entry.variant, "the variant", max_chars=30) or "original"
         key = kind.value_key(value)
         content_id = clean_text(entry.content_id, "the content id", max_chars=64) or key[:64]
+        stored = encrypt_value(ctx.keys, kind.name, value) if kind.encrypted_at_rest else value
         prepared.setdefault((kind.name, key, variant), BankEntry(
-            bank_id=bank.id, signal_type=kind.name, value=value, value_key=key,
+            bank_id=bank.id, signal_type=kind.name, value=stored, value_key=key,
             quality=entry.quality, variant=variant, content_id=content_id,
             label=clean_text(entry.label, "the label", max_chars=200), created_at=now,
             created_by=ctx.actor.ref))
@@ -188,6 +189,26 @@ def entries_for_fingerprints(fp: ImageFingerprints | VideoFingerprints,
     out.append(NewEntry("sha256", fp.sha256, None, "original", content, label))
     out.append(NewEntry("md5", fp.md5, None, "original", content, label))
     return out
+
+
+def remove_case_entries(ctx: ServiceContext, case_id: int, *,
+                        signal_type: str | None = None, reason: str = "") -> int:
+    """Remove (at once, for every index) the entries of a case's banks — all of them, or
+    those of one signal type. Used on erasure and on withdrawal of consent."""
+    query = select(BankEntry).join(Bank, Bank.id == BankEntry.bank_id).where(
+        Bank.case_id == case_id, BankEntry.removed_at.is_(None))
+    if signal_type is not None:
+        query = query.where(BankEntry.signal_type == signal_type)
+    now = utcnow()
+    rows = list(ctx.session.scalars(query))
+    for row in rows:
+        row.removed_at = now
+        ctx.session.add(BankChange(entry_id=row.id, op="remove", at=now))
+    if rows:
+        ctx.audit("bank.remove_case_entries", "case", case_id, centre_id=ctx.actor.centre_id,
+                  details={"removed": len(rows), "signal_type": signal_type, "reason": reason})
+    ctx.session.flush()
+    return len(rows)
 
 
 def remove_entry(ctx: ServiceContext, entry_id: int) -> None:

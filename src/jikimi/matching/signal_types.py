@@ -47,6 +47,8 @@ class SignalType(ABC):
     max_threshold: ClassVar[int]
     indexed_in_database: ClassVar[bool] = False
     """Exact signals are looked up in the database's own index instead of memory."""
+    encrypted_at_rest: ClassVar[bool] = False
+    """Values are stored encrypted (face embeddings); indexes decrypt them in memory only."""
 
     @classmethod
     @abstractmethod
@@ -294,6 +296,12 @@ class VpdqSignal(SignalType):
 SIGNAL_TYPES: dict[str, type[SignalType]] = {
     s.name: s for s in (PdqSignal, VpdqSignal, Sha256Signal, Md5Signal)
 }
+
+
+def register_signal_type(kind: type[SignalType]) -> None:
+    """Plug in a signal type defined in a higher capability (faces), so that banks, indexes,
+    scans and feeds handle it like the built-in ones."""
+    SIGNAL_TYPES[kind.name] = kind
 
 
 def signal_type(name: str) -> type[SignalType]:

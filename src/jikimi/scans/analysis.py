@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from jikimi.errors import JikimiError
+from jikimi.faces import detect_faces, embedding_value
 from jikimi.hashing import DecodeLimits, ImageFingerprints, fingerprint_bytes
-from jikimi.matching import Matcher, queries_for_fingerprints
+from jikimi.matching import Matcher, Query, queries_for_fingerprints
 from jikimi.matching.matcher import Candidate
 from jikimi.sources import Source, SourceItem, build_source
 
@@ -52,8 +53,12 @@ def analyse_item(source: Source, item: PendingItem, matcher: Matcher, *,
         data = source.fetch(SourceItem(key=item.key, locator=item.locator,
                                        kind_hint=item.kind_hint, context=item.context))
         fp = fingerprint_bytes(data, limits=limits)
-        del data
         queries = queries_for_fingerprints(fp, dihedral=dihedral)
+        face_index = matcher.indexes.get("face")
+        if isinstance(fp, ImageFingerprints) and face_index is not None and len(face_index):
+            # Consented face search: every face in the item against the enrolled faces.
+            queries += [Query("face", embedding_value(face.embedding))
+                        for face in detect_faces(data, limits=limits)]
         result = ItemResult(item.scan_item_id, item.key, True, kind=fp.kind, sha256=fp.sha256,
                             fingerprints=fp.to_json(),
                             candidates=matcher.candidates(queries))
