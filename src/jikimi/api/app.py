@@ -17,6 +17,7 @@ from jikimi.cases.routes import router as cases_router
 from jikimi.core.config import Settings, load_settings
 from jikimi.core.ratelimit import SlidingWindowLimiter
 from jikimi.core.runtime import Runtime
+from jikimi.faces.routes import router as faces_router
 from jikimi.matching import Matcher
 from jikimi.matching.routes import router as matching_router
 from jikimi.scans.routes import router as scans_router
@@ -24,7 +25,8 @@ from jikimi.web import STATIC_DIR
 from jikimi.web.routes import router as web_router
 
 # Routes that take media uploads (fingerprinted in memory, never stored).
-UPLOAD_PATHS = ("/api/v1/hash", "/api/v1/match", "/api/v1/banks/")
+UPLOAD_PATHS = ("/api/v1/hash", "/api/v1/match", "/api/v1/banks/", "/api/v1/faces/",
+                "/api/v1/cases/")
 
 
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:
@@ -53,7 +55,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.state.victim_limiter = SlidingWindowLimiter(10, 300)
     install_error_handlers(app)
     for router in (system_router, accounts_router, cases_router, matching_router,
-                   scans_router):
+                   scans_router, faces_router):
         app.include_router(router)
     app.include_router(web_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

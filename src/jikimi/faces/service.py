@@ -88,8 +88,8 @@ def enroll(ctx: ServiceContext, case_code: str, photos: Sequence[tuple[str, byte
     name = face_bank_name(detail.code)
     if ctx.session.scalar(select(Bank.id).where(Bank.name == name)) is None:
         create_bank(ctx, name, purpose="face search (consented)", case=case_ref(ctx, detail.code),
-                    owner_kind="case")
-    added = add_entries(ctx, name, entries)
+                    owner_kind="case", case_access_checked=True)
+    added = add_entries(ctx, name, entries, case_access_checked=True)
     ctx.audit("faces.enroll", "case", detail.code, centre_id=detail.centre_id,
               details={"faces": added.added, "skipped": len(skipped)})
     return Enrolled(detail.code, len(photos), added.added, skipped)

@@ -72,10 +72,13 @@ def _bank_out(ctx: ServiceContext, bank: Bank) -> BankOut:
 
 def create_bank(ctx: ServiceContext, name: str, *, purpose: str = "", negative: bool = False,
                 pdq_threshold: int = 31, case: tuple[int, str] | None = None,
-                owner_kind: str | None = None) -> BankOut:
+                owner_kind: str | None = None, case_access_checked: bool = False) -> BankOut:
     """Create a bank. A case bank holds a victim's fingerprints: ``case`` is the case's
-    (id, code), which the caller has already checked the actor may see."""
-    _may_manage_banks(ctx)
+    (id, code), which the caller has already checked the actor may see; with
+    ``case_access_checked`` the caller has also checked she may register for that case (the
+    assigned counsellor), so the bank-management role is not required."""
+    if not (case and case_access_checked):
+        _may_manage_banks(ctx)
     name = clean_text(name, "the bank name", max_chars=120, allow_empty=False)
     if not BANK_NAME_RE.match(name):
         raise InvalidInput("bank names use letters, digits, spaces, '_', '.', '-'",
@@ -129,11 +132,14 @@ def list_entries(ctx: ServiceContext, name: str, *, limit: int = 200,
             for r in rows]
 
 
-def add_entries(ctx: ServiceContext, name: str, entries: Sequence[NewEntry]) -> AddedEntries:
+def add_entries(ctx: ServiceContext, name: str, entries: Sequence[NewEntry], *,
+                case_access_checked: bool = False) -> AddedEntries:
     """Add fingerprints; each is checked and normalised by its signal type first (one bad
-    value refuses the whole batch). Duplicates of an active entry in the bank are skipped."""
+    value refuses the whole batch). Duplicates of an active entry in the bank are skipped.
+    ``case_access_checked``: the caller checked the actor may register for the bank's case."""
     bank = _bank(ctx, name)
-    _may_change_bank(ctx, bank)
+    if not (case_access_checked and bank.case_id is not None):
+        _may_change_bank(ctx, bank)
     prepared: dict[tuple[str, str, str], BankEntry] = {}
     now = utcnow()
     for number, entry in enumerate(entries, start=1):

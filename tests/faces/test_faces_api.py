@@ -1,0 +1,46 @@
+"""Face enrolment and search through the API, and erasure of a case's fingerprints."""
+
+from __future__ import annotations
+
+from tests.conftest import SHARED_DATA, World, auth
+
+FACES = SHARED_DATA / "faces"
+
+
+def test_enrol_search_and_erase_through_api(client, world: World) -> None:  # type: ignore[no-untyped-def]
+    counsellor = auth(world.staff["counsellor_a"])
+    opened = client.post("/api/v1/cases", json={"channel": "web"}, headers=counsellor).json()
+    code, secret = opened["case"]["code"], opened["victim_secret"]
+    photo = (FACES / "rose_leslie" / "01.jpg").read_bytes()
+    files = {"files": ("ref.jpg", photo, "image/jpeg")}
+    refused = client.post(f"/api/v1/cases/{code}/faces", files=files, headers=counsellor)
+    assert refused.status_code == 403 and refused.json()["error"]["code"] == "consent_required"
+    client.post(f"/api/v1/cases/{code}/consents", json={"purpose": "face_search"},
+                headers=counsellor)
+    other = client.post(f"/api/v1/cases/{code}/faces", files=files,
+                        headers=auth(world.staff["counsellor_b"]))
+    assert other.status_code == 403
+    enrolled = client.post(f"/api/v1/cases/{code}/faces", files=files, headers=counsellor)
+    assert enrolled.status_code == 201 and enrolled.json()["faces"] == 1
+    analyst = auth(world.staff["analyst_a"])
+    probe = (FACES / "rose_leslie" / "02.jpg").read_bytes()
+    found = client.post("/api/v1/faces/search", files={"file": ("p.jpg", probe, "image/jpeg")},
+                        headers=analyst).json()
+    assert [m["case"] for f in found for m in f["matches"]] == [code]
+    assert found[0]["label"].startswith("possible deepfake")
+    # the victim erases her case: her face embeddings are gone from the index at once
+    assert client.post("/api/v1/victim/erase",
+                       json={"code": code, "secret": secret}).status_code == 200
+    after = client.post("/api/v1/faces/search", files={"file": ("p.jpg", probe, "image/jpeg")},
+                        headers=analyst).json()
+    assert all(not f["matches"] for f in after)
+
+
+def test_bad_face_uploads(client, world: World) -> None:  # type: ignore[no-untyped-def]
+    analyst = auth(world.staff["analyst_a"])
+    for data, status in [(b"", 415), (b"<html>", 415), (b"\xff\xd8\xff" + b"\0" * 50, 422)]:
+        r = client.post("/api/v1/faces/search", files={"file": ("x.jpg", data, "image/jpeg")},
+                        headers=analyst)
+        assert r.status_code == status, r.text
+    r = client.post("/api/v1/faces/search", headers=analyst)
+    assert r.status_code == 422
