@@ -138,3 +138,30 @@ def test_analyst_builds_a_bank_and_matches_in_browser(page, live_server, live_wo
     page.click("main button[type=submit]")
     assert page.locator("h2 .badge").inner_text() == "일치 있음"
     screenshot(page, "match-ko")
+
+
+def test_counsellor_enrols_a_face_and_analyst_searches(page, live_server, live_world) -> None:  # type: ignore[no-untyped-def]
+    from tests.conftest import SHARED_DATA
+
+    from jikimi import accounts, cases
+    from jikimi.core.actors import cli_actor
+
+    runtime, world = live_world
+    with runtime.context(cli_actor("test")) as ctx:
+        centre = accounts.resolve_centre(ctx.session, world.centre_a)
+        code = cases.open_case(ctx, centre, cases.IntakeChannel.WEB,
+                               assign_to=[world.staff["counsellor_a"].id]).case.code
+        cases.record_consent(ctx, code, cases.ConsentPurpose.FACE_SEARCH)
+    log_in(page, live_server, world.staff["counsellor_a"])
+    page.wait_for_url(re.compile(r".*/cases$"))
+    page.goto(live_server.url + f"/cases/{code}")
+    page.set_input_files("#faces", str(SHARED_DATA / "faces" / "obama" / "01.jpg"))
+    with page.expect_navigation():
+        page.click("form[action$='/faces'] button")
+    assert page.url.endswith(f"/cases/{code}"), page.content()[:2000]
+    page.goto(live_server.url + "/faces")
+    assert "합성 미디어 탐지기가 설정되어 있지 않습니다" in page.content()
+    page.set_input_files("#file", str(SHARED_DATA / "faces" / "obama" / "02.jpg"))
+    page.click("main button[type=submit]")
+    assert code in page.locator("section[aria-live]").inner_text()
+    screenshot(page, "faces-ko")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -25,8 +26,8 @@ from jikimi.web import STATIC_DIR
 from jikimi.web.routes import router as web_router
 
 # Routes that take media uploads (fingerprinted in memory, never stored).
-UPLOAD_PATHS = ("/api/v1/hash", "/api/v1/match", "/api/v1/banks/", "/api/v1/faces/",
-                "/api/v1/cases/")
+UPLOAD_PATHS = re.compile(
+    r"^(/api/v1)?/(hash|match|faces(/search)?|banks/[^/]+/files|cases/[^/]+/faces)$")
 
 
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:

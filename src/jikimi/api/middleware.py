@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -18,14 +19,14 @@ class BodySizeLimit:
     """Refuse request bodies over ``max_bytes`` with 413, declared or streamed."""
 
     def __init__(self, app: ASGIApp, max_bytes: int, max_upload_bytes: int = 0,
-                 upload_paths: tuple[str, ...] = ()) -> None:
+                 upload_paths: re.Pattern[str] | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
         self.max_upload_bytes = max(max_upload_bytes, max_bytes)
         self.upload_paths = upload_paths
 
     def _limit(self, path: str) -> int:
-        if any(path.startswith(p) for p in self.upload_paths):
+        if self.upload_paths is not None and self.upload_paths.match(path):
             return self.max_upload_bytes
         return self.max_bytes
 

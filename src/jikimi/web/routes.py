@@ -12,7 +12,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from jikimi import cases, matching, scans
+from jikimi import cases, faces, matching, scans
 from jikimi.accounts import (
     SESSION_COOKIE,
     StaffUser,
@@ -419,3 +419,41 @@ def scan_status_fragment(request: Request, scan_id: int) -> Response:
         return _redirect_login(request)
     except JikimiError as exc:
         return _error_page(request, exc)
+
+
+# --- face search -----------------------------------------------------------------------------
+@router.get("/faces", response_class=HTMLResponse)
+def faces_page(request: Request) -> Response:
+    try:
+        with staff_page(request) as (_ctx, user, csrf):
+            return render(request, "faces.html", user=user, csrf=csrf, found=None)
+    except LoginRequired:
+        return _redirect_login(request)
+
+
+@router.post("/faces", response_class=HTMLResponse)
+def faces_submit(request: Request, file: Annotated[UploadFile, File()],
+                 csrf_token: Annotated[str, Form(max_length=200)] = "") -> Response:
+    try:
+        with staff_page(request, csrf_token) as (ctx, user, csrf):
+            found = faces.search_image(ctx, request.app.state.matcher,
+                                       _uploaded_bytes(request, file))
+            return render(request, "faces.html", user=user, csrf=csrf, found=found)
+    except LoginRequired:
+        return _redirect_login(request)
+    except JikimiError as exc:
+        return _error_page(request, exc)
+
+
+@router.post("/cases/{code}/faces", response_class=HTMLResponse)
+def case_faces_submit(request: Request, code: str, files: Annotated[list[UploadFile], File()],
+                      csrf_token: Annotated[str, Form(max_length=200)] = "") -> Response:
+    try:
+        with staff_page(request, csrf_token) as (ctx, _user, _csrf):
+            faces.enroll(ctx, code[:40], [(f.filename or "photo", _uploaded_bytes(request, f))
+                                          for f in files[:20]])
+    except LoginRequired:
+        return _redirect_login(request)
+    except JikimiError as exc:
+        return _error_page(request, exc)
+    return RedirectResponse(f"/cases/{code[:40]}", status_code=303)

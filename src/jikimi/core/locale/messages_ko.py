@@ -150,6 +150,28 @@ KO: dict[str, str] = {
     "item.pending": "대기",
     "item.done": "처리됨",
     "item.error": "오류",
+    # faces
+    "Face search": "얼굴 검색",
+    "No synthetic-media detector is configured: matches are by face similarity only. A face "
+    "match is never acted on automatically; a person reviews every one.":
+        "합성 미디어 탐지기가 설정되어 있지 않습니다. 얼굴 유사도로만 찾습니다. 얼굴 일치는 "
+        "자동으로 처리되지 않으며, 모든 결과를 사람이 검토합니다.",
+    "The image is analysed on the server and discarded; nothing of it is stored.":
+        "이미지는 서버에서 분석한 뒤 버려지며, 아무것도 저장되지 않습니다.",
+    "Image": "이미지",
+    "Search faces": "얼굴 찾기",
+    "No face found in this image.": "이 이미지에서 얼굴을 찾지 못했습니다.",
+    "Face": "얼굴",
+    "possible deepfake or new material": "딥페이크 또는 새 촬영물 가능성",
+    "strong": "강한 일치",
+    "No enrolled face is similar.": "등록된 얼굴과 비슷하지 않습니다.",
+    "Face search enrolment": "얼굴 검색 등록",
+    "The photos are analysed and discarded; only face features are kept, encrypted, and "
+    "erased when consent is withdrawn.":
+        "사진은 분석한 뒤 버려지고, 얼굴 특징값만 암호화해 보관하며 동의를 철회하면 즉시 "
+        "삭제됩니다.",
+    "Reference photos (one face each)": "기준 사진 (사진마다 얼굴 하나)",
+    "Enrol": "등록",
     # central admin
     "All centres": "전체 센터",
     "Statistics across centres. Case details and counselling notes stay with each centre.":
@@ -223,6 +245,10 @@ KO: dict[str, str] = {
     "error.configuration_error": "설치 설정에 문제가 있습니다.",
     "error.integrity_error": "저장된 데이터의 무결성 검사에 실패했습니다.",
     "error.bad_hash": "지문(해시) 값의 형식이 올바르지 않습니다.",
+    "error.consent_required": "이 작업에 필요한 피해자의 동의가 기록되어 있지 않습니다.",
+    "error.no_face": "얼굴이 정확히 하나 있는 사진이 없습니다.",
+    "error.invalid_source_config": "소스 설정이 올바르지 않습니다.",
+    "error.bad_source_type": "알 수 없는 소스 종류입니다.",
     "error.bad_signal_type": "알 수 없는 신호 종류입니다 (pdq, vpdq, sha256, md5).",
     "error.bad_bank_name": "해시 DB 이름에는 글자, 숫자, 공백, '_', '.', '-'만 쓸 수 있습니다.",
     "error.bad_hash_list": "해시 목록을 읽을 수 없습니다.",
