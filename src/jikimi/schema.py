@@ -5,6 +5,7 @@ from jikimi.cases import models as _cases  # noqa: F401
 from jikimi.core import audit as _audit  # noqa: F401
 from jikimi.core.database import Base
 from jikimi.matching import models as _matching  # noqa: F401
+from jikimi.review import models as _review  # noqa: F401
 from jikimi.scans import models as _scans  # noqa: F401
 
 metadata = Base.metadata

@@ -21,6 +21,7 @@ from jikimi.cli.common import (
     open_runtime,
 )
 from jikimi.cli.faces import faces_app
+from jikimi.cli.review import review_app
 from jikimi.cli.scans import scan_command, scans_app, sources_app, worker_command
 from jikimi.core.actors import Role
 from jikimi.core.audit import audit_key, verify_chain
@@ -46,6 +47,7 @@ app.add_typer(banks_app, name="banks")
 app.command("match")(match_command)
 app.add_typer(sources_app, name="sources")
 app.add_typer(faces_app, name="faces")
+app.add_typer(review_app, name="review")
 app.add_typer(scans_app, name="scans")
 app.command("scan")(scan_command)
 app.command("worker")(worker_command)
