@@ -252,6 +252,121 @@ KO: dict[str, str] = {
     "error.bad_signal_type": "알 수 없는 신호 종류입니다 (pdq, vpdq, sha256, md5).",
     "error.bad_bank_name": "해시 DB 이름에는 글자, 숫자, 공백, '_', '.', '-'만 쓸 수 있습니다.",
     "error.bad_hash_list": "해시 목록을 읽을 수 없습니다.",
+    # victim portal (jikimi.portal)
+    "Support for victims of digital sex crimes": "디지털성범죄 피해자 지원",
+    "Quick exit": "빠른 나가기",
+    "Leaves this site at once and opens a weather page.":
+        "누르면 바로 이 사이트를 떠나 날씨 페이지로 이동해요.",
+    "About": "소개",
+    "Register pictures": "사진 등록",
+    "My case": "내 사건",
+    "If you are in danger now, call 112. For counselling at any time, call 1366.":
+        "지금 위험하다면 112에 전화하세요. 상담은 언제든 1366에서 받을 수 있어요.",
+    "You are not alone. We can help stop the spread.":
+        "혼자가 아니에요. 유포를 막도록 함께 도울게요.",
+    "What happened is not your fault. The centre helps people whose intimate pictures or "
+    "videos were taken, shared or faked without their consent: we look for copies, ask sites "
+    "to delete them and support you through counselling and legal steps.":
+        "일어난 일은 당신의 잘못이 아니에요. 센터는 동의 없이 촬영·유포되거나 합성된 사진과 "
+        "영상으로 피해를 입은 분을 도와요. 유포된 사본을 찾고, 사이트에 삭제를 요청하고, 상담과 "
+        "법률 지원을 함께해요.",
+    "How registering pictures works": "사진 등록은 이렇게 이루어져요",
+    "You choose the pictures on your own phone or computer.":
+        "내 휴대전화나 컴퓨터에서 사진을 고릅니다.",
+    "Your browser turns each picture into a fingerprint: a short string of numbers and "
+    "letters. The picture cannot be rebuilt from it.":
+        "브라우저가 사진마다 ‘지문’(숫자와 글자로 된 짧은 값)을 만들어요. 지문으로는 사진을 "
+        "되살릴 수 없어요.",
+    "Only the fingerprints are sent to the centre. Your pictures never leave your device, "
+    "and no one at the centre sees them.":
+        "센터에는 지문만 전송돼요. 사진은 기기 밖으로 나가지 않습니다. 센터의 누구도 사진을 "
+        "보지 않아요.",
+    "We compare the fingerprints with what we find online and, if you agree, with partner "
+    "platforms, so copies can be found and blocked.":
+        "센터는 온라인에서 찾은 게시물과 지문을 비교하고, 동의하시면 협력 플랫폼과도 공유해 "
+        "사본을 찾아 차단해요.",
+    "You stay in control": "결정은 언제나 당신이 해요",
+    "You need the case code and secret that your counsellor gave you.":
+        "상담원에게 받은 사건 번호와 비밀번호가 필요해요.",
+    "You can check your case at any time, stop sharing with partner platforms, or erase your "
+    "data.":
+        "언제든 사건 진행 상황을 확인하고, 협력 플랫폼과의 공유를 멈추거나, 내 정보를 삭제할 수 "
+        "있어요.",
+    "Take breaks whenever you need. The quick-exit button at the top leaves this site at once.":
+        "필요하면 언제든 쉬어 가세요. 위쪽의 ‘빠른 나가기’ 버튼을 누르면 바로 이 사이트를 떠나요.",
+    "No case code yet? Call 1366 or the centre: a counsellor will open a case with you and "
+    "give you a code and a secret.":
+        "아직 사건 번호가 없나요? 1366이나 센터에 전화하세요. 상담원이 사건을 열고 사건 번호와 "
+        "비밀번호를 알려 드려요.",
+    "Your pictures stay on this device. This page computes their fingerprints here, in your "
+    "browser, and sends only the fingerprints.":
+        "사진은 이 기기에 그대로 있어요. 이 페이지는 브라우저 안에서 지문을 만들고, 지문만 "
+        "전송해요.",
+    "Your case": "내 사건",
+    "As your counsellor gave it to you, like DSC-2026-000123.":
+        "상담원에게 받은 그대로 입력하세요 (예: DSC-2026-000123).",
+    "Secret": "비밀번호",
+    "Pictures": "사진",
+    "Choose pictures on this device": "이 기기에서 사진 고르기",
+    "Up to {n} pictures at a time. Previews are blurred and shown only on this device.":
+        "한 번에 {n}장까지 고를 수 있어요. 미리보기는 흐리게 표시되며 이 기기에서만 보여요.",
+    "Show previews": "미리보기 선명하게 보기",
+    "Hide previews": "미리보기 흐리게",
+    "Chosen pictures": "고른 사진",
+    "You may give each picture a short label of your own (for example “photo 1”) to recognise "
+    "it later. Labels are sent to the centre: do not write names or other personal details.":
+        "나중에 알아볼 수 있도록 사진마다 짧은 이름(예: ‘사진 1’)을 붙일 수 있어요. 이름은 "
+        "센터로 전송되니 실명이나 다른 개인정보는 쓰지 마세요.",
+    "Compute fingerprints and register": "지문 만들고 등록하기",
+    "Enter your case code and secret to see where things stand.":
+        "사건 번호와 비밀번호를 입력하면 진행 상황을 볼 수 있어요.",
+    "Show my case": "내 사건 보기",
+    "Registered fingerprints": "등록된 지문",
+    "Registered pictures": "등록한 사진",
+    "Your choices": "내 선택",
+    "Stop sharing your fingerprints with partner platforms. The centre keeps using them to "
+    "look for copies.":
+        "협력 플랫폼과 지문 공유를 멈춥니다. 센터는 계속 지문으로 사본을 찾아요.",
+    "Stop sharing with partner platforms": "협력 플랫폼과 공유 멈추기",
+    "Erase your data: your contact details, counselling notes, consents and every registered "
+    "fingerprint are deleted at once. This cannot be undone, and the centre can no longer "
+    "search for copies for you.":
+        "내 정보 삭제: 연락처, 상담 기록, 동의 내역과 등록한 모든 지문이 즉시 삭제돼요. 되돌릴 수 "
+        "없고, 센터가 더 이상 사본을 찾아 드릴 수 없어요.",
+    "Erase my data": "내 정보 삭제",
+    "Erase everything now? This cannot be undone.": "지금 모두 삭제할까요? 되돌릴 수 없어요.",
+    "Yes, erase my data": "네, 삭제할게요",
+    "Cancel": "취소",
+    "Fingerprinting {name}…": "{name}의 지문을 만드는 중…",
+    "Ready": "완료",
+    "Could not read this picture.": "이 사진을 읽을 수 없어요.",
+    "Choose at least one picture.": "사진을 한 장 이상 골라 주세요.",
+    "Enter your case code and secret.": "사건 번호와 비밀번호를 입력해 주세요.",
+    "Sending fingerprints…": "지문을 보내는 중…",
+    "Registered: {items} pictures, {added} new fingerprints. {fingerprints} fingerprints are "
+    "registered for your case in all.":
+        "등록했어요: 사진 {items}장, 새 지문 {added}개. 내 사건에 등록된 지문은 모두 "
+        "{fingerprints}개예요.",
+    "Something went wrong. Nothing was sent. Try again.":
+        "문제가 생겼어요. 아무것도 전송되지 않았어요. 다시 시도해 주세요.",
+    "Could not reach the centre. Check the connection and try again.":
+        "센터에 연결할 수 없어요. 인터넷 연결을 확인하고 다시 시도해 주세요.",
+    "Picture {n}": "사진 {n}",
+    "Preview of picture {n}": "사진 {n} 미리보기",
+    "Label for picture {n} (optional)": "사진 {n}의 이름 (선택)",
+    "Up to {n} pictures at a time. Only the first {n} will be registered.":
+        "한 번에 {n}장까지예요. 처음 {n}장만 등록돼요.",
+    "Sharing with partner platforms is now off.": "이제 협력 플랫폼과 공유하지 않아요.",
+    "Your data has been erased.": "내 정보가 삭제되었어요.",
+    "Registered on {date}": "{date} 등록",
+    "No pictures are registered yet.": "아직 등록한 사진이 없어요.",
+    "This browser cannot compute fingerprints. Try a recent Chrome, Edge, Firefox or Safari, "
+    "or ask the centre.":
+        "이 브라우저에서는 지문을 만들 수 없어요. 최신 Chrome, Edge, Firefox, Safari를 쓰거나 "
+        "센터에 문의해 주세요.",
+    "Working…": "처리 중…",
+    "Some pictures are too plain to fingerprint reliably; they are registered anyway.":
+        "일부 사진은 단순해서 지문의 신뢰도가 낮지만, 그래도 등록했어요.",
 }
 
 # English texts for the identifiers that are not English sentences themselves.
