@@ -178,4 +178,4 @@ def auth(member: StaffMember, lang: str = "en") -> dict[str, str]:
     return {"Authorization": f"Bearer {member.token}", "Accept-Language": lang}
 
 
-pytest_plugins = ["tests.e2e.conftest"]
+pytest_plugins = ["tests.browser_fixtures"]

@@ -7,7 +7,7 @@ import re
 
 import pyotp
 import pytest
-from tests.e2e.conftest import screenshot
+from tests.browser_fixtures import screenshot
 
 pytestmark = pytest.mark.browser
 

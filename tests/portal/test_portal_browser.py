@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageDraw
 from sqlalchemy import select
-from tests.e2e.conftest import free_port, screenshot
+from tests.browser_fixtures import free_port, screenshot
 
 from jikimi import cases
 from jikimi.accounts import Centre

@@ -101,7 +101,7 @@ def test_only_analysts_and_admins_run_scans(client, world: World) -> None:  # ty
 @pytest.mark.browser
 def test_monitoring_page_follows_a_scan(page, live_server, live_world, site: Site,  # type: ignore[no-untyped-def]
                                         media: Media) -> None:
-    from tests.e2e.conftest import screenshot
+    from tests.browser_fixtures import screenshot
     from tests.e2e.test_staff_web import log_in
 
     from jikimi import scans

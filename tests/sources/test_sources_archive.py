@@ -8,8 +8,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from tests.sources.conftest import make_jpeg, make_png
 
-from conftest import make_jpeg, make_png
 from jikimi.sources import (
     ArchiveError,
     ArchiveLimits,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 
 import pytest
+from tests.sources.conftest import FAST, IMAGES, Site
 
-from conftest import FAST, IMAGES, Site
 from jikimi.errors import UnsupportedMedia
 from jikimi.sources import FetchError, FetchPolicy, HttpClient, sniff_media
 

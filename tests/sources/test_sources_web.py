@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from conftest import FAST, IMAGES, MP4, Site
+from tests.sources.conftest import FAST, IMAGES, MP4, Site
+
 from jikimi.errors import UnsupportedMedia
 from jikimi.sources import (
     CrawlSource,

@@ -21,6 +21,7 @@ from jikimi.core.runtime import Runtime
 from jikimi.faces.routes import router as faces_router
 from jikimi.matching import Matcher
 from jikimi.matching.routes import router as matching_router
+from jikimi.portal.routes import router as portal_router
 from jikimi.review.routes import router as review_router
 from jikimi.scans.routes import router as scans_router
 from jikimi.web import STATIC_DIR
@@ -57,7 +58,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.state.victim_limiter = SlidingWindowLimiter(10, 300)
     install_error_handlers(app)
     for router in (system_router, accounts_router, cases_router, matching_router,
-                   scans_router, faces_router, review_router):
+                   scans_router, faces_router, review_router, portal_router):
         app.include_router(router)
     app.include_router(web_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

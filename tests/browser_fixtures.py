@@ -1,4 +1,5 @@
-"""A live server (`jikimi serve` in its own process) and Debian's Chromium via Playwright."""
+"""Browser fixtures for every test package: a live server (`jikimi serve` in its own process)
+and Debian's Chromium via Playwright. Loaded once, as a plugin, from tests/conftest.py."""
 
 from __future__ import annotations
 
