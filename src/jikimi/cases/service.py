@@ -529,6 +529,20 @@ def victim_view(ctx: ServiceContext, code: str, secret: str) -> VictimCaseView:
                           erased=case.erased_at is not None)
 
 
+def victim_withdraw_consent(ctx: ServiceContext, code: str, secret: str,
+                            purpose: ConsentPurpose) -> VictimCaseView:
+    """The victim withdraws one consent herself, at once (the withdrawal hooks run)."""
+    case = _victim_case(ctx, code, secret)
+    ctx.actor = Actor(kind=ActorKind.VICTIM, centre_id=case.centre_id, label=case.code)
+    _apply_consent(ctx, case, case_access(ctx.actor, case_centre_id=case.centre_id,
+                                          assignee_ids=[], active_consents=[]),
+                   [], purpose, True)
+    return VictimCaseView(code=case.code, status=CaseStatus(case.status),
+                          opened_at=case.intake_at, updated_at=case.updated_at,
+                          consents=_active_consents(_consent_records(ctx.session, case.id)),
+                          erased=False)
+
+
 def victim_erase(ctx: ServiceContext, code: str, secret: str) -> VictimCaseView:
     """Erasure at the victim's own request: contact data, notes and consents go at once."""
     case = _victim_case(ctx, code, secret)

@@ -15,9 +15,13 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
-from jikimi.cases import Case, ConsentPurpose, VictimCaseView, victim_view
-from jikimi.cases.access import NO_ACCESS
-from jikimi.cases.service import _apply_consent
+from jikimi.cases import (
+    Case,
+    ConsentPurpose,
+    VictimCaseView,
+    victim_view,
+    victim_withdraw_consent,
+)
 from jikimi.core.actors import Actor, ActorKind
 from jikimi.core.context import ServiceContext
 from jikimi.errors import Conflict, NotAuthenticated
@@ -153,10 +157,7 @@ def withdraw_sharing(ctx: ServiceContext, code: str, secret: str) -> VictimCaseV
 
     Her fingerprints stay registered with the centre (matching on the centre's own scans goes
     on); only sharing stops. Erasure removes them."""
-    case, view = _victim(ctx, code, secret)
+    _case, view = _victim(ctx, code, secret)
     if ConsentPurpose.PARTNER_SHARING not in view.consents:
         raise Conflict("sharing with partner platforms is not switched on for this case")
-    # The consent layer's own withdrawal (records who and when, runs the withdrawal hooks).
-    _apply_consent(ctx, case, NO_ACCESS, [], ConsentPurpose.PARTNER_SHARING, True)
-    consents = [p for p in view.consents if p is not ConsentPurpose.PARTNER_SHARING]
-    return view.model_copy(update={"consents": consents, "updated_at": case.updated_at})
+    return victim_withdraw_consent(ctx, code, secret, ConsentPurpose.PARTNER_SHARING)
