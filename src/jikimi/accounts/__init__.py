@@ -44,10 +44,12 @@ from jikimi.accounts.http import (
     csrf_token_for,
     current_user,
     get_runtime,
+    read_upload,
     request_language,
 )
 
 __all__ += [
     "CSRF_HEADER", "LANG_COOKIE", "SESSION_COOKIE", "Lang", "Principal", "PublicContext",
-    "StaffContext", "csrf_token_for", "current_user", "get_runtime", "request_language",
+    "StaffContext", "csrf_token_for", "current_user", "get_runtime", "read_upload",
+    "request_language",
 ]

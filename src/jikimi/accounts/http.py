@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, UploadFile
 
 from jikimi.accounts.models import StaffUser
 from jikimi.accounts.service import actor_for, user_for_api_token, user_for_session
@@ -21,7 +21,7 @@ from jikimi.core.config import Language
 from jikimi.core.context import ServiceContext
 from jikimi.core.i18n import negotiate
 from jikimi.core.runtime import Runtime
-from jikimi.errors import Forbidden, NotAuthenticated
+from jikimi.errors import Forbidden, InvalidInput, NotAuthenticated
 
 SESSION_COOKIE = "jikimi_session"
 LANG_COOKIE = "jikimi_lang"
@@ -112,6 +112,16 @@ def public_context(request: Request) -> Iterator[ServiceContext]:
 StaffContext = Annotated[ServiceContext, Depends(staff_context, scope="function")]
 PublicContext = Annotated[ServiceContext, Depends(public_context, scope="function")]
 Lang = Annotated[Language, Depends(request_language)]
+
+
+def read_upload(request: Request, upload: UploadFile) -> bytes:
+    """An uploaded file's bytes, refused past the installation's upload limit (media are
+    fingerprinted in memory and never stored)."""
+    limit = get_runtime(request).settings.max_upload_bytes
+    data = upload.file.read(limit + 1)
+    if len(data) > limit:
+        raise InvalidInput(f"the file is larger than {limit} bytes", code="media_too_large")
+    return data
 
 
 def current_user(request: Request) -> StaffUser:

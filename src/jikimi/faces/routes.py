@@ -7,8 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Path, Query, Request, UploadFile
 from pydantic import BaseModel
 
-from jikimi.accounts import StaffContext
-from jikimi.errors import InvalidInput
+from jikimi.accounts import StaffContext, read_upload
 from jikimi.faces import service
 from jikimi.faces.thresholds import REVIEW_THRESHOLD
 
@@ -39,20 +38,12 @@ class ErasedOut(BaseModel):
     removed: int
 
 
-def _read(request: Request, upload: UploadFile) -> bytes:
-    limit = request.app.state.runtime.settings.max_upload_bytes
-    data = upload.file.read(limit + 1)
-    if len(data) > limit:
-        raise InvalidInput(f"the file is larger than {limit} bytes", code="media_too_large")
-    return data
-
-
 @router.post("/cases/{code}/faces", response_model=EnrolledOut, status_code=201,
              tags=["faces"])
 def enroll(code: CaseCode, request: Request, ctx: StaffContext,
            files: Annotated[list[UploadFile], File()]) -> EnrolledOut:
     """Enrol reference photos (needs face-search consent). Only embeddings are kept."""
-    photos = [(f.filename or f"photo-{n}", _read(request, f)) for n, f in enumerate(files)]
+    photos = [(f.filename or f"photo-{n}", read_upload(request, f)) for n, f in enumerate(files)]
     result = service.enroll(ctx, code, photos)
     return EnrolledOut(case_code=result.case_code, photos=result.photos, faces=result.faces,
                        skipped=result.skipped)
@@ -69,7 +60,7 @@ def search(request: Request, ctx: StaffContext, file: Annotated[UploadFile, File
            ) -> list[FoundFaceOut]:
     """Faces in an uploaded image and the enrolled faces close to each (never automatic:
     every match is for a person to review)."""
-    found = service.search_image(ctx, request.app.state.matcher, _read(request, file),
+    found = service.search_image(ctx, request.app.state.matcher, read_upload(request, file),
                                  threshold=threshold)
     return [FoundFaceOut(box=f.box, matches=[FaceMatchOut(case=m.case, distance=m.distance,
                                                           strict=m.strict)

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, File, Path, Query, Request, Response, Up
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.datastructures import UploadFile as StarletteUploadFile
 
-from jikimi.accounts import StaffContext
+from jikimi.accounts import StaffContext, read_upload
 from jikimi.errors import InvalidInput
 from jikimi.hashing import ImageFingerprints, VideoFingerprints, fingerprint_bytes
 from jikimi.matching import service
@@ -66,17 +66,9 @@ def _matcher(request: Request) -> Matcher:
     return matcher
 
 
-def _read_upload(file: UploadFile, limit: int) -> bytes:
-    data = file.file.read(limit + 1)
-    if len(data) > limit:
-        raise InvalidInput(f"the file is larger than {limit} bytes", code="media_too_large")
-    return data
-
-
 def _fingerprints(request: Request, file: UploadFile, *, with_variants: bool = False
                   ) -> ImageFingerprints | VideoFingerprints:
-    limit = request.app.state.runtime.settings.max_upload_bytes
-    return fingerprint_bytes(_read_upload(file, limit), with_variants=with_variants)
+    return fingerprint_bytes(read_upload(request, file), with_variants=with_variants)
 
 
 @router.post("/hash", tags=["matching"])

@@ -7,14 +7,15 @@ import calendar
 import time
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
-from typing import Any, Self
+from typing import Any
 
 import feedparser  # type: ignore[import-untyped]
 
-from jikimi.sources.base import ConfigReader, ContextValue, ItemError, Source, SourceItem
+from jikimi.sources.base import ContextValue, ItemError, SourceItem
 from jikimi.sources.errors import FetchError, SourceConfigError
 from jikimi.sources.http import FetchPolicy, HttpClient
 from jikimi.sources.pages import kind_from_path, normalize_url, scan_html
+from jikimi.sources.urls import UrlListSource
 
 
 def _kind(mime: str | None, medium: str | None, url: str) -> str | None:
@@ -34,8 +35,8 @@ def _iso(parsed: time.struct_time | None) -> str | None:
     return datetime.fromtimestamp(calendar.timegm(parsed), UTC).isoformat()
 
 
-class FeedSource(Source):
-    """One or more RSS/Atom feed URLs."""
+class FeedSource(UrlListSource):
+    """One or more RSS/Atom feed URLs (configured, fetched and closed like a URL list)."""
 
     type = "feed"
 
@@ -43,32 +44,9 @@ class FeedSource(Source):
         self, urls: list[str], *, policy: FetchPolicy | None = None,
         client: HttpClient | None = None,
     ) -> None:
-        self.urls: list[str] = []
-        for raw in urls:
-            url = normalize_url(raw)
-            if url is None:
-                raise SourceConfigError(f"Source 'feed': {raw!r} is not an http or https URL.",
-                                        field="urls")
-            self.urls.append(url)
+        super().__init__(urls, policy=policy, client=client)
         if not self.urls:
             raise SourceConfigError("Source 'feed' needs at least one feed URL.", field="urls")
-        self.policy = client.policy if client is not None else (policy or FetchPolicy())
-        self._own_client = client is None
-        self.client = client or HttpClient(self.policy)
-
-    @classmethod
-    def from_config(cls, config: Mapping[str, Any], *, client: HttpClient | None = None) -> Self:
-        reader = ConfigReader(cls.type, config)
-        urls = reader.strings("urls", required=True)
-        policy = FetchPolicy.from_config(reader)
-        reader.finish()
-        return cls(urls, policy=policy, client=client)
-
-    def to_config(self) -> dict[str, Any]:
-        config: dict[str, Any] = {"urls": list(self.urls)}
-        if self.policy.to_config():
-            config["http"] = self.policy.to_config()
-        return config
 
     def enumerate(self) -> Iterator[SourceItem | ItemError]:
         seen: set[str] = set()
@@ -143,9 +121,3 @@ class FeedSource(Source):
                 for ref in scan_html(html, entry_base).media:
                     yield ref.url, ref.kind_hint, f"entry html {ref.how}"
 
-    def fetch(self, item: SourceItem) -> bytes:
-        return self.client.fetch_media(item.locator)
-
-    def close(self) -> None:
-        if self._own_client:
-            self.client.close()

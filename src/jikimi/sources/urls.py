@@ -60,8 +60,8 @@ class UrlListSource(Source):
         for raw in urls:
             url = normalize_url(raw)
             if url is None:
-                raise SourceConfigError(f"Source 'urls': {raw!r} is not an http or https URL.",
-                                        field="urls")
+                raise SourceConfigError(
+                    f"Source '{self.type}': {raw!r} is not an http or https URL.", field="urls")
             self.urls.append(url)
         self.policy = client.policy if client is not None else (policy or FetchPolicy())
         self._own_client = client is None

@@ -22,6 +22,7 @@ from jikimi.accounts import (
     get_runtime,
     login,
     logout,
+    read_upload,
     resolve_centre,
     user_for_session,
 )
@@ -31,7 +32,7 @@ from jikimi.cases import CaseStatus, ConsentPurpose, IntakeChannel
 from jikimi.core.actors import Actor, Role
 from jikimi.core.context import ServiceContext
 from jikimi.core.i18n import error_message
-from jikimi.errors import Forbidden, InvalidInput, JikimiError, NotAuthenticated, NotFound
+from jikimi.errors import Forbidden, JikimiError, NotAuthenticated, NotFound
 from jikimi.hashing import fingerprint_bytes
 from jikimi.web.rendering import render
 
@@ -290,20 +291,12 @@ def bank_page(request: Request, name: str) -> Response:
                       entries=entries, can_manage=_can_manage_banks(user))
 
 
-def _uploaded_bytes(request: Request, file: UploadFile) -> bytes:
-    limit = get_runtime(request).settings.max_upload_bytes
-    data = file.file.read(limit + 1)
-    if len(data) > limit:
-        raise InvalidInput(f"the file is larger than {limit} bytes", code="media_too_large")
-    return data
-
-
 @router.post("/banks/{name}/files", response_class=HTMLResponse)
 @page_errors
 def bank_add_file(request: Request, name: str, file: Annotated[UploadFile, File()],
                   csrf_token: Annotated[str, Form(max_length=200)] = "") -> Response:
     with staff_page(request, csrf_token) as (ctx, _user, _csrf):
-        fp = fingerprint_bytes(_uploaded_bytes(request, file), with_variants=True)
+        fp = fingerprint_bytes(read_upload(request, file), with_variants=True)
         matching.add_entries(ctx, name[:120], matching.entries_for_fingerprints(
             fp, label=(file.filename or "")[:200]))
     return RedirectResponse(f"/banks/{quote(name[:120])}", status_code=303)
@@ -322,7 +315,7 @@ def match_submit(request: Request, file: Annotated[UploadFile, File()],
                  csrf_token: Annotated[str, Form(max_length=200)] = "",
                  dihedral: Annotated[str, Form(max_length=5)] = "") -> Response:
     with staff_page(request, csrf_token) as (ctx, user, csrf):
-        fp = fingerprint_bytes(_uploaded_bytes(request, file))
+        fp = fingerprint_bytes(read_upload(request, file))
         result = matching.match_queries(
             ctx, request.app.state.matcher,
             matching.queries_for_fingerprints(fp, dihedral=dihedral == "1"))
@@ -382,7 +375,7 @@ def faces_submit(request: Request, file: Annotated[UploadFile, File()],
                  csrf_token: Annotated[str, Form(max_length=200)] = "") -> Response:
     with staff_page(request, csrf_token) as (ctx, user, csrf):
         found = faces.search_image(ctx, request.app.state.matcher,
-                                   _uploaded_bytes(request, file))
+                                   read_upload(request, file))
         return render(request, "faces.html", user=user, csrf=csrf, found=found)
 
 
@@ -391,6 +384,6 @@ def faces_submit(request: Request, file: Annotated[UploadFile, File()],
 def case_faces_submit(request: Request, code: str, files: Annotated[list[UploadFile], File()],
                       csrf_token: Annotated[str, Form(max_length=200)] = "") -> Response:
     with staff_page(request, csrf_token) as (ctx, _user, _csrf):
-        faces.enroll(ctx, code[:40], [(f.filename or "photo", _uploaded_bytes(request, f))
+        faces.enroll(ctx, code[:40], [(f.filename or "photo", read_upload(request, f))
                                       for f in files[:20]])
     return RedirectResponse(f"/cases/{code[:40]}", status_code=303)
