@@ -18,14 +18,22 @@ from jikimi.cases.routes import router as cases_router
 from jikimi.core.config import Settings, load_settings
 from jikimi.core.ratelimit import SlidingWindowLimiter
 from jikimi.core.runtime import Runtime
+from jikimi.evidence.routes import router as evidence_router
 from jikimi.faces.routes import router as faces_router
+from jikimi.investigation.routes import router as investigation_router
 from jikimi.matching import Matcher
 from jikimi.matching.routes import router as matching_router
+from jikimi.partners.routes import router as partners_router
 from jikimi.portal.routes import router as portal_router
 from jikimi.review.routes import router as review_router
 from jikimi.scans.routes import router as scans_router
+from jikimi.takedown.routes import router as takedown_router
 from jikimi.web import STATIC_DIR
+from jikimi.web.evidence_pages import router as evidence_pages
+from jikimi.web.investigation_pages import router as investigation_pages
+from jikimi.web.partners_pages import router as partners_pages
 from jikimi.web.routes import router as web_router
+from jikimi.web.takedown_pages import router as takedown_pages
 
 # Routes that take media uploads (fingerprinted in memory, never stored).
 UPLOAD_PATHS = re.compile(
@@ -58,9 +66,12 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.state.victim_limiter = SlidingWindowLimiter(10, 300)
     install_error_handlers(app)
     for router in (system_router, accounts_router, cases_router, matching_router,
-                   scans_router, faces_router, review_router, portal_router):
+                   scans_router, faces_router, review_router, portal_router, takedown_router,
+                   partners_router, evidence_router, investigation_router):
         app.include_router(router)
-    app.include_router(web_router)
+    for pages in (web_router, takedown_pages, partners_pages, evidence_pages,
+                  investigation_pages):
+        app.include_router(pages)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(SecurityHeaders)
     app.add_middleware(BodySizeLimit, max_bytes=runtime.settings.max_body_bytes,

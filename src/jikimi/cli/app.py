@@ -20,9 +20,15 @@ from jikimi.cli.common import (
     err_console,
     open_runtime,
 )
+from jikimi.cli.evidence import evidence_app
 from jikimi.cli.faces import faces_app
+from jikimi.cli.investigation import investigation_app
+from jikimi.cli.keys import keys_app
+from jikimi.cli.partner_client import partner_client_app
+from jikimi.cli.partners import partners_app
 from jikimi.cli.review import review_app
 from jikimi.cli.scans import scan_command, scans_app, sources_app, worker_command
+from jikimi.cli.takedowns import takedowns_app
 from jikimi.core.actors import Role
 from jikimi.core.audit import audit_key, verify_chain
 from jikimi.core.config import load_settings
@@ -51,6 +57,12 @@ app.add_typer(review_app, name="review")
 app.add_typer(scans_app, name="scans")
 app.command("scan")(scan_command)
 app.command("worker")(worker_command)
+app.add_typer(takedowns_app, name="takedowns")
+app.add_typer(partners_app, name="partners")
+app.add_typer(partner_client_app, name="partner-client")
+app.add_typer(evidence_app, name="evidence")
+app.add_typer(keys_app, name="keys")
+app.add_typer(investigation_app, name="investigation")
 register_hash_commands(app)
 
 # --- serve / db ------------------------------------------------------------------------------

@@ -1,0 +1,1 @@
+"""jikimi.evidence (being built)."""

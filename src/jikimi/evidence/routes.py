@@ -1,0 +1,5 @@
+"""JSON API of jikimi.evidence."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,1 @@
+"""jikimi.investigation (being built)."""

@@ -1,0 +1,1 @@
+"""Tables of jikimi.investigation."""

@@ -1,0 +1,5 @@
+"""JSON API of jikimi.investigation."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

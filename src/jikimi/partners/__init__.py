@@ -1,0 +1,1 @@
+"""jikimi.partners (being built)."""

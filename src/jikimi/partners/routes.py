@@ -1,0 +1,5 @@
+"""JSON API of jikimi.partners."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

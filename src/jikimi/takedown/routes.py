@@ -1,0 +1,5 @@
+"""JSON API of jikimi.takedown."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

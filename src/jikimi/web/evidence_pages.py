@@ -1,0 +1,5 @@
+"""Staff web pages of jikimi.evidence."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,5 @@
+"""Staff web pages of jikimi.partners."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,5 @@
+"""Staff web pages of jikimi.takedown."""
+
+from fastapi import APIRouter
+
+router = APIRouter()
