@@ -8,11 +8,12 @@ from jikimi.review.service import (
     ReviewStatus,
     confirm,
     counts,
+    on_match_confirmed,
     queue,
     reject,
 )
 
 __all__ = [
     "QUARANTINE_ITEMS", "REVIEW_TRANSITIONS", "QueueEntry", "ReviewDecision", "ReviewStatus",
-    "confirm", "counts", "queue", "reject",
+    "confirm", "counts", "on_match_confirmed", "queue", "reject",
 ]

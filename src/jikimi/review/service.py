@@ -11,6 +11,7 @@ from __future__ import annotations
 import enum
 import json
 from collections import Counter
+from collections.abc import Callable
 
 from sqlalchemy import select
 
@@ -47,6 +48,17 @@ REVIEW_TRANSITIONS: TransitionTable[ReviewStatus] = TransitionTable(
         _R.REJECTED: frozenset({_R.CONFIRMED}),
     },
 )
+
+MatchConfirmedHook = Callable[[ServiceContext, ItemMatch], None]
+_match_confirmed_hooks: list[MatchConfirmedHook] = []
+
+
+def on_match_confirmed(hook: MatchConfirmedHook) -> None:
+    """Call ``hook(ctx, match)`` in the confirming transaction whenever a match is confirmed
+    (the takedown capability uses it to propose a takedown request)."""
+    if hook not in _match_confirmed_hooks:
+        _match_confirmed_hooks.append(hook)
+
 
 _SIGNAL_RANK = {"sha256": 0, "md5": 0, "pdq": 1, "vpdq": 1, "face": 2}
 
@@ -142,6 +154,9 @@ def _decide(ctx: ServiceContext, match_id: int, target: ReviewStatus, reason: st
     ctx.session.flush()
     ctx.audit(f"review.{target.value}", "match", match_id, centre_id=source.centre_id,
               details={"from": current.value, "case": match.case_code, "reason": reason})
+    if target is ReviewStatus.CONFIRMED:
+        for hook in _match_confirmed_hooks:
+            hook(ctx, match)
     found = [e for e in queue(ctx, status=None, source_id=source.id) if e.match_id == match_id]
     return found[0]
 

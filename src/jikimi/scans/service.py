@@ -33,6 +33,16 @@ from jikimi.sources import SOURCE_TYPES, ItemError, SourceItem, build_source
 ENUMERATE_BATCH = 200
 WRITE_BATCH = 25
 
+MatchesRecordedHook = Callable[[Session, list[ItemMatch]], None]
+_matches_recorded_hooks: list[MatchesRecordedHook] = []
+
+
+def on_matches_recorded(hook: MatchesRecordedHook) -> None:
+    """Call ``hook(session, matches)`` in the writing transaction after a scan records new
+    matches for an item (the takedown capability's re-upload watch uses it)."""
+    if hook not in _matches_recorded_hooks:
+        _matches_recorded_hooks.append(hook)
+
 
 class ScanStatus:
     RUNNING = "running"
@@ -284,16 +294,22 @@ def _write_result(session: Session, matcher: Matcher, scan: Scan, result: ItemRe
     known = set(session.scalars(select(ItemMatch.entry_id).where(
         ItemMatch.item_version_id == version.id)))
     suppressed = any(h.bank.negative for h in hits)
+    recorded: list[ItemMatch] = []
     for hit in hits:
         if hit.bank.negative or suppressed or hit.entry_id in known:
             continue
         known.add(hit.entry_id)
-        session.add(ItemMatch(item_version_id=version.id, entry_id=hit.entry_id,
+        recorded.append(ItemMatch(item_version_id=version.id, entry_id=hit.entry_id,
                               bank_id=hit.bank.id, case_code=hit.bank.case_code,
                               signal_type=hit.signal_type, distance=hit.distance,
                               variant=hit.query_variant, entry_variant=hit.entry_variant,
                               reliable=hit.reliable, scan_id=scan.id, created_at=now))
         new += 1
+    if recorded:
+        session.add_all(recorded)
+        session.flush()
+        for hook in _matches_recorded_hooks:
+            hook(session, recorded)
     return new
 
 
