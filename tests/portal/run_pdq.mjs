@@ -24,6 +24,10 @@ function run(job) {
       return pdq.registrationVariants(load(job), job.width, job.height, job.options ?? {});
     case 'frameBox':
       return pdq.frameBox(load(job), job.width, job.height);
+    case 'frameBoxes':
+      return pdq.frameBoxes(load(job), job.width, job.height);
+    case 'queryVariants':
+      return pdq.queryVariants(load(job), job.width, job.height, job.options ?? {});
     case 'dihedral': {
       const t = pdq.dihedral(load(job), job.width, job.height, job.name);
       if (job.out) writeFileSync(job.out, t.data);

@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from jikimi.hashing import hamming_distance, registration_variants
+from jikimi.hashing import hamming_distance, query_variants, registration_variants
 from jikimi.hashing.pdq import hash_array
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -266,65 +266,92 @@ def test_jpeg_draft_emulation_is_close(node: Runner) -> None:
 # --- registration variants ---------------------------------------------------------------------
 
 
+def _shapes(w: int, h: int, seed: int) -> Image.Image:
+    rng = np.random.default_rng(seed)
+    img = Image.new("RGB", (w, h), (30, 60, 90))
+    draw = ImageDraw.Draw(img)
+    for _ in range(25):
+        x0, x1 = sorted(int(v) for v in rng.integers(0, w, 2))
+        y0, y1 = sorted(int(v) for v in rng.integers(0, h, 2))
+        draw.rectangle((x0, y0, x1, y1), fill=tuple(int(v) for v in rng.integers(0, 256, 3)))
+    return img
+
+
+def _screenshot(w: int, h: int, seed: int) -> Image.Image:
+    """A phone screenshot's shape: status and title bars with text-like marks, the picture,
+    buttons below, on a light background."""
+    rng = np.random.default_rng(seed)
+    width, height = w + 40, h + 400
+    img = Image.new("RGB", (width, height), (245, 245, 245))
+    draw = ImageDraw.Draw(img)
+    for y0 in (10, 60, 110):
+        for x in range(20, width - 40, 37):
+            draw.rectangle((x, y0, x + int(rng.integers(8, 25)), y0 + 18), fill=(30, 30, 30))
+    img.paste(_shapes(w, h, seed), (20, 180))
+    for x in range(30, width - 60, 90):
+        draw.rectangle((x, height - 150, x + 50, height - 110), fill=(60, 60, 200))
+    return img
+
+
+def _captioned(w: int, h: int, seed: int) -> Image.Image:
+    """A caption bar with text-like marks above the picture."""
+    out = Image.new("RGB", (w, h + h // 5), (250, 250, 250))
+    out.paste(_shapes(w, h, seed), (0, h // 5))
+    draw = ImageDraw.Draw(out)
+    for x in range(10, w - 30, 28):
+        draw.rectangle((x, h // 15, x + 14, h // 15 + h // 30), fill=(10, 10, 10))
+    return out
+
+
 def variant_images() -> list[tuple[str, Image.Image]]:
-    """Plain images of several sizes, and framed ones (at most 512 px, so that the server's
-    unframed crop, which it cuts from the full-size source, is the same as a thumbnail crop)."""
-    rng = np.random.default_rng(5)
+    """Plain images of several sizes; bordered and letterboxed ones; screenshot-like and
+    captioned ones (larger than 512 px too, where the unframed crops are cut from the
+    full-size pixels and thumbnailed again)."""
     out = []
     for i, (w, h) in enumerate([(400, 300), (1200, 700), (333, 517), (360, 360)]):
-        img = Image.new("RGB", (w, h), (30, 60, 90))
-        draw = ImageDraw.Draw(img)
-        for _ in range(25):
-            x0, x1 = sorted(int(v) for v in rng.integers(0, w, 2))
-            y0, y1 = sorted(int(v) for v in rng.integers(0, h, 2))
-            draw.rectangle((x0, y0, x1, y1), fill=tuple(int(v) for v in rng.integers(0, 256, 3)))
+        img = _shapes(w, h, 5 + i)
         out.append((f"plain{i}", img))
-        if w > 400:
-            continue
         # framed: black letterbox bars / a white border with a caption-like interruption
-        fw, fh = w + w // 5, min(512, h + h // 3)
+        fw, fh = w + w // 5, h + h // 3
         framed = Image.new("RGB", (fw, fh), (0, 0, 0) if i % 2 else (250, 250, 250))
         framed.paste(img, ((fw - w) // 2, (fh - h) // 2))
         if i % 2 == 0:
             ImageDraw.Draw(framed).rectangle((5, 5, 40, 12), fill=(20, 20, 20))
         out.append((f"framed{i}", framed))
+    out += [("screenshot", _screenshot(700, 500, 1)),
+            ("screenshot-small", _screenshot(300, 400, 2)),
+            ("captioned", _captioned(900, 600, 3)),
+            ("captioned-small", _captioned(400, 300, 4))]
+    rgba = _shapes(800, 500, 9).convert("RGBA")
+    framed_rgba = Image.new("RGBA", (900, 700), (0, 0, 0, 255))
+    framed_rgba.paste(rgba, (50, 100))
+    out.append(("framed-rgba", framed_rgba))
     return out
 
 
 def test_variants_match_server(node: Runner) -> None:
-    """Dihedral variants and centred crops: same names, order and hashes as the server's
-    registration_variants. Unframing: pdq.js implements the ``unframed`` variant of the
-    variants.py docstring (frame_box on T); when the server emits ``unframed`` too (images of
-    at most 512 px) it must agree.
-    The server's extra unframing candidates (work in progress there) are not compared."""
+    """Every registration variant (dihedral, the four unframed ones, centred crops): same
+    names, order, hashes and qualities as the server's registration_variants, bit for bit,
+    for the same decoded pixels; and queryVariants as query_variants."""
     images = variant_images()
     jobs = []
     for _name, img in images:
         path, w, h = node.file(np.asarray(img.convert("RGBA")))
         jobs.append({"op": "variants", "file": path, "width": w, "height": h})
-    saw_unframed = 0
-    for (name, img), result in zip(images, node.run(jobs), strict=True):
+        jobs.append({"op": "queryVariants", "file": path, "width": w, "height": h})
+    results = node.run(jobs)
+    seen: set[str] = set()
+    for i, (name, img) in enumerate(images):
         buf = io.BytesIO()
         img.save(buf, "PNG")
         server = [(v.name, v.hex, v.quality) for v in registration_variants(buf.getvalue())]
-        got = [(v["name"], v["hash"], v["quality"]) for v in ok(result)]
-        unframing = [v for v in got if v[0].startswith("unframed")]
-        assert [v[0] for v in unframing] in ([], ["unframed"]), name
-        assert [v for v in got if not v[0].startswith("unframed")] == [
-            v for v in server if not v[0].startswith("unframed")
-        ], name
-        names = [v[0] for v in got]
-        assert names[:8] == ["original", "rot90", "rot180", "rot270", "flip_v", "flip_h",
-                             "transpose", "transverse"]  # fmt: skip
-        assert names[-4:] == ["crop5", "crop10", "crop15", "crop20"]
-        server_unframed = [v for v in server if v[0] == "unframed"]
-        # The server (work in progress) now cuts unframed crops from the full-size source and
-        # thumbnails them; the docstring pdq.js follows cuts them from T. Same when T is the
-        # source, i.e. for images of at most 512 px.
-        if server_unframed and max(img.size) <= 512:
-            assert unframing == server_unframed, name
-            saw_unframed += 1
-    assert saw_unframed >= 2  # the framed images really exercise frameBox
+        got = [(v["name"], v["hash"], v["quality"]) for v in ok(results[2 * i])]
+        assert got == server, name
+        query = [(v.name, v.hex, v.quality) for v in query_variants(buf.getvalue())]
+        assert [(v["name"], v["hash"], v["quality"]) for v in ok(results[2 * i + 1])] == query
+        seen.update(v[0] for v in got)
+    # The images really exercise every unframing rule.
+    assert {"unframed", "unframed_bands", "unframed_ui", "unframed_ui2"} <= seen
 
 
 def test_dihedral_matches_pillow_transpose(node: Runner) -> None:

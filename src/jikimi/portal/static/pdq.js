@@ -678,41 +678,73 @@ export function cropBox(width, height, percent) {
 }
 
 // ---- UNFRAMING ---------------------------------------------------------------------------
-// frameBox ports jikimi.hashing.variants.frame_box AS ITS DOCSTRING AND CODE STOOD when this
-// module was written (another engineer is still improving the server's border detection).
-// Keep it in step with variants.py: when frame_box changes there, change it here, and the test
-// tests/portal/test_pdq_js.py::test_variants_match_server (framed images) will say if they
-// disagree. Parameters: FRAME_TOLERANCE 8, FLAT_PERCENT 90, MIN_REMOVED_PERCENT 3.
-export const FRAME_TOLERANCE = 8;
+// A port of jikimi.hashing.variants (frame_boxes, _flat_box, _strip, _band_depth, _sensible,
+// source_box, _framed_crop): the same integer arithmetic on the same 8-bit pixels, so the
+// unframed variants equal the server's for the same decoded pixels. When variants.py changes,
+// change this too: tests/portal/test_pdq_js.py::test_variants_match_server compares every
+// variant of framed, letterboxed and screenshot-like images with the server's, bit for bit.
+export const FLAT_TOLERANCE = 8;
 export const FLAT_PERCENT = 90;
+export const FRAME_TOLERANCE = 16;
+export const STRICT_PERCENT = 95;
+export const LOOSE_PERCENT = 50;
 export const MIN_REMOVED_PERCENT = 3;
+export const MIN_SIDE = 16;
+export const GAP_DIVISOR = 16;
+export const MIN_KEPT_DIVISOR = 8;
+export const UNFRAMED_NAMES = Object.freeze(['unframed', 'unframed_bands', 'unframed_ui', 'unframed_ui2']);
 
-// Is each line flat? A line is `count` pixels read at `pixel(line, i)` (byte offsets).
-function flatLines(px, nLines, count, offsetOf) {
-  const flat = new Array(nLines);
-  const ch = [new Int16Array(count), new Int16Array(count), new Int16Array(count)];
-  const sorted = [new Int16Array(count), new Int16Array(count), new Int16Array(count)];
-  const mid = Math.floor(count / 2);
-  for (let line = 0; line < nLines; line++) {
-    for (let i = 0; i < count; i++) {
-      const p = offsetOf(line, i);
-      ch[0][i] = px[p];
-      ch[1][i] = px[p + 1];
-      ch[2][i] = px[p + 2];
-    }
-    const med = [0, 0, 0];
-    for (let c = 0; c < 3; c++) {
-      sorted[c].set(ch[c]);
-      sorted[c].sort();
-      med[c] = sorted[c][mid];
-    }
-    let near = 0;
-    for (let i = 0; i < count; i++) {
-      if (Math.abs(ch[0][i] - med[0]) <= FRAME_TOLERANCE &&
-          Math.abs(ch[1][i] - med[1]) <= FRAME_TOLERANCE &&
-          Math.abs(ch[2][i] - med[2]) <= FRAME_TOLERANCE) near++;
-    }
-    flat[line] = near * 100 >= FLAT_PERCENT * count;
+// A view of a rectangle of RGBA pixels as "lines": line i (0 = outermost from the chosen side)
+// has `count` pixels; offset(i, j) is the byte offset of pixel j of line i.
+function linesOf(width, box, vertical, reverse) {
+  const [l, t, r, b] = box;
+  if (!vertical) {
+    // rows of the box
+    const n = b - t;
+    return {
+      n, count: r - l,
+      offset: (i, j) => ((reverse ? b - 1 - i : t + i) * width + l + j) * 4,
+    };
+  }
+  const n = r - l;
+  return {
+    n, count: b - t,
+    offset: (i, j) => ((t + j) * width + (reverse ? r - 1 - i : l + i)) * 4,
+  };
+}
+
+// Median colour of a line: per channel, element count // 2 of the sorted values.
+function lineMedian(px, lines, i, scratch) {
+  const { count, offset } = lines;
+  const med = [0, 0, 0];
+  for (let c = 0; c < 3; c++) {
+    for (let j = 0; j < count; j++) scratch[j] = px[offset(i, j) + c];
+    const s = scratch.subarray(0, count);
+    s.sort();
+    med[c] = s[count >> 1];
+  }
+  return med;
+}
+
+function nearCount(px, lines, i, colour, tolerance) {
+  const { count, offset } = lines;
+  let near = 0;
+  for (let j = 0; j < count; j++) {
+    const p = offset(i, j);
+    if (Math.abs(px[p] - colour[0]) <= tolerance && Math.abs(px[p + 1] - colour[1]) <= tolerance &&
+        Math.abs(px[p + 2] - colour[2]) <= tolerance) near++;
+  }
+  return near;
+}
+
+// _flat_lines: is each line one colour, give or take (>= 90 % within 8 of its median)?
+function flatLines(px, lines) {
+  const { n, count } = lines;
+  const scratch = new Int16Array(count);
+  const flat = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const med = lineMedian(px, lines, i, scratch);
+    flat[i] = nearCount(px, lines, i, med, FLAT_TOLERANCE) * 100 >= FLAT_PERCENT * count;
   }
   return flat;
 }
@@ -727,6 +759,7 @@ function contentStart(flat, run, reverse) {
   return null;
 }
 
+// _content_span: [start, end) of the lines between the flat frame lines on either side.
 function contentSpan(flat) {
   const n = flat.length;
   const run = Math.max(2, Math.floor(n / 16));
@@ -736,54 +769,159 @@ function contentSpan(flat) {
   return [start, n - end];
 }
 
-/**
- * The box [left, top, right, bottom] inside borders, letterbox bars or a screenshot's
- * surroundings, or null: see frameBox's comment block above and variants.frame_box.
- */
-export function frameBox(data, width, height) {
-  const px = checkRGBA(data, width, height);
-  const w = width;
-  const h = height;
-  // Rows over the full width.
-  let rows = contentSpan(flatLines(px, h, w, (y, x) => (y * w + x) * 4));
+// _flat_box: the `unframed` box (rows, columns over the rows kept, rows over the columns kept).
+function flatBox(px, w, h) {
+  let rows = contentSpan(flatLines(px, linesOf(w, [0, 0, w, h], false, false)));
   if (rows === null) return null;
   let [top, bottom] = rows;
-  // Columns over the rows kept.
-  const cols = contentSpan(flatLines(px, w, bottom - top, (x, i) => ((top + i) * w + x) * 4));
+  const cols = contentSpan(flatLines(px, linesOf(w, [0, top, w, bottom], true, false)));
   if (cols === null) return null;
   const [left, right] = cols;
-  // Rows again over the columns kept.
-  rows = contentSpan(flatLines(px, h, right - left, (y, i) => (y * w + left + i) * 4));
+  rows = contentSpan(flatLines(px, linesOf(w, [left, 0, right, h], false, false)));
   if (rows === null) return null;
   [top, bottom] = rows;
-  const bw = right - left;
-  const bh = bottom - top;
-  if (bw * 4 < w || bh * 4 < h || bw < 16 || bh < 16) return null;
-  if (bw * bh * 100 > (100 - MIN_REMOVED_PERCENT) * w * h) return null;
   return [left, top, right, bottom];
+}
+
+// _band_depth: how many lines from the outside belong to an edge-coloured band.
+function bandDepth(px, lines, percent, gap) {
+  const { n, count } = lines;
+  const colour = lineMedian(px, lines, 0, new Int16Array(count));
+  if (nearCount(px, lines, 0, colour, FRAME_TOLERANCE) * 100 < STRICT_PERCENT * count) return 0;
+  let depth = 0;
+  let run = 0;
+  for (let i = 0; i < n; i++) {
+    if (nearCount(px, lines, i, colour, FRAME_TOLERANCE) * 100 >= percent * count) {
+      depth = i + 1;
+      run = 0;
+    } else {
+      run++;
+      if (run === gap) break;
+    }
+  }
+  return depth;
+}
+
+// _strip: rows, columns, rows (the first `passes`), each pass on the box left by the previous.
+function stripBox(px, w, h, loose, passes) {
+  let left = 0;
+  let top = 0;
+  let right = w;
+  let bottom = h;
+  for (let step = 0; step < passes; step++) {
+    const vertical = step % 2 === 1;
+    const box = [left, top, right, bottom];
+    const n = vertical ? right - left : bottom - top;
+    let percent = STRICT_PERCENT;
+    let gap = 1;
+    if (loose && step === 0) {
+      percent = LOOSE_PERCENT;
+      gap = Math.max(2, Math.floor(n / GAP_DIVISOR));
+    }
+    const first = bandDepth(px, linesOf(w, box, vertical, false), percent, gap);
+    const last = bandDepth(px, linesOf(w, box, vertical, true), percent, gap);
+    if ((n - first - last) * MIN_KEPT_DIVISOR < n) continue;
+    if (vertical) {
+      left += first;
+      right -= last;
+    } else {
+      top += first;
+      bottom -= last;
+    }
+  }
+  return [left, top, right, bottom];
+}
+
+function sensible(box, w, h) {
+  if (box === null) return false;
+  const bw = box[2] - box[0];
+  const bh = box[3] - box[1];
+  if (bw * MIN_KEPT_DIVISOR < w || bh * MIN_KEPT_DIVISOR < h || bw < MIN_SIDE || bh < MIN_SIDE) {
+    return false;
+  }
+  return bw * bh * 100 <= (100 - MIN_REMOVED_PERCENT) * w * h;
+}
+
+/**
+ * The candidate content boxes [left, top, right, bottom] of a reference thumbnail, named and in
+ * the server's order (variants.frame_boxes): unframed (flat lines), unframed_bands
+ * (edge-coloured bands), unframed_ui (loose first rows pass: screenshots, caption bars),
+ * unframed_ui2 (loose rows then strict columns). Boxes that are not sensible or repeat an
+ * earlier one are left out.
+ * @returns {Array<{name: string, box: number[]}>}
+ */
+export function frameBoxes(data, width, height) {
+  const px = checkRGBA(data, width, height);
+  const candidates = [
+    ['unframed', flatBox(px, width, height)],
+    ['unframed_bands', stripBox(px, width, height, false, 3)],
+    ['unframed_ui', stripBox(px, width, height, true, 3)],
+    ['unframed_ui2', stripBox(px, width, height, true, 2)],
+  ];
+  const out = [];
+  const seen = new Set();
+  for (const [name, box] of candidates) {
+    if (box === null || seen.has(box.join(',')) || !sensible(box, width, height)) continue;
+    out.push({ name, box });
+    seen.add(box.join(','));
+  }
+  return out;
+}
+
+/** The first candidate content box (variants.frame_box), or null. */
+export function frameBox(data, width, height) {
+  const boxes = frameBoxes(data, width, height);
+  return boxes.length ? boxes[0].box : null;
+}
+
+/** variants.source_box: a thumbnail box in the full-size image's pixels, rounded inwards. */
+export function sourceBox(box, thumbWidth, thumbHeight, width, height) {
+  const [l, t, r, b] = box;
+  return [
+    Math.floor((l * width + thumbWidth - 1) / thumbWidth),
+    Math.floor((t * height + thumbHeight - 1) / thumbHeight),
+    Math.floor((r * width) / thumbWidth),
+    Math.floor((b * height) / thumbHeight),
+  ];
+}
+
+// variants._framed_crop: cut from the full-size pixels (alpha dropped, as the server converts
+// the source to RGB before cropping) and thumbnailed; from the thumbnail when it is the source.
+function framedCrop(thumb, box, px, width, height) {
+  if (thumb.width === width && thumb.height === height) {
+    return cropRGBA(thumb.data, thumb.width, thumb.height, box);
+  }
+  const c = cropRGBA(px, width, height, sourceBox(box, thumb.width, thumb.height, width, height));
+  for (let p = 3; p < c.data.length; p += 4) c.data[p] = 255;
+  return downscaleRGBA(c.data, c.width, c.height, THUMBNAIL_SIZE);
+}
+
+function unframedVariants(thumb, px, width, height) {
+  return frameBoxes(thumb.data, thumb.width, thumb.height).map(({ name, box }) => {
+    const c = framedCrop(thumb, box, px, width, height);
+    return { name, ...pdqFromRGBA(c.data, c.width, c.height) };
+  });
 }
 // ---- end of UNFRAMING --------------------------------------------------------------------
 
 /**
- * The server's registration_variants for a decoded image (full size or already thumbnailed:
- * the thumbnail step is applied first and is a no-op on a thumbnail). Same names, order and
- * crop arithmetic as jikimi.hashing.variants.variants_of_thumbnail:
- * original, rot90, rot180, rot270, flip_v, flip_h, transpose, transverse, [unframed],
- * crop5, crop10, crop15, crop20.
+ * The server's registration_variants for a decoded image at full size (a thumbnail is made
+ * first, as the server does; the unframed variants are cut from the full-size pixels). Same
+ * names, order and arithmetic as jikimi.hashing.variants.variants_of_thumbnail:
+ * original, rot90, rot180, rot270, flip_v, flip_h, transpose, transverse,
+ * [unframed, unframed_bands, unframed_ui, unframed_ui2 as found], crop5, crop10, crop15, crop20.
+ * options.jpegDraft as for downscaleRGBA (the thumbnail only).
  * @returns {Array<{name: string, hash: string, quality: number}>}
  */
 export function registrationVariants(data, width, height, options = {}) {
-  const t = downscaleRGBA(data, width, height, THUMBNAIL_SIZE, options);
+  const px = checkRGBA(data, width, height);
+  const t = downscaleRGBA(px, width, height, THUMBNAIL_SIZE, options);
   const out = [];
   for (const name of DIHEDRAL_NAMES) {
     const d = name === 'original' ? t : dihedral(t.data, t.width, t.height, name);
     out.push({ name, ...pdqFromRGBA(d.data, d.width, d.height) });
   }
-  const box = frameBox(t.data, t.width, t.height);
-  if (box !== null) {
-    const c = cropRGBA(t.data, t.width, t.height, box);
-    out.push({ name: 'unframed', ...pdqFromRGBA(c.data, c.width, c.height) });
-  }
+  out.push(...unframedVariants(t, px, width, height));
   for (const p of CROP_PERCENTS) {
     const c = cropRGBA(t.data, t.width, t.height, cropBox(t.width, t.height, p));
     out.push({ name: `crop${p}`, ...pdqFromRGBA(c.data, c.width, c.height) });
@@ -791,16 +929,12 @@ export function registrationVariants(data, width, height, options = {}) {
   return out;
 }
 
-/** The hashes a query looks up: original and, if framed, unframed (query_variants). */
+/** The hashes a query looks up: original and the unframed variants found (query_variants). */
 export function queryVariants(data, width, height, options = {}) {
-  const t = downscaleRGBA(data, width, height, THUMBNAIL_SIZE, options);
-  const out = [{ name: 'original', ...pdqFromRGBA(t.data, t.width, t.height) }];
-  const box = frameBox(t.data, t.width, t.height);
-  if (box !== null) {
-    const c = cropRGBA(t.data, t.width, t.height, box);
-    out.push({ name: 'unframed', ...pdqFromRGBA(c.data, c.width, c.height) });
-  }
-  return out;
+  const px = checkRGBA(data, width, height);
+  const t = downscaleRGBA(px, width, height, THUMBNAIL_SIZE, options);
+  return [{ name: 'original', ...pdqFromRGBA(t.data, t.width, t.height) },
+    ...unframedVariants(t, px, width, height)];
 }
 
 /** Hamming distance between two PDQ hashes (64 hex digits each). */
