@@ -3,32 +3,57 @@
 Order: cases of minors first, then exact matches (SHA-256/MD5), then PDQ/vPDQ by distance,
 then face matches ("possible deepfake or new material"). A registered entry that suddenly
 matches many different items (a flat image, a meme, a bad registration) is quarantined: its
-matches are held out of the queue until an analyst looks at the entry.
+matches are held out of the queue until an analyst looks at them (confirm, reject, or release
+back to the queue).
+
+Previews are made on the fly (:mod:`jikimi.review.preview`): blurred by default; the clear view
+is a deliberate, audited act (``review.unblur``).
 """
 
 from __future__ import annotations
 
 import enum
 import json
+import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import aliased
 
+from jikimi.accounts import StaffUser
 from jikimi.cases import Case
 from jikimi.core.actors import ActorKind, Role
 from jikimi.core.context import ServiceContext
 from jikimi.core.database import utcnow
 from jikimi.core.state_machine import TransitionTable
 from jikimi.core.text import clean_text
-from jikimi.errors import Forbidden, InvalidInput, NotFound
+from jikimi.errors import Forbidden, InvalidInput, JikimiError, NotFound
+from jikimi.hashing import DIHEDRAL_NAMES
 from jikimi.matching import Bank
+from jikimi.matching.models import BankEntry
 from jikimi.review.models import ReviewDecision
-from jikimi.review.schemas import QueueEntry
+from jikimi.review.preview import PreviewTarget
+from jikimi.review.schemas import (
+    BulkOutcome,
+    CaseSummary,
+    MatchDetail,
+    MatchedItem,
+    QueueEntry,
+    RegisteredEntry,
+)
 from jikimi.scans import Item, ItemMatch, ItemVersion, SourceRecord
 
 QUARANTINE_ITEMS = 25
 """An entry matching more distinct items than this is quarantined."""
+MAX_BULK = 500
+"""Most matches one bulk action may touch."""
+FACE_LABEL = "possible deepfake or new material"
+PLAIN_SIGNALS = frozenset({"pdq", "sha256", "md5"})
+"""Signals whose registered value may be shown (faces are encrypted embeddings, vPDQ long)."""
 
 
 class ReviewStatus(enum.StrEnum):
@@ -60,7 +85,23 @@ def on_match_confirmed(hook: MatchConfirmedHook) -> None:
         _match_confirmed_hooks.append(hook)
 
 
+QueueSelect = Select[ItemMatch, Item, str, SourceRecord, ReviewDecision, str]
 _SIGNAL_RANK = {"sha256": 0, "md5": 0, "pdq": 1, "vpdq": 1, "face": 2}
+_ASSIGNED_RE = re.compile(r"^(me|none|[1-9][0-9]{0,9})$")
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    """What the queue is narrowed to; every field optional."""
+
+    status: ReviewStatus | None = ReviewStatus.PENDING
+    case_code: str | None = None
+    signal_type: str | None = None
+    source_id: int | None = None
+    platform: str | None = None
+    """A platform id of the directory, or ``"unknown"`` for items of no known platform."""
+    assigned: str | None = None
+    """``"me"``, ``"none"`` or a staff id."""
 
 
 def _may_review(ctx: ServiceContext) -> None:
@@ -69,78 +110,290 @@ def _may_review(ctx: ServiceContext) -> None:
     raise Forbidden("the review queue is for analysts and administrators")
 
 
-def _status_of(decisions: dict[int, ReviewDecision], match_id: int) -> ReviewStatus:
-    decision = decisions.get(match_id)
-    return ReviewStatus(decision.status) if decision else ReviewStatus.PENDING
+# --- platforms -------------------------------------------------------------------------------
+PlatformOf = Callable[[str], tuple[str, str] | None]
+
+
+@lru_cache(maxsize=1)
+def _packaged_platforms() -> PlatformOf:
+    # The directory is takedown's data; review only reads its URL → platform rules.
+    from jikimi.takedown import load_directory
+
+    directory = load_directory()
+
+    def platform_of(url: str) -> tuple[str, str] | None:
+        platform = directory.platform_for_url(url)
+        return (platform.id, platform.name) if platform else None
+
+    return platform_of
+
+
+_platform_resolver: Callable[[ServiceContext], PlatformOf] | None = None
+
+
+def use_platform_resolver(resolver: Callable[[ServiceContext], PlatformOf]) -> None:
+    """Let the takedown capability supply the admin-edited directory's URL mapping."""
+    global _platform_resolver
+    _platform_resolver = resolver
+
+
+def _platforms(ctx: ServiceContext) -> PlatformOf:
+    if _platform_resolver is not None:
+        return _platform_resolver(ctx)
+    return _packaged_platforms()
+
+
+def _item_platform(platform_of: PlatformOf, source_type: str, locator: str,
+                   context: dict[str, Any]) -> tuple[str, str] | None:
+    """The platform of an item: its URL, else the page or link it was seen on, else (for a
+    Telegram export) Telegram itself."""
+    candidates = [locator] + [str(context[k]) for k in ("url", "page", "link", "source_url")
+                              if isinstance(context.get(k), str)]
+    if source_type == "telegram":
+        candidates.append("https://t.me/")
+    for candidate in candidates:
+        if candidate.startswith(("http://", "https://")):
+            found = platform_of(candidate)
+            if found:
+                return found
+    return None
+
+
+# --- the queue -------------------------------------------------------------------------------
+def _base_query() -> QueueSelect:
+    assignee = aliased(StaffUser)
+    return (select(ItemMatch, Item, Bank.name, SourceRecord, ReviewDecision, assignee.email)
+            .join(ItemVersion, ItemVersion.id == ItemMatch.item_version_id)
+            .join(Item, Item.id == ItemVersion.item_id)
+            .join(SourceRecord, SourceRecord.id == Item.source_id)
+            .join(Bank, Bank.id == ItemMatch.bank_id)
+            .outerjoin(ReviewDecision, ReviewDecision.match_id == ItemMatch.id)
+            .outerjoin(assignee, assignee.id == ReviewDecision.assigned_to))
+
+
+def _spread(ctx: ServiceContext, entry_ids: Iterable[int]) -> dict[int, int]:
+    """How many distinct items each entry matches (across all sources and centres)."""
+    ids = sorted(set(entry_ids))
+    out: dict[int, int] = {}
+    for start in range(0, len(ids), 900):
+        chunk = ids[start:start + 900]
+        out.update(ctx.session.execute(
+            select(ItemMatch.entry_id, func.count(func.distinct(ItemVersion.item_id)))
+            .join(ItemVersion, ItemVersion.id == ItemMatch.item_version_id)
+            .where(ItemMatch.entry_id.in_(chunk)).group_by(ItemMatch.entry_id)).tuples().all())
+    return out
+
+
+def _minors(ctx: ServiceContext, codes: set[str]) -> set[str]:
+    found: set[str] = set()
+    ordered = sorted(codes)
+    for start in range(0, len(ordered), 900):
+        found.update(ctx.session.scalars(select(Case.code).where(
+            Case.code.in_(ordered[start:start + 900]), Case.minor.is_(True))))
+    return found
+
+
+def _current(decision: ReviewDecision | None, spread: int) -> ReviewStatus:
+    """The stored decision, or quarantine for an undecided match of a flooding entry."""
+    if decision is not None and (decision.decided_by or decision.status != _R.PENDING):
+        return ReviewStatus(decision.status)
+    return _R.QUARANTINED if spread > QUARANTINE_ITEMS else _R.PENDING
+
+
+def _entries(ctx: ServiceContext, query: QueueSelect) -> list[QueueEntry]:
+    rows = ctx.session.execute(query).all()
+    if not rows:
+        return []
+    spread = _spread(ctx, (r[0].entry_id for r in rows))
+    minors = _minors(ctx, {r[0].case_code for r in rows if r[0].case_code})
+    platform_of = _platforms(ctx)
+    entries = []
+    for match, item, bank_name, source, decision, assignee in rows:
+        context = json.loads(item.context)
+        platform = _item_platform(platform_of, source.type, item.locator, context)
+        entries.append(QueueEntry(
+            match_id=match.id, status=_current(decision, spread.get(match.entry_id, 0)),
+            case_code=match.case_code, minor=match.case_code in minors, bank=bank_name,
+            entry_id=match.entry_id, signal_type=match.signal_type, distance=match.distance,
+            variant=match.variant, entry_variant=match.entry_variant, reliable=match.reliable,
+            label=FACE_LABEL if match.signal_type == "face" else "registered content",
+            locator=item.locator, source_id=source.id, source_name=source.name,
+            context=context, first_seen=item.first_seen, last_seen=item.last_seen,
+            reason=decision.reason if decision else "",
+            platform=platform[0] if platform else None,
+            platform_name=platform[1] if platform else None,
+            assigned_to=decision.assigned_to if decision else None, assignee=assignee,
+            decided_by=decision.decided_by if decision else None,
+            decided_at=decision.decided_at if decision else None,
+            quarantine_items=spread.get(match.entry_id, 0)))
+    entries.sort(key=lambda e: (not e.minor, _SIGNAL_RANK.get(e.signal_type, 3),
+                                not e.reliable, e.distance, e.match_id))
+    return entries
+
+
+def _visible_query(ctx: ServiceContext) -> QueueSelect:
+    query = _base_query()
+    if ctx.actor.is_staff:
+        query = query.where(SourceRecord.centre_id == ctx.actor.centre_id)
+    return query
+
+
+def _check_filter(ctx: ServiceContext, f: QueueFilter) -> QueueFilter:
+    if f.assigned is not None and not _ASSIGNED_RE.match(f.assigned):
+        raise InvalidInput("assigned is 'me', 'none' or a staff id", code="bad_filter")
+    if f.assigned == "me" and ctx.actor.id is None:
+        raise InvalidInput("only a staff member has matches assigned to her", code="bad_filter")
+    if f.platform is not None and not re.fullmatch(r"[a-z0-9_]{1,40}", f.platform):
+        raise InvalidInput("platform is a platform id such as 'x' or 'telegram', or 'unknown'",
+                           code="bad_filter")
+    return f
 
 
 def queue(ctx: ServiceContext, *, status: ReviewStatus | None = ReviewStatus.PENDING,
           case_code: str | None = None, signal_type: str | None = None,
-          source_id: int | None = None, limit: int = 500) -> list[QueueEntry]:
+          source_id: int | None = None, platform: str | None = None,
+          assigned: str | None = None, limit: int = 500) -> list[QueueEntry]:
     """The matches of this centre's sources, most harmful and most certain first."""
     _may_review(ctx)
-    query = (select(ItemMatch, Item, Bank.name, SourceRecord)
-             .join(ItemVersion, ItemVersion.id == ItemMatch.item_version_id)
-             .join(Item, Item.id == ItemVersion.item_id)
-             .join(SourceRecord, SourceRecord.id == Item.source_id)
-             .join(Bank, Bank.id == ItemMatch.bank_id))
-    if ctx.actor.is_staff:
-        query = query.where(SourceRecord.centre_id == ctx.actor.centre_id)
-    if case_code:
-        query = query.where(ItemMatch.case_code == case_code.strip().upper()[:20])
-    if signal_type:
-        query = query.where(ItemMatch.signal_type == signal_type[:20])
-    if source_id is not None:
-        query = query.where(SourceRecord.id == source_id)
-    rows = ctx.session.execute(query).all()
-    match_ids = [r[0].id for r in rows]
-    decisions = {d.match_id: d for d in ctx.session.scalars(
-        select(ReviewDecision).where(ReviewDecision.match_id.in_(match_ids)))} if rows else {}
-    spread = Counter(r[0].entry_id for r in rows)
-    minors = set(ctx.session.scalars(select(Case.code).where(
-        Case.code.in_({r[0].case_code for r in rows if r[0].case_code}), Case.minor.is_(True)))
-    ) if rows else set()
-    entries = []
-    for match, item, bank_name, source in rows:
-        current = _status_of(decisions, match.id)
-        if current is ReviewStatus.PENDING and spread[match.entry_id] > QUARANTINE_ITEMS:
-            current = ReviewStatus.QUARANTINED
-        if status is not None and current is not status:
-            continue
-        entries.append(QueueEntry(
-            match_id=match.id, status=current, case_code=match.case_code,
-            minor=match.case_code in minors, bank=bank_name, entry_id=match.entry_id,
-            signal_type=match.signal_type, distance=match.distance, variant=match.variant,
-            entry_variant=match.entry_variant, reliable=match.reliable,
-            label=("possible deepfake or new material" if match.signal_type == "face"
-                   else "registered content"),
-            locator=item.locator, source_id=source.id, source_name=source.name,
-            context=json.loads(item.context), first_seen=item.first_seen,
-            last_seen=item.last_seen,
-            reason=decisions[match.id].reason if match.id in decisions else ""))
-    entries.sort(key=lambda e: (not e.minor, _SIGNAL_RANK.get(e.signal_type, 3),
-                                not e.reliable, e.distance, e.match_id))
+    f = _check_filter(ctx, QueueFilter(status, case_code, signal_type, source_id, platform,
+                                       assigned))
+    query = _visible_query(ctx)
+    if f.case_code:
+        query = query.where(ItemMatch.case_code == f.case_code.strip().upper()[:20])
+    if f.signal_type:
+        query = query.where(ItemMatch.signal_type == f.signal_type[:20])
+    if f.source_id is not None:
+        query = query.where(SourceRecord.id == f.source_id)
+    if f.assigned == "none":
+        query = query.where(ReviewDecision.assigned_to.is_(None))
+    elif f.assigned == "me":
+        query = query.where(ReviewDecision.assigned_to == ctx.actor.id)
+    elif f.assigned is not None:
+        query = query.where(ReviewDecision.assigned_to == int(f.assigned))
+    entries = [e for e in _entries(ctx, query)
+               if (f.status is None or e.status == f.status)
+               and (f.platform is None or (e.platform or "unknown") == f.platform)]
     ctx.audit("review.list", "review", "*", centre_id=ctx.actor.centre_id,
               details={"count": len(entries[:limit])})
     return entries[:limit]
 
 
-def _decide(ctx: ServiceContext, match_id: int, target: ReviewStatus, reason: str) -> QueueEntry:
+def _entries_by_id(ctx: ServiceContext, match_ids: Sequence[int]) -> dict[int, QueueEntry]:
+    return {e.match_id: e for e in _entries(
+        ctx, _base_query().where(ItemMatch.id.in_(list(match_ids))))}
+
+
+# --- one match -------------------------------------------------------------------------------
+@dataclass
+class _Loaded:
+    match: ItemMatch
+    version: ItemVersion
+    item: Item
+    source: SourceRecord
+
+
+def _load(ctx: ServiceContext, match_id: int) -> _Loaded:
+    """The match, if it exists and belongs to the actor's centre (404, else 403)."""
     _may_review(ctx)
-    match = ctx.session.get(ItemMatch, match_id)
-    if match is None:
+    row = ctx.session.execute(
+        select(ItemMatch, ItemVersion, Item, SourceRecord)
+        .join(ItemVersion, ItemVersion.id == ItemMatch.item_version_id)
+        .join(Item, Item.id == ItemVersion.item_id)
+        .join(SourceRecord, SourceRecord.id == Item.source_id)
+        .where(ItemMatch.id == match_id)).first()
+    if row is None:
         raise NotFound(f"no match {match_id}")
-    source = ctx.session.scalar(select(SourceRecord).join(Item, Item.source_id == SourceRecord.id)
-                                .join(ItemVersion, ItemVersion.item_id == Item.id)
-                                .where(ItemVersion.id == match.item_version_id))
-    if source is None or (ctx.actor.is_staff and source.centre_id not in (
-            None, ctx.actor.centre_id)):
+    loaded = _Loaded(*row)
+    if ctx.actor.is_staff and loaded.source.centre_id not in (None, ctx.actor.centre_id):
         raise Forbidden(f"match {match_id} belongs to another centre")
+    return loaded
+
+
+def _item_value(fingerprints: dict[str, Any], signal: str, variant: str) -> str | None:
+    if signal in ("sha256", "md5"):
+        value = fingerprints.get(signal)
+        return value if isinstance(value, str) else None
+    if signal != "pdq":
+        return None
+    if variant == "original":
+        value = fingerprints.get("pdq")
+        return value if isinstance(value, str) else None
+    dihedral = fingerprints.get("dihedral") or []
+    if variant in DIHEDRAL_NAMES and len(dihedral) > DIHEDRAL_NAMES.index(variant):
+        return str(dihedral[DIHEDRAL_NAMES.index(variant)])
+    for v in fingerprints.get("variants") or []:
+        if isinstance(v, dict) and v.get("name") == variant:
+            return str(v.get("pdq") or v.get("hex") or "") or None
+    return None
+
+
+def detail(ctx: ServiceContext, match_id: int) -> MatchDetail:
+    """Everything a reviewer needs about one match (no media: the preview is separate)."""
+    loaded = _load(ctx, match_id)
+    entry = _entries_by_id(ctx, [match_id])[match_id]
+    bank_entry = ctx.session.get(BankEntry, loaded.match.entry_id)
+    bank = ctx.session.get(Bank, loaded.match.bank_id)
+    assert bank_entry is not None and bank is not None
+    fingerprints = json.loads(loaded.version.fingerprints or "{}")
+    case = ctx.session.scalar(select(Case).where(Case.code == loaded.match.case_code)) \
+        if loaded.match.case_code else None
+    ctx.audit("review.read", "match", match_id, centre_id=loaded.source.centre_id,
+              details={"case": loaded.match.case_code})
+    return MatchDetail(
+        entry=entry,
+        registered=RegisteredEntry(
+            entry_id=bank_entry.id, bank=bank.name, bank_case_code=bank.case_code,
+            signal_type=bank_entry.signal_type,
+            value=bank_entry.value if bank_entry.signal_type in PLAIN_SIGNALS else None,
+            quality=bank_entry.quality, variant=bank_entry.variant, label=bank_entry.label,
+            content_id=bank_entry.content_id, created_at=bank_entry.created_at,
+            removed=bank_entry.removed_at is not None),
+        item=MatchedItem(
+            item_id=loaded.item.id, locator=loaded.item.locator, kind=loaded.version.kind,
+            sha256=loaded.version.sha256,
+            fingerprint=_item_value(fingerprints, loaded.match.signal_type,
+                                    loaded.match.variant),
+            source_id=loaded.source.id, source_name=loaded.source.name,
+            source_type=loaded.source.type, context=entry.context,
+            first_seen=loaded.item.first_seen, last_seen=loaded.item.last_seen),
+        case=CaseSummary(code=case.code, minor=case.minor, status=case.status,
+                         same_centre=not ctx.actor.is_staff
+                         or case.centre_id == ctx.actor.centre_id) if case else None,
+        threshold=bank.pdq_threshold if loaded.match.signal_type == "pdq" else None,
+        next_statuses=sorted(s.value for s in REVIEW_TRANSITIONS.allowed[ReviewStatus(
+            entry.status)]),
+    )
+
+
+def preview_target(ctx: ServiceContext, match_id: int, *, unblur: bool = False,
+                   reason: str = "") -> PreviewTarget:
+    """Where to read the item for a preview. Asking for the clear view is audited here, in the
+    caller's transaction, before any byte is fetched (``review.unblur``)."""
+    loaded = _load(ctx, match_id)
+    reason = clean_text(reason, "the reason", max_chars=500)
+    if unblur:
+        ctx.audit("review.unblur", "match", match_id, centre_id=loaded.source.centre_id,
+                  details={"case": loaded.match.case_code, "reason": reason,
+                           "item": loaded.item.id})
+    else:
+        ctx.audit("review.preview", "match", match_id, centre_id=loaded.source.centre_id,
+                  details={"case": loaded.match.case_code})
+    return PreviewTarget(match_id=match_id, source_type=loaded.source.type,
+                         source_config=json.loads(loaded.source.config),
+                         item_key=loaded.item.item_key, locator=loaded.item.locator,
+                         sha256=loaded.version.sha256, kind=loaded.version.kind)
+
+
+# --- decisions -------------------------------------------------------------------------------
+def _decide(ctx: ServiceContext, match_id: int, target: ReviewStatus, reason: str,
+            *, hooks: bool = True) -> ItemMatch:
+    loaded = _load(ctx, match_id)
+    match = loaded.match
     reason = clean_text(reason, "the reason", max_chars=1000)
     if target is ReviewStatus.REJECTED and not reason:
         raise InvalidInput("say why the match is rejected (--reason)")
     decision = ctx.session.get(ReviewDecision, match_id)
-    current = ReviewStatus(decision.status) if decision else ReviewStatus.PENDING
+    current = _current(decision, _spread(ctx, [match.entry_id]).get(match.entry_id, 0))
     REVIEW_TRANSITIONS.check(current, target)
     now = utcnow()
     if decision is None:
@@ -152,27 +405,115 @@ def _decide(ctx: ServiceContext, match_id: int, target: ReviewStatus, reason: st
     decision.reason = reason
     decision.updated_at = now
     ctx.session.flush()
-    ctx.audit(f"review.{target.value}", "match", match_id, centre_id=source.centre_id,
+    ctx.audit(f"review.{target.value}", "match", match_id, centre_id=loaded.source.centre_id,
               details={"from": current.value, "case": match.case_code, "reason": reason})
-    if target is ReviewStatus.CONFIRMED:
+    if target is ReviewStatus.CONFIRMED and hooks:
         for hook in _match_confirmed_hooks:
             hook(ctx, match)
-    found = [e for e in queue(ctx, status=None, source_id=source.id) if e.match_id == match_id]
-    return found[0]
+    return match
+
+
+def _one(ctx: ServiceContext, match_id: int) -> QueueEntry:
+    return _entries_by_id(ctx, [match_id])[match_id]
 
 
 def confirm(ctx: ServiceContext, match_id: int, reason: str = "") -> QueueEntry:
     """Confirm a match: the item is the registered content (links it to the case)."""
-    return _decide(ctx, match_id, ReviewStatus.CONFIRMED, reason)
+    _decide(ctx, match_id, ReviewStatus.CONFIRMED, reason)
+    return _one(ctx, match_id)
 
 
 def reject(ctx: ServiceContext, match_id: int, reason: str) -> QueueEntry:
     """Reject a match with a reason (a false match, or benign)."""
-    return _decide(ctx, match_id, ReviewStatus.REJECTED, reason)
+    _decide(ctx, match_id, ReviewStatus.REJECTED, reason)
+    return _one(ctx, match_id)
+
+
+def release(ctx: ServiceContext, match_id: int, reason: str = "") -> QueueEntry:
+    """Put a quarantined match back in the queue (the entry was looked at and is sound)."""
+    _decide(ctx, match_id, ReviewStatus.PENDING, reason)
+    return _one(ctx, match_id)
+
+
+def _check_ids(match_ids: Sequence[int]) -> list[int]:
+    ids = list(dict.fromkeys(match_ids))
+    if not ids:
+        raise InvalidInput("choose at least one match", code="nothing_selected")
+    if len(ids) > MAX_BULK:
+        raise InvalidInput(f"at most {MAX_BULK} matches at once", code="too_many")
+    return ids
+
+
+def decide_many(ctx: ServiceContext, match_ids: Sequence[int], target: ReviewStatus,
+                reason: str = "") -> list[BulkOutcome]:
+    """Confirm, reject or release several matches; each is checked on its own and a match
+    that cannot move (unknown, another centre's, already decided) is reported, not fatal."""
+    _may_review(ctx)
+    ids = _check_ids(match_ids)
+    reason = clean_text(reason, "the reason", max_chars=1000)
+    if target is ReviewStatus.REJECTED and not reason:
+        raise InvalidInput("say why the matches are rejected (--reason)")
+    outcomes = []
+    for match_id in ids:
+        try:
+            _decide(ctx, match_id, target, reason)
+        except JikimiError as exc:
+            outcomes.append(BulkOutcome(match_id=match_id, ok=False, error=exc.message,
+                                        code=exc.code))
+            continue
+        outcomes.append(BulkOutcome(match_id=match_id, ok=True, status=target.value))
+    return outcomes
+
+
+def assign(ctx: ServiceContext, match_ids: Sequence[int], user_id: int | None
+           ) -> list[BulkOutcome]:
+    """Assign matches to an analyst (or administrator) of the centre, or unassign them."""
+    _may_review(ctx)
+    ids = _check_ids(match_ids)
+    assignee: StaffUser | None = None
+    if user_id is not None:
+        assignee = ctx.session.get(StaffUser, user_id)
+        if assignee is None or not assignee.active or (
+                ctx.actor.is_staff and assignee.centre_id != ctx.actor.centre_id):
+            raise NotFound(f"no active staff member {user_id} in this centre")
+        if assignee.role not in (Role.ANALYST, Role.ADMIN):
+            raise InvalidInput("matches are assigned to analysts or administrators",
+                               code="bad_assignee")
+    outcomes = []
+    for match_id in ids:
+        try:
+            loaded = _load(ctx, match_id)
+        except JikimiError as exc:
+            outcomes.append(BulkOutcome(match_id=match_id, ok=False, error=exc.message,
+                                        code=exc.code))
+            continue
+        if assignee is not None and loaded.source.centre_id not in (None, assignee.centre_id):
+            outcomes.append(BulkOutcome(match_id=match_id, ok=False, code="forbidden",
+                                        error="the analyst works for another centre"))
+            continue
+        decision = ctx.session.get(ReviewDecision, match_id)
+        if decision is None:
+            decision = ReviewDecision(match_id=match_id, status=_R.PENDING.value, reason="")
+            ctx.session.add(decision)
+        decision.assigned_to = user_id
+        decision.updated_at = utcnow()
+        ctx.session.flush()
+        ctx.audit("review.assign", "match", match_id, centre_id=loaded.source.centre_id,
+                  details={"to": user_id})
+        outcomes.append(BulkOutcome(match_id=match_id, ok=True, status=decision.status))
+    return outcomes
+
+
+def reviewers(ctx: ServiceContext) -> list[tuple[int, str]]:
+    """The active analysts and administrators of the actor's centre (id, e-mail)."""
+    _may_review(ctx)
+    query = select(StaffUser.id, StaffUser.email).where(
+        StaffUser.active.is_(True), StaffUser.role.in_([Role.ANALYST.value, Role.ADMIN.value]))
+    if ctx.actor.is_staff:
+        query = query.where(StaffUser.centre_id == ctx.actor.centre_id)
+    return [(int(i), str(e)) for i, e in ctx.session.execute(query.order_by(StaffUser.email))]
 
 
 def counts(ctx: ServiceContext) -> dict[str, int]:
     entries = queue(ctx, status=None, limit=10**9)
     return dict(Counter(str(e.status) for e in entries))
-
-
