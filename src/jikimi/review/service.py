@@ -177,10 +177,11 @@ def _spread(ctx: ServiceContext, entry_ids: Iterable[int]) -> dict[int, int]:
     out: dict[int, int] = {}
     for start in range(0, len(ids), 900):
         chunk = ids[start:start + 900]
-        out.update(ctx.session.execute(
-            select(ItemMatch.entry_id, func.count(func.distinct(ItemVersion.item_id)))
-            .join(ItemVersion, ItemVersion.id == ItemMatch.item_version_id)
-            .where(ItemMatch.entry_id.in_(chunk)).group_by(ItemMatch.entry_id)).tuples().all())
+        for entry_id, items in ctx.session.execute(
+                select(ItemMatch.entry_id, func.count(func.distinct(ItemVersion.item_id)))
+                .join(ItemVersion, ItemVersion.id == ItemMatch.item_version_id)
+                .where(ItemMatch.entry_id.in_(chunk)).group_by(ItemMatch.entry_id)):
+            out[int(entry_id)] = int(items)
     return out
 
 
