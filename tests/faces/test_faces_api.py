@@ -26,14 +26,20 @@ def test_enrol_search_and_erase_through_api(client, world: World) -> None:  # ty
     probe = (FACES / "rose_leslie" / "02.jpg").read_bytes()
     found = client.post("/api/v1/faces/search", files={"file": ("p.jpg", probe, "image/jpeg")},
                         headers=analyst).json()
-    assert [m["case"] for f in found for m in f["matches"]] == [code]
-    assert found[0]["label"].startswith("possible deepfake")
+    assert found["kind"] == "image" and found["frames"] == 1
+    assert [m["case"] for f in found["faces"] for m in f["matches"]] == [code]
+    assert found["faces"][0]["label"].startswith("possible deepfake")
+    assert found["faces"][0]["time"] is None
+    # no synthetic-media model is configured: nothing is presented as a detection
+    assert found["synthetic"] is None
+    assert found["detector"]["configured"] is False
+    assert found["detector"]["note"].startswith("No synthetic-media detector is configured")
     # the victim erases her case: her face embeddings are gone from the index at once
     assert client.post("/api/v1/victim/erase",
                        json={"code": code, "secret": secret}).status_code == 200
     after = client.post("/api/v1/faces/search", files={"file": ("p.jpg", probe, "image/jpeg")},
                         headers=analyst).json()
-    assert all(not f["matches"] for f in after)
+    assert after["faces"] and all(not f["matches"] for f in after["faces"])
 
 
 def test_bad_face_uploads(client, world: World) -> None:  # type: ignore[no-untyped-def]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -45,35 +45,45 @@ def faces_search(
                          ] = faces.REVIEW_THRESHOLD,
     output: FormatOption = OutputFormat.table,
 ) -> None:
-    """Find enrolled faces in images; one JSON line per file with --format json."""
-    rows: list[tuple[str, str, str, str]] = []
+    """Find enrolled faces in images and in sampled video frames (one per second, at most
+    60 per video); one JSON line per file with --format json (``time`` per face in videos)."""
+    rows: list[tuple[str, str, str, str, str]] = []
     failed = False
     with cli_context() as ctx:
         matcher = Matcher.load(ctx.settings.resolved_data_dir / "index", ctx.session, ctx.keys)
+        detector = faces.detector_status(ctx.settings.synthetic_media_model)
+        if output is OutputFormat.table:
+            console.print(detector.note, style="yellow" if detector.configured else None)
         for path in expand_paths(paths):
             record: dict[str, object] = {"path": str(path)}
             try:
-                found = faces.search_image(ctx, matcher, path.read_bytes(), threshold=threshold)
-                record["faces"] = [
-                    {"box": list(f.box), "matches": [
-                        {"case": m.case, "distance": round(m.distance, 4), "strict": m.strict}
-                        for m in f.matches]} for f in found]
-            except (MediaError, OSError) as exc:
+                record.update(faces.search_media(ctx, matcher, path,
+                                                 threshold=threshold).to_json())
+            except MediaError as exc:
                 failed = True
-                record["error"] = {"code": getattr(exc, "code", "unreadable"),
-                                   "message": str(exc)}
+                record["error"] = {"code": exc.code, "message": exc.message}
             if output is OutputFormat.json:
                 sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
             else:
-                for face in record.get("faces", []) or [{}]:  # type: ignore[attr-defined]
-                    matches = face.get("matches", [])
-                    rows.append((path.name, str(face.get("box", "")),
-                                 ", ".join(f"{m['case']} ({m['distance']})" for m in matches),
-                                 str(record.get("error", ""))))
+                rows.extend(_table_rows(path, record))
     if output is OutputFormat.table:
-        emit_table(["file", "face box", "possible matches (review)", "error"], rows)
+        emit_table(["file", "time", "face box", "possible matches (review)", "note"], rows)
     if failed:
         raise typer.Exit(1)
+
+
+def _table_rows(path: Path, record: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
+    if "error" in record:
+        return [(path.name, "", "", "", record["error"]["message"])]
+    synthetic = record.get("synthetic")
+    note = "" if synthetic is None else (
+        f"synthetic-media score {synthetic['score']:.2f}"
+        + ("" if synthetic["evaluated"] else " (unevaluated model)"))
+    rows = [(path.name, "" if face.get("time") is None else f"{face['time']:.1f}s",
+             str(face["box"]),
+             ", ".join(f"{m['case']} ({m['distance']})" for m in face["matches"]), note)
+            for face in record["faces"]]
+    return rows or [(path.name, "", "", "", note or "no face")]
 
 
 @faces_app.command("erase")

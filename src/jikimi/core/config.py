@@ -83,6 +83,8 @@ class Settings(BaseSettings):
     max_body_bytes: int = 1_000_000
     # Media uploads (hash, match, bank files): fingerprinted in memory, never stored.
     max_upload_bytes: int = 200_000_000
+    # Optional synthetic-media detector: an ONNX model file (see jikimi.faces.synthetic).
+    synthetic_media_model: Path | None = None
     # Set when served behind TLS (or detected per request from the scheme).
     secure_cookies: bool = False
 

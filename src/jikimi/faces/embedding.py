@@ -129,12 +129,12 @@ def detect_faces(
     """
     if max_faces < 1:
         raise ValueError("max_faces must be at least 1")
-    detail, scale = _load_detail(image, limits)
-    return _faces_in(detail, scale, max_faces)
+    detail, scale = load_detail(image, limits)
+    return faces_in(detail, scale, max_faces)
 
 
 # --- decoding ------------------------------------------------------------------------------
-def _load_detail(image: ImageSource, limits: DecodeLimits) -> tuple[Image.Image, float]:
+def load_detail(image: ImageSource, limits: DecodeLimits) -> tuple[Image.Image, float]:
     """The upright RGB detail image and its scale (original pixels per detail pixel)."""
     if isinstance(image, Image.Image):
         w, h = image.size
@@ -199,7 +199,7 @@ def _read_file(path: Path, limits: DecodeLimits) -> bytes:
 
 
 # --- detection and embedding ---------------------------------------------------------------
-def _faces_in(detail: Image.Image, scale: float, max_faces: int) -> list[DetectedFace]:
+def faces_in(detail: Image.Image, scale: float, max_faces: int) -> list[DetectedFace]:
     models = _get_models()
     work = detail
     if max(detail.size) > DETECTION_LONG_SIDE:

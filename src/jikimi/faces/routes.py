@@ -30,8 +30,36 @@ class FaceMatchOut(BaseModel):
 
 class FoundFaceOut(BaseModel):
     box: tuple[int, int, int, int]
+    time: float | None = None
+    """Seconds from the start of the video (faces in sampled video frames)."""
     label: str = "possible deepfake or new material: a person must review it"
     matches: list[FaceMatchOut]
+
+
+class SyntheticOut(BaseModel):
+    score: float
+    model: str
+    evaluated: bool
+    time: float | None
+    note: str
+
+
+class DetectorOut(BaseModel):
+    configured: bool
+    model: str | None
+    evaluated: bool
+    evaluation: dict[str, object] | None
+    error: str | None
+    note: str
+
+
+class FaceSearchOut(BaseModel):
+    kind: str
+    frames: int
+    faces: list[FoundFaceOut]
+    synthetic: SyntheticOut | None
+    """The configured model's score; null when no usable model is configured."""
+    detector: DetectorOut
 
 
 class ErasedOut(BaseModel):
@@ -54,14 +82,12 @@ def erase(code: CaseCode, ctx: StaffContext) -> ErasedOut:
     return ErasedOut(removed=service.erase(ctx, code))
 
 
-@router.post("/faces/search", response_model=list[FoundFaceOut], tags=["faces"])
+@router.post("/faces/search", response_model=FaceSearchOut, tags=["faces"])
 def search(request: Request, ctx: StaffContext, file: Annotated[UploadFile, File()],
            threshold: Annotated[float, Query(gt=0, le=1.2)] = REVIEW_THRESHOLD
-           ) -> list[FoundFaceOut]:
-    """Faces in an uploaded image and the enrolled faces close to each (never automatic:
-    every match is for a person to review)."""
-    found = service.search_image(ctx, request.app.state.matcher, read_upload(request, file),
+           ) -> FaceSearchOut:
+    """Faces in an uploaded image, or in sampled frames of a video, and the enrolled faces
+    close to each (never automatic: every match is for a person to review)."""
+    found = service.search_media(ctx, request.app.state.matcher, read_upload(request, file),
                                  threshold=threshold)
-    return [FoundFaceOut(box=f.box, matches=[FaceMatchOut(case=m.case, distance=m.distance,
-                                                          strict=m.strict)
-                                             for m in f.matches]) for f in found]
+    return FaceSearchOut(**found.to_json())

@@ -9,16 +9,21 @@ once (the matcher follows the removal before its next search).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 
+from PIL import Image
 from sqlalchemy import select
 
 from jikimi.cases import ConsentPurpose, case_ref, get_case, on_case_erased, on_consent_withdrawn
 from jikimi.core.context import ServiceContext
-from jikimi.errors import Forbidden, InvalidInput
+from jikimi.errors import ConfigurationError, Forbidden, InvalidInput
 from jikimi.faces.embedding import detect_faces
 from jikimi.faces.signal import embedding_value, from_signal_distance, to_signal_distance
+from jikimi.faces.synthetic import DetectorStatus, SyntheticScore, detector_status, load_model
 from jikimi.faces.thresholds import REVIEW_THRESHOLD, STRICT_THRESHOLD
+from jikimi.faces.video import detect_media_faces
+from jikimi.hashing import DEFAULT_LIMITS, DecodeLimits
 from jikimi.matching import (
     Bank,
     Matcher,
@@ -53,6 +58,43 @@ class FaceMatch:
 class FoundFace:
     box: tuple[int, int, int, int]
     matches: list[FaceMatch]
+    time: float | None = None
+    """Seconds from the start, for a face in a sampled video frame."""
+
+
+@dataclass(frozen=True)
+class MediaSearch:
+    """What a face search of one file found."""
+
+    kind: str
+    """``image`` or ``video``."""
+    faces: list[FoundFace]
+    frames: int
+    """Frames searched (1 for an image)."""
+    synthetic: SyntheticScore | None
+    """The configured model's score (None when no usable model is configured)."""
+    detector: DetectorStatus
+
+    def to_json(self) -> dict[str, object]:
+        """The search as JSON (the API's answer, and the CLI's line without the path); a
+        face's ``time`` is given for video frames only."""
+        detector = self.detector
+        return {
+            "kind": self.kind,
+            "frames": self.frames,
+            "faces": [
+                {"box": list(f.box), **({"time": f.time} if f.time is not None else {}),
+                 "matches": [{"case": m.case, "distance": round(m.distance, 4),
+                              "strict": m.strict} for m in f.matches]}
+                for f in self.faces],
+            "synthetic": None if self.synthetic is None else {
+                **self.synthetic.to_json(), "note": detector.note},
+            "detector": {
+                "configured": detector.configured, "model": detector.model,
+                "evaluated": detector.evaluated,
+                "evaluation": detector.evaluation.to_json() if detector.evaluation else None,
+                "error": detector.error, "note": detector.note},
+        }
 
 
 def face_bank_name(case_code: str) -> str:
@@ -95,27 +137,50 @@ def enroll(ctx: ServiceContext, case_code: str, photos: Sequence[tuple[str, byte
     return Enrolled(detail.code, len(photos), added.added, skipped)
 
 
-def search_image(ctx: ServiceContext, matcher: Matcher, data: bytes, *,
-                 threshold: float = REVIEW_THRESHOLD) -> list[FoundFace]:
-    """Faces in an image and the enrolled faces within ``threshold`` of each."""
+def search_media(ctx: ServiceContext, matcher: Matcher, media: bytes | Path, *,
+                 threshold: float = REVIEW_THRESHOLD,
+                 limits: DecodeLimits = DEFAULT_LIMITS) -> MediaSearch:
+    """Faces in an image, or in the sampled frames of a video, and the enrolled faces within
+    ``threshold`` of each; with the configured synthetic-media model's score, if any."""
     if not 0 < threshold <= 1.2:
         raise InvalidInput("the face threshold is a Euclidean distance between 0 and 1.2")
+    detector = detector_status(ctx.settings.synthetic_media_model)
+    model = load_model(ctx.settings.synthetic_media_model) if (
+        detector.usable and ctx.settings.synthetic_media_model is not None) else None
+    scores: list[tuple[float, float | None]] = []
+    failures: list[str] = []
+
+    def score_frame(seconds: float | None, image: Image.Image) -> None:
+        if model is not None and not failures:
+            try:
+                scores.append((model.score(image), seconds))
+            except ConfigurationError as exc:  # the face search goes on without a score
+                failures.append(exc.message)
+
+    media_faces = detect_media_faces(media, limits=limits, frame_hook=score_frame)
     matcher.sync(ctx.session)
     found = []
-    for face in detect_faces(data):
-        hits = matcher.search(ctx.session, [Query("face", embedding_value(face.embedding))],
+    strict = to_signal_distance(STRICT_THRESHOLD)
+    for item in media_faces.faces:
+        hits = matcher.search(ctx.session, [Query("face", embedding_value(item.face.embedding))],
                               None)
         matches = [
             FaceMatch(h.bank.case_code, h.bank.name, h.entry_id,
-                      from_signal_distance(h.distance), h.distance <= to_signal_distance(
-                          STRICT_THRESHOLD))
+                      from_signal_distance(h.distance), h.distance <= strict)
             for h in hits if h.signal_type == "face"
             and h.distance <= to_signal_distance(threshold)
         ]
-        found.append(FoundFace(face.box, matches))
+        found.append(FoundFace(item.box, matches, item.time))
+    synthetic = None
+    if failures:
+        detector = replace(detector, error=failures[0])
+    elif model is not None and scores:
+        best, at = max(scores, key=lambda s: s[0])
+        synthetic = SyntheticScore(best, model.name, detector.evaluated, at)
     ctx.audit("faces.search", "media", "*", centre_id=ctx.actor.centre_id,
-              details={"faces": len(found), "matches": sum(len(f.matches) for f in found)})
-    return found
+              details={"kind": str(media_faces.kind), "frames": media_faces.frames,
+                       "faces": len(found), "matches": sum(len(f.matches) for f in found)})
+    return MediaSearch(str(media_faces.kind), found, media_faces.frames, synthetic, detector)
 
 
 def erase(ctx: ServiceContext, case_code: str) -> int:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from jikimi.errors import JikimiError
-from jikimi.faces import detect_faces, embedding_value
+from jikimi.faces import detect_media_faces, embedding_value, frame_variant
 from jikimi.hashing import DecodeLimits, ImageFingerprints, fingerprint_bytes
 from jikimi.matching import Matcher, Query, queries_for_fingerprints
 from jikimi.matching.matcher import Candidate
@@ -54,16 +54,20 @@ def analyse_item(source: Source, item: PendingItem, matcher: Matcher, *,
                                        kind_hint=item.kind_hint, context=item.context))
         fp = fingerprint_bytes(data, limits=limits)
         queries = queries_for_fingerprints(fp, dihedral=dihedral)
+        face_error = None
         face_index = matcher.indexes.get("face")
-        if isinstance(fp, ImageFingerprints) and face_index is not None and len(face_index):
-            # Consented face search: every face in the item against the enrolled faces.
-            queries += [Query("face", embedding_value(face.embedding))
-                        for face in detect_faces(data, limits=limits)]
+        if face_index is not None and len(face_index):
+            try:
+                queries += face_queries(data, limits)
+            except JikimiError as exc:  # the fingerprints still count; the note says why
+                face_error = {"code": exc.code, "message": exc.message[:500]}
         result = ItemResult(item.scan_item_id, item.key, True, kind=fp.kind, sha256=fp.sha256,
                             fingerprints=fp.to_json(),
                             candidates=matcher.candidates(queries))
         if isinstance(fp, ImageFingerprints) and not fp.reliable:
             result.fingerprints["low_quality"] = True
+        if face_error is not None:
+            result.fingerprints["face_search_error"] = face_error
         return result
     except JikimiError as exc:
         return ItemResult(item.scan_item_id, item.key, False, error_code=exc.code,
@@ -71,6 +75,16 @@ def analyse_item(source: Source, item: PendingItem, matcher: Matcher, *,
     except Exception as exc:  # a worker must never take the scan down with it
         return ItemResult(item.scan_item_id, item.key, False, error_code="internal_error",
                           error_reason=f"{type(exc).__name__}: {exc}"[:2000])
+
+
+def face_queries(data: bytes, limits: DecodeLimits) -> list[Query]:
+    """Consented face search: every face in an image, or in a video's sampled frames, as a
+    ``face`` query; a frame's time is the query variant (``frame@12.000s``), so the match
+    records where in the video the face is."""
+    found = detect_media_faces(data, limits=limits)
+    return [Query("face", embedding_value(f.face.embedding),
+                  "original" if f.time is None else frame_variant(f.time))
+            for f in found.faces]
 
 
 def analyse_batch(source_type: str, source_config: Mapping[str, Any],

@@ -365,8 +365,9 @@ def scan_status_fragment(request: Request, scan_id: int) -> Response:
 @router.get("/faces", response_class=HTMLResponse)
 @page_errors
 def faces_page(request: Request) -> Response:
-    with staff_page(request) as (_ctx, user, csrf):
-        return render(request, "faces.html", user=user, csrf=csrf, found=None)
+    with staff_page(request) as (ctx, user, csrf):
+        return render(request, "faces.html", user=user, csrf=csrf, found=None,
+                      detector=faces.detector_status(ctx.settings.synthetic_media_model))
 
 
 @router.post("/faces", response_class=HTMLResponse)
@@ -374,9 +375,10 @@ def faces_page(request: Request) -> Response:
 def faces_submit(request: Request, file: Annotated[UploadFile, File()],
                  csrf_token: Annotated[str, Form(max_length=200)] = "") -> Response:
     with staff_page(request, csrf_token) as (ctx, user, csrf):
-        found = faces.search_image(ctx, request.app.state.matcher,
+        found = faces.search_media(ctx, request.app.state.matcher,
                                    read_upload(request, file))
-        return render(request, "faces.html", user=user, csrf=csrf, found=found)
+        return render(request, "faces.html", user=user, csrf=csrf, found=found,
+                      detector=found.detector)
 
 
 @router.post("/cases/{code}/faces", response_class=HTMLResponse)
