@@ -32,14 +32,6 @@ def with_portal(app: FastAPI) -> FastAPI:
     return app
 
 
-@pytest.fixture
-def portal_client(app):  # type: ignore[no-untyped-def]
-    from fastapi.testclient import TestClient
-
-    with TestClient(with_portal(app), base_url="http://testserver") as c:
-        yield c
-
-
 def open_case(client, world: World) -> tuple[str, str]:  # type: ignore[no-untyped-def]
     response = client.post("/api/v1/cases", json={"channel": "web"},
                            headers=auth(world.staff["counsellor_a"]))

@@ -32,12 +32,14 @@ from jikimi.web import STATIC_DIR
 from jikimi.web.evidence_pages import router as evidence_pages
 from jikimi.web.investigation_pages import router as investigation_pages
 from jikimi.web.partners_pages import router as partners_pages
+from jikimi.web.review_pages import router as review_pages
 from jikimi.web.routes import router as web_router
 from jikimi.web.takedown_pages import router as takedown_pages
 
 # Routes that take media uploads (fingerprinted in memory, never stored).
 UPLOAD_PATHS = re.compile(
-    r"^(/api/v1)?/(hash|match|faces(/search)?|banks/[^/]+/files|cases/[^/]+/faces)$")
+    r"^(/api/v1)?/(hash|match|faces(/search)?|banks/[^/]+/files|cases/[^/]+/faces"
+    r"|victim/faces)$")
 
 
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:
@@ -69,7 +71,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
                    scans_router, faces_router, review_router, portal_router, takedown_router,
                    partners_router, evidence_router, investigation_router):
         app.include_router(router)
-    for pages in (web_router, takedown_pages, partners_pages, evidence_pages,
+    for pages in (web_router, review_pages, takedown_pages, partners_pages, evidence_pages,
                   investigation_pages):
         app.include_router(pages)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

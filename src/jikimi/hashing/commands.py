@@ -78,6 +78,49 @@ def _result(
     return out
 
 
+# The victim portal's submission file (jikimi.portal.routes.SubmissionIn checks it there).
+SUBMISSION_FORMAT = "jikimi-submission"
+SUBMISSION_MAX_ITEMS = 100
+SUBMISSION_MAX_FRAMES = 3600
+
+
+def submission_item(record: dict[str, object], label: str) -> dict[str, object]:
+    """One item of a submission file from a ``jikimi hash`` record (with its variants)."""
+    common: dict[str, object] = {"label": label, "sha256": record["sha256"],
+                                 "md5": record["md5"]}
+    frames = record.get("vpdq")
+    if isinstance(frames, list):
+        if len(frames) > SUBMISSION_MAX_FRAMES:
+            raise ValueError(f"{len(frames)} frames; a submission takes videos of up to "
+                             f"{SUBMISSION_MAX_FRAMES} hashed frames (use --seconds-per-hash)")
+        return {"kind": "video", **common, "frames": frames}
+    variants = record.get("variants") or []
+    assert isinstance(variants, list)
+    return {"kind": "image", **common, "pdq": record["pdq"], "quality": record["quality"],
+            "variants": [v for v in variants if v["name"] != "original"]}
+
+
+def write_submission(path: Path, records: list[dict[str, object]], label_names: bool) -> int:
+    """Write the submission file the victim portal accepts (fingerprints only, no case code
+    or secret); returns the number of items written. Failed files are left out."""
+    items: list[dict[str, object]] = []
+    for record in records:
+        if "error" in record:
+            continue
+        label = Path(str(record["path"])).name if label_names else f"file {len(items) + 1}"
+        items.append(submission_item(record, label[:200]))
+    if not items:
+        raise ValueError("no file could be fingerprinted; nothing to write")
+    if len(items) > SUBMISSION_MAX_ITEMS:
+        raise ValueError(f"{len(items)} files; a submission takes up to "
+                         f"{SUBMISSION_MAX_ITEMS}: make several")
+    body = {"format": SUBMISSION_FORMAT, "version": 1, "items": items}
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(body, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    tmp.replace(path)
+    return len(items)
+
+
 def _cell(value: object) -> str:
     if value is None:
         return ""
@@ -125,11 +168,28 @@ def hash_command(
     variants: Annotated[
         bool, typer.Option(help="Images: add the registration variants (JSON only).")
     ] = False,
+    submission: Annotated[
+        Path | None,
+        typer.Option(
+            help="Also write the victim portal's submission file here (fingerprints and "
+            "registration variants only; upload it on the portal's register page).",
+            dir_okay=False,
+        ),
+    ] = None,
+    label_names: Annotated[
+        bool,
+        typer.Option(help="Submission: label items by file name (sent to the centre) "
+                     "instead of 'file 1', 'file 2'..."),
+    ] = False,
 ) -> None:
     """Print PDQ / vPDQ fingerprints and SHA-256 / MD5 of each file.
 
     Exit status 1 when any file failed (its line carries {path, error: {code, message}}).
+    With --submission, the files are also written as one portal submission (nothing of the
+    pictures themselves is in it).
     """
+    variants = variants or submission is not None
+    records: list[dict[str, object]] = []
     items = list(expand_paths(files))
     show_progress = any(p.is_dir() for p in files)
     failed = False
@@ -153,12 +213,21 @@ def hash_command(
                 variants=variants,
             )
             failed = failed or "error" in record
+            if submission is not None:
+                records.append(record)
             if output_format is OutputFormat.json:
                 typer.echo(json.dumps(record, ensure_ascii=False))
             else:
                 for row in _tsv_rows(record):
                     typer.echo("\t".join(row))
             progress.advance(task)
+    if submission is not None:
+        try:
+            written = write_submission(submission, records, label_names)
+        except (ValueError, OSError) as exc:
+            typer.echo(f"error: the submission file was not written: {exc}", err=True)
+            raise typer.Exit(code=2) from exc
+        typer.echo(f"submission: {written} item(s) written to {submission}", err=True)
     if failed:
         raise typer.Exit(code=1)
 

@@ -12,18 +12,28 @@ Mount with ``app.include_router(portal_router)``; the router serves its own stat
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Header, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 from jikimi.accounts import PublicContext, request_language
 from jikimi.cases import VictimCaseView
 from jikimi.core.i18n import translate
+from jikimi.core.ratelimit import SlidingWindowLimiter
 from jikimi.core.text import clean_text
 from jikimi.errors import InvalidInput, NotFound, RateLimited
 from jikimi.portal import service
@@ -40,6 +50,19 @@ STATIC_FILES = {
 MAX_ITEMS = 100
 MAX_VARIANTS = 20
 MAX_LABEL_CHARS = 200
+# Videos: one frame per second (the browser samples more sparsely past an hour).
+MAX_VIDEO_FRAMES = 3600
+MAX_SUBMISSION_FRAMES = 6000
+MAX_VIDEO_SECONDS = 24 * 3600
+MAX_FRAME_NUMBER = 100_000_000
+# Face enrolment: photos are embedded in memory and discarded.
+MAX_FACE_PHOTO_BYTES = 20_000_000
+FACE_PHOTO_TYPES = ("image/jpeg", "image/png", "image/webp", "image/gif", "image/bmp",
+                    "image/tiff", "image/heic", "image/heif", "application/octet-stream")
+FACE_PHOTOS_PER_HOUR = 30
+# New cases opened on the portal: per address, a few an hour.
+NEW_CASES_PER_HOUR = 3
+SUBMISSION_FORMAT = "jikimi-submission"
 # Where the quick-exit button goes: a neutral page (weather), replacing the portal in history.
 QUICK_EXIT_URL = "https://www.google.com/search?q=%EB%82%A0%EC%94%A8"
 
@@ -71,14 +94,29 @@ class VariantIn(Strict):
     quality: Quality
 
 
+class FrameIn(Strict):
+    """One sampled video frame: PDQ of the whole frame (vPDQ, as Meta's vpdq)."""
+
+    frame: int = Field(ge=0, le=MAX_FRAME_NUMBER,
+                       description="frame number (the browser sends the sample's index)")
+    timestamp: float = Field(ge=0, le=MAX_VIDEO_SECONDS, description="seconds from the start")
+    quality: Quality
+    pdq: Pdq
+
+
 class ItemIn(Strict):
+    """An image (pdq, quality, variants) or a video (frames), with its file hashes."""
+
+    kind: Literal["image", "video"] = "image"
     label: str = Field("", max_length=MAX_LABEL_CHARS,
                        description="her own label for the picture (optional)")
     sha256: Sha256
     md5: Md5
-    pdq: Pdq
-    quality: Quality
+    pdq: Pdq | None = Field(None, description="images: PDQ of the reference thumbnail")
+    quality: Quality | None = None
     variants: list[VariantIn] = Field(default_factory=list, max_length=MAX_VARIANTS)
+    frames: list[FrameIn] | None = Field(None, min_length=1, max_length=MAX_VIDEO_FRAMES,
+                                         description="videos: one frame per second")
 
     @field_validator("label")
     @classmethod
@@ -96,14 +134,52 @@ class ItemIn(Strict):
             raise ValueError("each variant name may appear once per item")
         return value
 
+    @field_validator("frames")
+    @classmethod
+    def _ordered(cls, value: list[FrameIn] | None) -> list[FrameIn] | None:
+        if value is None:
+            return value
+        for before, after in itertools.pairwise(value):
+            if after.frame <= before.frame or after.timestamp < before.timestamp:
+                raise ValueError("video frames go in order: frame numbers rising, timestamps "
+                                 "not falling")
+        return value
 
-class FingerprintsIn(VictimIn):
+    @model_validator(mode="after")
+    def _kind(self) -> ItemIn:
+        if self.kind == "image":
+            if self.pdq is None or self.quality is None or self.frames is not None:
+                raise ValueError("an image has pdq and quality (and no frames)")
+        elif self.frames is None or self.pdq is not None or self.quality is not None \
+                or self.variants:
+            raise ValueError("a video has frames (and no pdq, quality or variants)")
+        return self
+
+
+class SubmissionIn(Strict):
+    """The submission file `jikimi hash --submission` writes and the register page reads:
+    no case code or secret in it (she types those)."""
+
+    format: Literal["jikimi-submission"] = "jikimi-submission"
+    version: Literal[1] = 1
     items: list[ItemIn] = Field(min_length=1, max_length=MAX_ITEMS)
+
+    @model_validator(mode="after")
+    def _frames(self) -> SubmissionIn:
+        total = sum(len(i.frames or ()) for i in self.items)
+        if total > MAX_SUBMISSION_FRAMES:
+            raise ValueError(f"at most {MAX_SUBMISSION_FRAMES} video frames per submission "
+                             f"(this one has {total}); send the videos in several parts")
+        return self
+
+
+class FingerprintsIn(VictimIn, SubmissionIn):
+    """A submission with the case code and secret."""
 
 
 class RegisteredOut(BaseModel):
     code: str
-    items: int = Field(description="images in this submission")
+    items: int = Field(description="images and videos in this submission")
     added: int = Field(description="new fingerprints stored (repeats are skipped)")
     fingerprints: int = Field(description="fingerprints registered for the case in all")
 
@@ -111,35 +187,83 @@ class RegisteredOut(BaseModel):
 class RegisteredItemOut(BaseModel):
     label: str
     content_id: str
+    kind: Literal["image", "video"]
     fingerprints: int
     registered_at: dt.datetime
+    found: int = Field(description="places where the centre's scans found a copy of it")
 
 
 class PortalStatusOut(BaseModel):
     case: VictimCaseView
     fingerprints: int
     items: list[RegisteredItemOut]
+    found: int = Field(description="places where a copy of any of her items was found")
+    faces: int = Field(description="face templates enrolled for face search")
+
+
+class NewCaseOut(BaseModel):
+    code: str
+    secret: str = Field(description="shown once: the centre cannot show it again")
+
+
+class FacesOut(BaseModel):
+    code: str
+    photos: int
+    faces: int
+    skipped: int = Field(description="photos that did not show exactly one face")
+
+
+def _client(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
 
 
 def _victim_rate(request: Request, code: str) -> None:
     """The same limits as the other victim endpoints (per address and per case code)."""
     limiter = request.app.state.victim_limiter
-    ip = request.client.host if request.client else "unknown"
-    if not (limiter.hit(f"ip:{ip}") and limiter.hit(f"case:{code.strip().upper()}")):
+    if not (limiter.hit(f"ip:{_client(request)}") and limiter.hit(f"case:{code.strip().upper()}")):
         raise RateLimited("too many attempts; wait a few minutes and try again")
+
+
+def _hourly_limiter(request: Request, name: str, limit: int) -> SlidingWindowLimiter:
+    """A limiter of the portal's own (kept on the app): ``limit`` events an hour per key."""
+    attribute = f"portal_{name}_limiter"
+    limiter = getattr(request.app.state, attribute, None)
+    if not isinstance(limiter, SlidingWindowLimiter):
+        limiter = SlidingWindowLimiter(limit, 3600)
+        setattr(request.app.state, attribute, limiter)
+    return limiter
+
+
+def _items(body: SubmissionIn) -> list[service.SubmittedItem]:
+    return [service.SubmittedItem(
+        label=i.label, sha256=i.sha256, md5=i.md5, pdq=i.pdq, quality=i.quality, kind=i.kind,
+        variants=[service.SubmittedVariant(v.name, v.pdq, v.quality) for v in i.variants],
+        frames=[service.SubmittedFrame(f.frame, f.timestamp, f.quality, f.pdq)
+                for f in i.frames or ()])
+        for i in body.items]
+
+
+@router.post("/api/v1/victim/cases", response_model=NewCaseOut, status_code=201,
+             tags=["victim"])
+def new_case(request: Request, ctx: PublicContext) -> NewCaseOut:
+    """Open a case herself, without giving any name or contact. The code and secret are in
+    this response only. A few per address and hour."""
+    if not _hourly_limiter(request, "new_case", NEW_CASES_PER_HOUR).hit(f"ip:{_client(request)}"):
+        raise RateLimited("a case was just opened from here; wait an hour, or call 1366")
+    opened = service.open_self_service_case(ctx)
+    return NewCaseOut(code=opened.code, secret=opened.secret)
 
 
 @router.post("/api/v1/victim/fingerprints", response_model=RegisteredOut, status_code=201,
              tags=["victim"])
 def register_fingerprints(body: FingerprintsIn, request: Request,
                           ctx: PublicContext) -> RegisteredOut:
-    """Register fingerprints computed on her device (never images) in her case's bank."""
+    """Register fingerprints computed on her device (never images) in her case's bank.
+
+    The body is a submission (as ``jikimi hash --submission`` writes it) with ``code`` and
+    ``secret`` added."""
     _victim_rate(request, body.code)
-    items = [service.SubmittedItem(
-        label=i.label, sha256=i.sha256, md5=i.md5, pdq=i.pdq, quality=i.quality,
-        variants=[service.SubmittedVariant(v.name, v.pdq, v.quality) for v in i.variants])
-        for i in body.items]
-    result = service.register(ctx, body.code, body.secret, items)
+    result = service.register(ctx, body.code, body.secret, _items(body))
     return RegisteredOut(code=result.code, items=result.items, added=result.added,
                          fingerprints=result.fingerprints)
 
@@ -147,13 +271,16 @@ def register_fingerprints(body: FingerprintsIn, request: Request,
 @router.post("/api/v1/victim/fingerprints/status", response_model=PortalStatusOut,
              tags=["victim"])
 def fingerprints_status(body: VictimIn, request: Request, ctx: PublicContext) -> PortalStatusOut:
-    """Her case's status and her registered pictures (by her own labels)."""
+    """Her case's status, her registered pictures (by her own labels) and what was found."""
     _victim_rate(request, body.code)
     result = service.status(ctx, body.code, body.secret)
     return PortalStatusOut(
-        case=result.case, fingerprints=result.fingerprints,
+        case=result.case, fingerprints=result.fingerprints, found=result.found,
+        faces=result.faces,
         items=[RegisteredItemOut(label=i.label, content_id=i.content_id,
-                                 fingerprints=i.fingerprints, registered_at=i.registered_at)
+                                 kind="video" if i.kind == "video" else "image",
+                                 fingerprints=i.fingerprints, registered_at=i.registered_at,
+                                 found=i.found)
                for i in result.items])
 
 
@@ -163,6 +290,54 @@ def withdraw_sharing(body: VictimIn, request: Request, ctx: PublicContext) -> Vi
     """Stop sharing her fingerprints with partner platforms (they stay with the centre)."""
     _victim_rate(request, body.code)
     return service.withdraw_sharing(ctx, body.code, body.secret)
+
+
+@router.post("/api/v1/victim/faces/consent", response_model=VictimCaseView, tags=["victim"])
+def face_consent(body: VictimIn, request: Request, ctx: PublicContext) -> VictimCaseView:
+    """She consents to face search (recorded on her case with the time)."""
+    _victim_rate(request, body.code)
+    return service.consent_face_search(ctx, body.code, body.secret)
+
+
+@router.post("/api/v1/victim/faces/withdraw", response_model=VictimCaseView, tags=["victim"])
+def face_withdraw(body: VictimIn, request: Request, ctx: PublicContext) -> VictimCaseView:
+    """She withdraws face search: her face templates are removed at once."""
+    _victim_rate(request, body.code)
+    return service.withdraw_face_search(ctx, body.code, body.secret)
+
+
+@router.post("/api/v1/victim/faces", response_model=FacesOut, status_code=201,
+             tags=["victim"])
+async def face_photo(request: Request, ctx: PublicContext,
+                     x_case_code: Annotated[str, Header(min_length=3, max_length=40)],
+                     x_case_secret: Annotated[str, Header(min_length=4, max_length=60)],
+                     ) -> FacesOut:
+    """One reference photo of her face as the raw request body (``Content-Type: image/…``),
+    the case code and secret in the ``X-Case-Code`` and ``X-Case-Secret`` headers. The photo
+    is read into memory, embedded and discarded: it is never written to disk or the database.
+    Needs her face-search consent (``POST /api/v1/victim/faces/consent``)."""
+    limiter = _hourly_limiter(request, "face_photo", FACE_PHOTOS_PER_HOUR)
+    if not (limiter.hit(f"ip:{_client(request)}")
+            and limiter.hit(f"case:{x_case_code.strip().upper()}")):
+        raise RateLimited("too many photos for now; wait an hour and try again")
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind not in FACE_PHOTO_TYPES:
+        raise InvalidInput("send the photo itself as the body (Content-Type image/jpeg, "
+                           "image/png or image/webp)", code="unsupported_media")
+    data = bytearray()
+    async for chunk in request.stream():
+        data += chunk
+        if len(data) > MAX_FACE_PHOTO_BYTES:
+            raise InvalidInput(f"the photo is larger than {MAX_FACE_PHOTO_BYTES // 1_000_000} MB",
+                               code="media_too_large")
+    if not data:
+        raise InvalidInput("the photo is empty", code="empty_upload")
+    photo = bytes(data)
+    data.clear()
+    result = await run_in_threadpool(service.enroll_faces, ctx, x_case_code, x_case_secret,
+                                     [("photo", photo)])
+    return FacesOut(code=result.code, photos=result.photos, faces=result.faces,
+                    skipped=result.skipped)
 
 
 # --- pages -----------------------------------------------------------------------------------

@@ -2,34 +2,50 @@
 
 The victim proves she holds the case with its code and secret (``cases.victim_view``); from
 then on she acts as ``victim:<code>`` and may add fingerprints to her case's own bank
-(``case <CODE>``), see what is registered, withdraw sharing and erase. The bank is created on
-first use through :mod:`jikimi.matching` with ``case_access_checked=True``: holding the secret
-is the check.
+(``case <CODE>``), see what is registered and what was found, withdraw sharing and erase. The
+bank is created on first use through :mod:`jikimi.matching` with ``case_access_checked=True``:
+holding the secret is the check.
+
+She may also open a case herself (:func:`open_self_service_case`), and, with a face-search
+consent she gives on the portal, enrol reference photos of her face (:func:`enroll_faces`).
+Those two act through :func:`_on_her_behalf`: a system actor labelled with her case, because
+``cases.open_case``, ``cases.record_consent`` and ``faces.enroll`` are written for staff and
+the system; the code and secret were checked first, and the audit log names her case.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+import json
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import case as sql_case
+from sqlalchemy import distinct, func, select
 
+from jikimi.accounts import Centre
 from jikimi.cases import (
     Case,
     ConsentPurpose,
+    IntakeChannel,
     VictimCaseView,
+    open_case,
+    record_consent,
     victim_view,
     victim_withdraw_consent,
 )
 from jikimi.core.actors import Actor, ActorKind
 from jikimi.core.context import ServiceContext
-from jikimi.errors import Conflict, NotAuthenticated
+from jikimi.errors import Conflict, InvalidInput, NotAuthenticated
+from jikimi.faces import enroll
 from jikimi.matching import Bank, BankEntry, NewEntry, add_entries, create_bank
+from jikimi.scans import ItemMatch, ItemVersion
 
 # Signal types a victim registers from the portal (face embeddings are separate, consented).
-PORTAL_SIGNALS = ("pdq", "sha256", "md5")
+PORTAL_SIGNALS = ("pdq", "vpdq", "sha256", "md5")
 BANK_PURPOSE = "registered by the victim (portal)"
+PORTAL_ACTOR_LABEL = "portal"
 
 
 @dataclass(frozen=True)
@@ -40,15 +56,28 @@ class SubmittedVariant:
 
 
 @dataclass(frozen=True)
+class SubmittedFrame:
+    """One sampled video frame as the browser hashed it."""
+
+    frame: int
+    timestamp: float
+    quality: int
+    pdq: str
+
+
+@dataclass(frozen=True)
 class SubmittedItem:
-    """One image as the browser fingerprinted it (already validated by the API schema)."""
+    """One image or video as the browser fingerprinted it (already validated by the API
+    schema): an image has ``pdq``, ``quality`` and ``variants``; a video has ``frames``."""
 
     label: str
     sha256: str
     md5: str
-    pdq: str
-    quality: int
+    pdq: str | None = None
+    quality: int | None = None
     variants: Sequence[SubmittedVariant] = ()
+    frames: Sequence[SubmittedFrame] = ()
+    kind: str = "image"
 
 
 @dataclass(frozen=True)
@@ -63,8 +92,11 @@ class Registered:
 class RegisteredItem:
     label: str
     content_id: str
+    kind: str
     fingerprints: int
     registered_at: dt.datetime
+    found: int
+    """Distinct places (scanned items) where a copy of it was found."""
 
 
 @dataclass(frozen=True)
@@ -72,6 +104,24 @@ class PortalStatus:
     case: VictimCaseView
     fingerprints: int
     items: list[RegisteredItem]
+    found: int
+    """Distinct places where a copy of any of her registered items was found."""
+    faces: int
+    """Face templates enrolled (face search, with her consent)."""
+
+
+@dataclass(frozen=True)
+class NewCase:
+    code: str
+    secret: str
+
+
+@dataclass(frozen=True)
+class FacesEnrolled:
+    code: str
+    photos: int
+    faces: int
+    skipped: int
 
 
 def case_bank_name(code: str) -> str:
@@ -90,16 +140,43 @@ def _victim(ctx: ServiceContext, code: str, secret: str) -> tuple[Case, VictimCa
     return case, view
 
 
+@contextmanager
+def _on_her_behalf(ctx: ServiceContext, case: Case | None = None) -> Iterator[None]:
+    """Act as the portal (a system actor) for a step the victim asked for herself."""
+    saved = ctx.actor
+    label = PORTAL_ACTOR_LABEL if case is None else f"{PORTAL_ACTOR_LABEL} victim:{case.code}"
+    ctx.actor = Actor(kind=ActorKind.SYSTEM, centre_id=None if case is None else case.centre_id,
+                      label=label)
+    try:
+        yield
+    finally:
+        ctx.actor = saved
+
+
+def _vpdq_value(frames: Sequence[SubmittedFrame]) -> str:
+    """The vPDQ bank value (a JSON list of [frame, timestamp, quality, pdq]); the vpdq signal
+    type checks and normalises it."""
+    return json.dumps([[f.frame, round(f.timestamp, 3), f.quality, f.pdq] for f in frames],
+                      separators=(",", ":"))
+
+
 def _entries(items: Sequence[SubmittedItem]) -> list[NewEntry]:
-    """As ``matching.entries_for_fingerprints``: PDQ and its variants, SHA-256, MD5; the
-    content id of every fingerprint of one file is its SHA-256."""
+    """As ``matching.entries_for_fingerprints``: PDQ and its variants or vPDQ, SHA-256, MD5;
+    the content id of every fingerprint of one file is its SHA-256."""
     out: list[NewEntry] = []
     for item in items:
         content = item.sha256.lower()
-        out.append(NewEntry("pdq", item.pdq, item.quality, "original", content, item.label))
-        for variant in item.variants:
-            out.append(NewEntry("pdq", variant.pdq, variant.quality, variant.name, content,
+        if item.kind == "video":
+            out.append(NewEntry("vpdq", _vpdq_value(item.frames), None, "original", content,
                                 item.label))
+        else:
+            if item.pdq is None or item.quality is None:
+                raise InvalidInput("an image needs its PDQ hash and quality")
+            out.append(NewEntry("pdq", item.pdq, item.quality, "original", content,
+                                item.label))
+            for variant in item.variants:
+                out.append(NewEntry("pdq", variant.pdq, variant.quality, variant.name, content,
+                                    item.label))
         out.append(NewEntry("sha256", item.sha256, None, "original", content, item.label))
         out.append(NewEntry("md5", item.md5, None, "original", content, item.label))
     return out
@@ -112,6 +189,28 @@ def _count(ctx: ServiceContext, case_id: int) -> int:
                BankEntry.signal_type.in_(PORTAL_SIGNALS))) or 0
 
 
+# --- a new case ------------------------------------------------------------------------------
+def portal_centre(ctx: ServiceContext) -> Centre:
+    """The centre that takes cases opened on the portal: the central centre (the national
+    line), or the first centre when no centre is marked central."""
+    centre = ctx.session.scalar(select(Centre).where(Centre.is_central.is_(True))
+                                .order_by(Centre.id).limit(1))
+    if centre is None:
+        centre = ctx.session.scalar(select(Centre).order_by(Centre.id).limit(1))
+    if centre is None:
+        raise Conflict("no centre is set up to take cases yet; call 1366")
+    return centre
+
+
+def open_self_service_case(ctx: ServiceContext) -> NewCase:
+    """Open a case for a victim on the portal (web intake, no contact data); the code and
+    secret are returned once and never again."""
+    with _on_her_behalf(ctx):
+        opened = open_case(ctx, portal_centre(ctx), IntakeChannel.WEB)
+    return NewCase(code=opened.case.code, secret=opened.victim_secret)
+
+
+# --- fingerprints ----------------------------------------------------------------------------
 def register(ctx: ServiceContext, code: str, secret: str,
              items: Sequence[SubmittedItem]) -> Registered:
     """Store the fingerprints of ``items`` in the case's bank (created on first use).
@@ -128,28 +227,57 @@ def register(ctx: ServiceContext, code: str, secret: str,
     added = add_entries(ctx, name, _entries(items), case_access_checked=True)
     total = _count(ctx, case.id)
     ctx.audit("portal.register", "case", case.code, centre_id=case.centre_id,
-              details={"items": len(items), "added": added.added})
+              details={"items": len(items), "added": added.added,
+                       "videos": sum(1 for i in items if i.kind == "video")})
     return Registered(code=view.code, items=len(items), added=added.added, fingerprints=total)
 
 
+def _found_per_item(ctx: ServiceContext, case: Case) -> dict[str, int]:
+    """content id -> distinct scanned items where one of its fingerprints matched."""
+    rows = ctx.session.execute(
+        select(BankEntry.content_id, func.count(distinct(ItemVersion.item_id)))
+        .select_from(ItemMatch)
+        .join(BankEntry, BankEntry.id == ItemMatch.entry_id)
+        .join(Bank, Bank.id == BankEntry.bank_id)
+        .join(ItemVersion, ItemVersion.id == ItemMatch.item_version_id)
+        .where(Bank.case_id == case.id, BankEntry.signal_type.in_(PORTAL_SIGNALS))
+        .group_by(BankEntry.content_id)).all()
+    return {content: count for content, count in rows}
+
+
+def _found_in_all(ctx: ServiceContext, case: Case) -> int:
+    return ctx.session.scalar(
+        select(func.count(distinct(ItemVersion.item_id))).select_from(ItemMatch)
+        .join(ItemVersion, ItemVersion.id == ItemMatch.item_version_id)
+        .where(ItemMatch.case_code == case.code)) or 0
+
+
 def status(ctx: ServiceContext, code: str, secret: str) -> PortalStatus:
-    """Her case's status, and what is registered for it, by her own labels."""
+    """Her case's status, what is registered for it (by her own labels) and how many copies
+    the centre's scans found."""
     case, view = _victim(ctx, code, secret)
     rows = ctx.session.execute(
         select(BankEntry.content_id, func.max(BankEntry.label), func.count(),
-               func.min(BankEntry.created_at))
+               func.min(BankEntry.created_at),
+               func.max(sql_case((BankEntry.signal_type == "vpdq", 1), else_=0)))
         .join(Bank, Bank.id == BankEntry.bank_id)
         .where(Bank.case_id == case.id, BankEntry.removed_at.is_(None),
                BankEntry.signal_type.in_(PORTAL_SIGNALS))
         .group_by(BankEntry.content_id)
         .order_by(func.min(BankEntry.created_at), BankEntry.content_id)).all()
-    items = [RegisteredItem(label=label or "", content_id=content_id, fingerprints=count,
-                            registered_at=created)
-             for content_id, label, count, created in rows]
+    found = _found_per_item(ctx, case)
+    items = [RegisteredItem(label=label or "", content_id=content_id,
+                            kind="video" if is_video else "image", fingerprints=count,
+                            registered_at=created, found=found.get(content_id, 0))
+             for content_id, label, count, created, is_video in rows]
+    faces = ctx.session.scalar(
+        select(func.count()).select_from(BankEntry).join(Bank, Bank.id == BankEntry.bank_id)
+        .where(Bank.case_id == case.id, BankEntry.removed_at.is_(None),
+               BankEntry.signal_type == "face")) or 0
     ctx.audit("portal.status_read", "case", case.code, centre_id=case.centre_id,
               details={"items": len(items)})
     return PortalStatus(case=view, fingerprints=sum(i.fingerprints for i in items),
-                        items=items)
+                        items=items, found=_found_in_all(ctx, case), faces=faces)
 
 
 def withdraw_sharing(ctx: ServiceContext, code: str, secret: str) -> VictimCaseView:
@@ -161,3 +289,35 @@ def withdraw_sharing(ctx: ServiceContext, code: str, secret: str) -> VictimCaseV
     if ConsentPurpose.PARTNER_SHARING not in view.consents:
         raise Conflict("sharing with partner platforms is not switched on for this case")
     return victim_withdraw_consent(ctx, code, secret, ConsentPurpose.PARTNER_SHARING)
+
+
+# --- face search -----------------------------------------------------------------------------
+def consent_face_search(ctx: ServiceContext, code: str, secret: str) -> VictimCaseView:
+    """Record her consent to face search, given by her on the portal."""
+    case, view = _victim(ctx, code, secret)
+    if ConsentPurpose.FACE_SEARCH in view.consents:
+        return view
+    with _on_her_behalf(ctx, case):
+        record_consent(ctx, case.code, ConsentPurpose.FACE_SEARCH)
+    ctx.audit("portal.face_consent", "case", case.code, centre_id=case.centre_id)
+    return victim_view(ctx, code, secret)
+
+
+def withdraw_face_search(ctx: ServiceContext, code: str, secret: str) -> VictimCaseView:
+    """Withdraw face search: her face templates leave the database and the index at once."""
+    _case, view = _victim(ctx, code, secret)
+    if ConsentPurpose.FACE_SEARCH not in view.consents:
+        raise Conflict("face search is not switched on for this case")
+    return victim_withdraw_consent(ctx, code, secret, ConsentPurpose.FACE_SEARCH)
+
+
+def enroll_faces(ctx: ServiceContext, code: str, secret: str,
+                 photos: Sequence[tuple[str, bytes]]) -> FacesEnrolled:
+    """Embed her face in the uploaded photos (kept in memory only) and keep the templates.
+
+    Refused (``consent_required``) unless her face-search consent is in force."""
+    case, _view = _victim(ctx, code, secret)
+    with _on_her_behalf(ctx, case):
+        result = enroll(ctx, case.code, photos)
+    return FacesEnrolled(code=case.code, photos=result.photos, faces=result.faces,
+                         skipped=len(result.skipped))
