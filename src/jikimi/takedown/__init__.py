@@ -1,11 +1,14 @@
 """jikimi.takedown: the platform directory, notices, their lifecycle, e-mail and verification.
 
-The parts here are pure or do one I/O step (``send_email``); storage, the review queue, the
-API and pages wire them up. Platform contacts, statutes, regulator names, hotlines and
-deleted-content markers are data files under ``data/``; notice wording is template files
-under ``templates/`` (one set per language).
+The pure parts (directory, legal data, notices, lifecycle, mail composition, re-check
+classification) are wired up by ``service`` (requests, proposals, sending, lifecycle),
+``outbox`` (the e-mail dispatcher), ``checks`` (verification), ``stats`` and ``watch`` (the
+review and scan hooks, connected when this package is imported). Platform contacts,
+statutes, regulator names, hotlines and deleted-content markers are data files under
+``data/``; notice wording is template files under ``templates/`` (one set per language).
 """
 
+from jikimi.takedown import service, watch
 from jikimi.takedown.directory import (
     Channel,
     ChannelKind,
@@ -57,6 +60,7 @@ from jikimi.takedown.notices import (
     render_escalation,
     render_notice,
 )
+from jikimi.takedown.outbox import dispatch
 from jikimi.takedown.verification import (
     DeletedMarkers,
     RemovalOutcome,
@@ -64,6 +68,8 @@ from jikimi.takedown.verification import (
     classify_recheck,
     load_markers,
 )
+
+watch.register()
 
 __all__ = [
     "DEFAULT_RETRY_POLICY",
@@ -106,6 +112,7 @@ __all__ = [
     "classify_recheck",
     "compose_email",
     "deadline_for",
+    "dispatch",
     "host_of_url",
     "is_overdue",
     "load_directory",
@@ -117,4 +124,5 @@ __all__ = [
     "render_escalation",
     "render_notice",
     "send_email",
+    "service",
 ]

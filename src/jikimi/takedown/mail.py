@@ -11,7 +11,7 @@ import hashlib
 import re
 import smtplib
 import ssl
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
@@ -96,6 +96,25 @@ def send_email(settings: SmtpSettings, message: EmailMessage, *,
                ssl_context: ssl.SSLContext | None = None) -> None:
     """Hand ``message`` to the SMTP server (SSL or STARTTLS as configured); raise
     :class:`MailDeliveryError` if it is not accepted for every recipient."""
+    sender = message["From"].addresses[0].addr_spec
+    recipients = [a.addr_spec for a in message["To"].addresses]
+    send_raw(settings, sender, recipients, message.as_bytes(), timeout=timeout,
+             ssl_context=ssl_context)
+
+
+def send_raw(settings: SmtpSettings, sender: str, recipients: Sequence[str], raw: bytes, *,
+             before_data: Callable[[], None] | None = None,
+             timeout: float = DEFAULT_TIMEOUT_SECONDS,
+             ssl_context: ssl.SSLContext | None = None) -> None:
+    """Send an already composed message (the outbox's stored bytes) to ``recipients``.
+
+    ``before_data`` runs after the server accepted the sender and every recipient and just
+    before the DATA command: the outbox records "sending" there, so that the only window in
+    which a crash leaves the outcome unknown is DATA itself (see ``jikimi.takedown.outbox``).
+    An exception from ``before_data`` aborts the transaction before any message is handed over.
+    """
+    if not recipients:
+        raise InvalidInput("an e-mail needs at least one recipient")
     context = ssl_context or ssl.create_default_context()
     where = f"{settings.host}:{settings.port}"
     try:
@@ -110,7 +129,7 @@ def send_email(settings: SmtpSettings, message: EmailMessage, *,
                 client.starttls(context=context)
             if settings.username:
                 client.login(settings.username, settings.password or "")
-            refused = client.send_message(message)
+            refused = _transaction(client, sender, recipients, raw, before_data)
     except smtplib.SMTPRecipientsRefused as exc:
         codes = [code for code, _ in exc.recipients.values()]
         raise MailDeliveryError(
@@ -136,6 +155,43 @@ def send_email(settings: SmtpSettings, message: EmailMessage, *,
             "accepted the others; do not resend to all, fix the refused addresses",
             retryable=False,
             smtp_code=next(iter(refused.values()))[0])
+
+
+def _transaction(client: smtplib.SMTP, sender: str, recipients: Sequence[str], raw: bytes,
+                 before_data: Callable[[], None] | None) -> dict[str, tuple[int, bytes]]:
+    """MAIL, RCPT for each recipient, then ``before_data``, then DATA (as ``sendmail`` does,
+    with the hook in between). Returns the refused recipients when some were accepted."""
+    client.ehlo_or_helo_if_needed()
+    code, resp = client.mail(sender)
+    if code != 250:
+        _reset(client)
+        raise smtplib.SMTPSenderRefused(code, resp, sender)
+    refused: dict[str, tuple[int, bytes]] = {}
+    for recipient in recipients:
+        code, resp = client.rcpt(recipient)
+        if code not in (250, 251):
+            refused[recipient] = (code, resp)
+    if len(refused) == len(recipients):
+        _reset(client)
+        raise smtplib.SMTPRecipientsRefused(refused)
+    if before_data is not None:
+        try:
+            before_data()
+        except BaseException:
+            _reset(client)
+            raise
+    code, resp = client.data(raw)
+    if code != 250:
+        _reset(client)
+        raise smtplib.SMTPDataError(code, resp)
+    return refused
+
+
+def _reset(client: smtplib.SMTP) -> None:
+    try:
+        client.rset()
+    except smtplib.SMTPServerDisconnected:
+        pass
 
 
 def _text(value: bytes | str) -> str:

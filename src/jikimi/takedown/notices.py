@@ -289,6 +289,11 @@ def _default_legal() -> LegalData:
     return _legal_version(DEFAULT_LEGAL_PATH.stat().st_mtime_ns)
 
 
+def current_legal() -> LegalData:
+    """The legal data notices use now (the packaged legal.json, re-read when it changes)."""
+    return _default_legal()
+
+
 @lru_cache(maxsize=2)
 def _legal_version(_mtime_ns: int) -> LegalData:
     return load_legal()
