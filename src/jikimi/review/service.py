@@ -147,8 +147,8 @@ def _item_platform(platform_of: PlatformOf, source_type: str, locator: str,
                    context: dict[str, Any]) -> tuple[str, str] | None:
     """The platform of an item: its URL, else the page or link it was seen on, else (for a
     Telegram export) Telegram itself."""
-    candidates = [locator] + [str(context[k]) for k in ("url", "page", "link", "source_url")
-                              if isinstance(context.get(k), str)]
+    keys = ("requested_url", "page_url", "entry_link", "referrer", "feed_url")
+    candidates = [locator] + [str(context[k]) for k in keys if isinstance(context.get(k), str)]
     if source_type == "telegram":
         candidates.append("https://t.me/")
     for candidate in candidates:
