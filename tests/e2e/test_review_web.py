@@ -34,7 +34,8 @@ def test_review_blurred_until_click_then_confirm(page, live_server, live_world, 
     thumb = page.locator(f"tr[data-match='{mirrored}'] img.thumb")
     assert thumb.get_attribute("data-blurred") == "true"
     thumb.scroll_into_view_if_needed()
-    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=thumb.element_handle())
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0",
+                           arg=thumb.element_handle())
     served = page.request.get(live_server.url + thumb.get_attribute("src"))
     body = media.copies["copy-mirrored.png"]
     assert served.headers["cache-control"].startswith("no-store")
