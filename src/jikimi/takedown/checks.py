@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy import select
 
 from jikimi.core.actors import Actor, ActorKind, Role
+from jikimi.core.context import ServiceContext
 from jikimi.core.database import utcnow
 from jikimi.core.runtime import Runtime
 from jikimi.errors import Conflict, Forbidden, JikimiError, NotFound
@@ -244,3 +245,15 @@ def _record(runtime: Runtime, actor: Actor, request_id: int, checks: list[_Resul
                    removed_urls=removed, urls=len(states))
         return RequestStatusChange(id=request_id, from_status=current.value,
                                    to_status=target.value)
+
+
+def verify_allowed(ctx: ServiceContext, request_id: int) -> None:
+    """Raise unless the actor may verify this request now (it exists, is theirs, is open)."""
+    _may_verify(ctx.actor)
+    request = ctx.session.get(TakedownRequest, request_id)
+    if request is None or (ctx.actor.is_staff and request.centre_id != ctx.actor.centre_id):
+        raise NotFound(f"no takedown request {request_id}")
+    if TakedownStatus(request.status) not in OPEN_TAKEDOWN_STATUSES:
+        raise Conflict(f"request {request_id} is {request.status}: only sent and open "
+                       "requests are verified", code="not_open")
+    ctx.audit("takedown.verify_start", "takedown", request_id, centre_id=request.centre_id)

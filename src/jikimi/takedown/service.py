@@ -26,6 +26,7 @@ import datetime as dt
 import json
 import uuid
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -34,12 +35,14 @@ from sqlalchemy.orm import Session
 from jikimi import cases
 from jikimi.accounts import Centre as CentreRecord
 from jikimi.cases import Case
-from jikimi.core.actors import ActorKind, Role
+from jikimi.core.actors import ActorKind, Role, cli_actor
 from jikimi.core.context import ServiceContext
 from jikimi.core.database import utcnow
+from jikimi.core.runtime import Runtime
 from jikimi.core.text import clean_text, is_email
 from jikimi.errors import ConfigurationError, Conflict, Forbidden, InvalidInput, NotFound
 from jikimi.scans import Item, ItemMatch, ItemVersion, SourceRecord
+from jikimi.sources.http import HttpClient
 from jikimi.takedown.checks import verify
 from jikimi.takedown.directory import ChannelKind, Platform
 from jikimi.takedown.history import record_event as _event
@@ -95,9 +98,24 @@ from jikimi.takedown.schemas import (
 from jikimi.takedown.stats import statistics, statistics_csv
 
 __all__ = [
-    "escalate", "get_platform", "get_request", "list_platforms", "list_requests",
-    "mark_overdue", "mark_sent", "propose", "reference", "reset_platform", "send_request",
-    "statistics", "statistics_csv", "transition", "update_platform", "verify",
+    "escalate",
+    "get_platform",
+    "get_request",
+    "list_platforms",
+    "list_requests",
+    "mark_overdue",
+    "mark_sent",
+    "propose",
+    "queued_message_ids",
+    "reference",
+    "reset_platform",
+    "run_due_work",
+    "send_request",
+    "statistics",
+    "statistics_csv",
+    "transition",
+    "update_platform",
+    "verify",
 ]
 
 _T = TakedownStatus
@@ -693,3 +711,30 @@ def mark_overdue(ctx: ServiceContext, *, now: dt.datetime | None = None) -> list
         ctx.audit("takedown.overdue", "takedown", request.id, centre_id=request.centre_id)
         moved.append(request.id)
     return moved
+
+
+# --- the worker's round ------------------------------------------------------------------------
+def run_due_work(runtime: Runtime, *, verify_client: HttpClient | None = None
+                 ) -> dict[str, Any]:
+    """What ``jikimi worker`` does for takedowns each round: send due e-mail (when SMTP is
+    configured), mark requests past their deadline overdue, and re-check open requests not
+    checked for :data:`jikimi.takedown.checks.VERIFY_INTERVAL`. Each part runs on its own,
+    so a failing SMTP server does not stop verification."""
+    from jikimi.takedown.outbox import dispatch
+
+    actor = cli_actor("worker")
+    done: dict[str, Any] = {}
+    if runtime.settings.smtp is not None:
+        done["dispatch"] = dispatch(runtime).model_dump()
+    with runtime.context(actor) as ctx:
+        done["overdue"] = mark_overdue(ctx)
+    done["verify"] = verify(runtime, actor, due_only=True, client=verify_client).model_dump()
+    return done
+
+
+def queued_message_ids(runtime: Runtime, request_id: int) -> list[int]:
+    """Outbox messages of a request waiting to be sent (for an immediate dispatch)."""
+    with runtime.sessions() as session:
+        return list(session.scalars(select(OutboxMessage.id).where(
+            OutboxMessage.request_id == request_id,
+            OutboxMessage.status == OutboxStatus.QUEUED.value)))
