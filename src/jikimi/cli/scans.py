@@ -151,7 +151,8 @@ def worker_command(
     once: Annotated[bool, typer.Option("--once", help="one round, then exit")] = False,
     poll_seconds: Annotated[float, typer.Option("--poll-seconds")] = 30.0,
 ) -> None:
-    """Re-scan sources on their interval and resume interrupted scans, until stopped."""
+    """Re-scan sources on their interval and resume interrupted scans; send takedown e-mail,
+    mark overdue requests and re-check removals; until stopped."""
     runtime = open_runtime()
     try:
         while True:
@@ -168,6 +169,12 @@ def worker_command(
                 result = scans.run_scan(runtime, cli_actor("worker"), matcher, source_id)
                 console.print(f"scan {result.scan_id} of source {source_id}: "
                               f"{result.items} items, {result.matched} matched")
+            try:  # takedowns: due e-mail, deadlines, scheduled re-checks of removed URLs
+                from jikimi.takedown.service import run_due_work
+
+                run_due_work(runtime)
+            except JikimiError as exc:
+                err_console.print(f"[red]takedowns[/red] ({exc.code}): {exc.message}")
             if once:
                 return
             time.sleep(poll_seconds)
