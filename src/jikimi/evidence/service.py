@@ -125,7 +125,7 @@ def _item(ctx: ServiceContext, item_id: int, need: Need) -> EvidenceItem:
     return item
 
 
-def _reason(text: str, *, required: str | None = None) -> str:
+def clean_reason(text: str, *, required: str | None = None) -> str:
     reason = clean_text(text or "", "the reason", max_chars=MAX_REASON_CHARS)
     if required and not reason:
         raise InvalidInput(f"say why you {required} (--reason)", code="reason_required")
@@ -179,7 +179,7 @@ def list_evidence(ctx: ServiceContext, case_code: str, *, via: str = "service",
     """The evidence items of a case, oldest first (each listing is a custody event)."""
     case = authorise_case(ctx, case_code, Need.LIST)
     items = case_items(ctx, case)
-    reason = _reason(reason)
+    reason = clean_reason(reason)
     for item in items:
         record_custody(ctx, item, Custody.LISTED, reason=reason, via=via)
     return [_summary(i) for i in items]
@@ -189,7 +189,7 @@ def get_evidence(ctx: ServiceContext, item_id: int, *, via: str = "service",
                  reason: str = "") -> EvidenceDetail:
     """All recorded details of one item (not its content)."""
     item = _item(ctx, item_id, Need.LIST)
-    record_custody(ctx, item, Custody.VIEWED, reason=_reason(reason), via=via)
+    record_custody(ctx, item, Custody.VIEWED, reason=clean_reason(reason), via=via)
     return detail_of(item)
 
 
@@ -232,7 +232,7 @@ def open_content(ctx: ServiceContext, item_id: int, *, reason: str,
                  via: str = "service") -> bytes:
     """The item's WARC file, decrypted; the reason is required and recorded."""
     item = _item(ctx, item_id, Need.DECRYPT)
-    why = _reason(reason, required="decrypt this evidence")
+    why = clean_reason(reason, required="decrypt this evidence")
     data = decrypt_item(ctx, item)
     record_custody(ctx, item, Custody.DECRYPTED, reason=why, via=via)
     return data
@@ -263,7 +263,7 @@ def preview(ctx: ServiceContext, item_id: int, *, clear: bool = False, reason: s
     """The screenshot, blurred and greyscale; ``clear`` (investigators and admins, with a
     reason) gives it as captured. None when the capture has no screenshot."""
     item = _item(ctx, item_id, Need.DECRYPT if clear else Need.LIST)
-    why = _reason(reason, required="unblur this evidence" if clear else None)
+    why = clean_reason(reason, required="unblur this evidence" if clear else None)
     png = _screenshot_of(decrypt_item(ctx, item))
     record_custody(ctx, item, Custody.UNBLURRED if clear else Custody.PREVIEWED,
                    reason=why, via=via, screenshot=png is not None)
@@ -288,7 +288,7 @@ def destroy(ctx: ServiceContext, item_id: int, *, reason: str,
     """Destroy an item on a recorded decision: its file and key go, its record and custody
     log stay (what was held, and who decided to destroy it, when and why)."""
     item = _item(ctx, item_id, Need.DESTROY)
-    why = _reason(reason, required="destroy this evidence (the retention decision)")
+    why = clean_reason(reason, required="destroy this evidence (the retention decision)")
     if item.status == "destroyed":
         raise Conflict(f"evidence item {item.id} is already destroyed")
     _destroy(ctx, item, why, via)
@@ -362,7 +362,7 @@ def capture_url(ctx: ServiceContext, case_code: str, url: str, *, reason: str = 
         raise Forbidden(f"case {case.code} has no evidence-capture consent: the counsellor "
                         "records it first", code="consent_required")
     target = _check_url(url)
-    why = _reason(reason)
+    why = clean_reason(reason)
     options = options or capturing.CaptureOptions.from_env()
     # No write before this point, so no lock is held while the network and browser work.
     got = capturing.capture(target, options, client=client)
