@@ -1,0 +1,82 @@
+"""Lookup for platforms that ask per upload: fingerprints in (never media), the matching shared
+entries out, answered from the in-memory index that the centre's own matching uses."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from pydantic import BaseModel
+from sqlalchemy import select
+
+from jikimi.core.context import ServiceContext
+from jikimi.errors import InvalidInput
+from jikimi.matching import Matcher, Query, signal_type
+from jikimi.partners.accounts import PartnerPrincipal
+from jikimi.partners.feed import SHARED_SIGNALS, refresh_feed
+from jikimi.partners.models import FeedItem
+
+MAX_FINGERPRINTS = 100
+
+
+class LookupMatch(BaseModel):
+    """A shared entry that matches: its opaque id and category, never a case."""
+
+    id: str
+    category: str
+    signal_type: str
+    distance: int
+    query: int
+    """The index of the fingerprint in the request that matched."""
+
+
+class LookupResult(BaseModel):
+    matched: bool
+    matches: list[LookupMatch]
+
+
+def lookup(ctx: ServiceContext, principal: PartnerPrincipal, matcher: Matcher,
+           fingerprints: Sequence[tuple[str, str]], threshold: int | None = None
+           ) -> LookupResult:
+    """Match (signal type, value) pairs against the shared entries. A hit on a negative
+    (known benign) bank suppresses the answer, as in the centre's own matching."""
+    principal.require("lookup")
+    if not 1 <= len(fingerprints) <= MAX_FINGERPRINTS:
+        raise InvalidInput(f"send 1 to {MAX_FINGERPRINTS} fingerprints")
+    if threshold is not None and not 0 <= threshold <= 31:
+        raise InvalidInput("the PDQ threshold is 0 to 31 bits")
+    queries = []
+    for number, (kind_name, value) in enumerate(fingerprints):
+        if kind_name not in SHARED_SIGNALS:
+            raise InvalidInput(f"fingerprint {number}: the signal type is one of "
+                               f"{', '.join(SHARED_SIGNALS)}", code="bad_signal_type")
+        try:
+            normalised = signal_type(kind_name).normalise(value)
+        except InvalidInput as exc:
+            raise InvalidInput(f"fingerprint {number}: {exc.message}", code=exc.code) from exc
+        queries.append(Query(kind_name, normalised, variant=str(number)))
+    refresh_feed(ctx.session)
+    matcher.sync(ctx.session)
+    hits = matcher.search(ctx.session, queries, threshold)
+    suppressed = any(h.bank.negative for h in hits)
+    best: dict[int, tuple[int, int, str]] = {}
+    for hit in hits:
+        if hit.bank.negative:
+            continue
+        query = int(hit.query_variant)
+        if hit.entry_id not in best or best[hit.entry_id][0] > hit.distance:
+            best[hit.entry_id] = (hit.distance, query, hit.signal_type)
+    matches: dict[str, LookupMatch] = {}
+    if best and not suppressed:
+        for item in ctx.session.scalars(select(FeedItem).where(
+                FeedItem.bank_entry_id.in_(sorted(best)), FeedItem.active.is_(True))):
+            distance, query, kind = best[item.bank_entry_id]
+            current = matches.get(item.token)
+            if current is None or current.distance > distance:
+                matches[item.token] = LookupMatch(id=item.token, category=item.category,
+                                                  signal_type=kind, distance=distance,
+                                                  query=query)
+    result = sorted(matches.values(), key=lambda m: (m.distance, m.id))
+    ctx.audit("partner.lookup", "partner", principal.partner_id,
+              details={"key_id": principal.key_id, "fingerprints": len(queries),
+                       "matches": len(result), "suppressed": suppressed})
+    return LookupResult(matched=bool(result), matches=result)
