@@ -4,6 +4,9 @@ picture. The quick-exit button leaves the site without a way back."""
 
 from __future__ import annotations
 
+import csv
+import hashlib
+import json
 import re
 import threading
 import time
@@ -15,12 +18,18 @@ import pytest
 from PIL import Image, ImageDraw
 from sqlalchemy import select
 from tests.browser_fixtures import free_port, screenshot
+from tests.portal.test_portal_more import FACES, small_video
 
 from jikimi import cases
 from jikimi.accounts import Centre
 from jikimi.core.actors import cli_actor
 from jikimi.core.runtime import Runtime
-from jikimi.hashing import ImageFingerprints, fingerprint_file
+from jikimi.hashing import (
+    ImageFingerprints,
+    VideoFingerprints,
+    fingerprint_file,
+    hamming_distance,
+)
 from jikimi.matching import Bank, BankEntry
 
 pytestmark = pytest.mark.browser
@@ -100,6 +109,8 @@ def test_victim_registers_a_picture_in_the_browser(browser, portal_server, live_
     code, secret = open_case(runtime, world.centre_a)
     picture = benign_png(tmp_path / "내 사진.png")
     raw = picture.read_bytes()
+    clip = small_video(tmp_path / "clip.webm", 3)
+    clip_raw = clip.read_bytes()
 
     context = browser.new_context(locale="ko-KR", viewport=PHONE, is_mobile=True,
                                   has_touch=True)
@@ -121,14 +132,16 @@ def test_victim_registers_a_picture_in_the_browser(browser, portal_server, live_
 
         page.get_by_label("사건 번호").fill(code.lower())
         page.get_by_label("비밀번호").fill(secret)
-        page.set_input_files("#files", str(picture))
+        page.set_input_files("#files", [str(picture), str(clip)])
         page.wait_for_selector("#items li img.thumb")
         assert page.locator("#items img.thumb").get_attribute("src").startswith("blob:")
+        assert page.locator("#items .video-thumb").inner_text() == "영상"
         page.fill("#label-1", "첫 번째 사진")
+        page.fill("#label-2", "영상 하나")
         page.click("#register-submit")
         page.wait_for_selector("#register-status.ok", timeout=60_000)
         message = page.locator("#register-status").inner_text()
-        assert "사진 1장" in message, message
+        assert "사진 2장" in message, message
         path = screenshot(page, "portal-register-ko-phone")
         assert path.exists()
 
@@ -136,7 +149,7 @@ def test_victim_registers_a_picture_in_the_browser(browser, portal_server, live_
         fp = fingerprint_file(picture, with_variants=True)
         assert isinstance(fp, ImageFingerprints)
         rows = stored(runtime, code)
-        by_key = {(s, v): (value, q) for s, v, value, q, _c, _l in rows}
+        by_key = {(s, v): (value, q) for s, v, value, q, c, _l in rows if c == fp.sha256}
         assert by_key[("pdq", "original")] == (fp.pdq, fp.quality)
         assert by_key[("sha256", "original")] == (fp.sha256, None)
         assert by_key[("md5", "original")] == (fp.md5, None)
@@ -148,14 +161,26 @@ def test_victim_registers_a_picture_in_the_browser(browser, portal_server, live_
                                          "crop15", "crop20"}
         for name, value in browser_variants.items():
             assert value == server_variants[name], name
-        assert {c for *_x, c, _l in rows} == {fp.sha256}
-        assert {label for *_x, label in rows} == {"첫 번째 사진"}
+        # The video: one frame per second, PDQ per frame as the server's vPDQ.
+        video = fingerprint_file(clip)
+        assert isinstance(video, VideoFingerprints)
+        vrows = [r for r in rows if r[0] == "vpdq"]
+        assert len(vrows) == 1 and vrows[0][4] == video.sha256 and vrows[0][5] == "영상 하나"
+        frames = json.loads(vrows[0][2])
+        assert [f[1] for f in frames] == [f.timestamp for f in video.frames]
+        distances = [hamming_distance(f[3], g.pdq) for f, g in zip(frames, video.frames,
+                                                                   strict=True)]
+        print("video frame distances, Chromium vs server:", distances)
+        assert max(distances) <= 8, distances
+        assert {c for *_x, c, _l in rows} == {fp.sha256, video.sha256}
+        assert {label for *_x, label in rows} == {"첫 번째 사진", "영상 하나"}
 
         # The picture never left the device: no request carried its bytes.
         posts = [(m, u, body) for m, u, body in requests if body]
         assert [u for _m, u, _b in posts] == [portal_server.url + "/api/v1/victim/fingerprints"]
         for _m, _u, body in posts:
             assert raw[:16] not in body and raw[1000:1032] not in body
+            assert clip_raw[:16] not in body and clip_raw[5000:5032] not in body
             assert len(body) < 10_000
         assert all(u.startswith((portal_server.url, "blob:", "data:"))
                    for _m, u, _b in requests)
@@ -170,6 +195,8 @@ def test_victim_registers_a_picture_in_the_browser(browser, portal_server, live_
         assert page.locator("#case-status").inner_text() == "접수"
         assert page.locator("#case-fingerprints").inner_text() == str(len(rows))
         assert "첫 번째 사진" in page.locator("#case-items").inner_text()
+        assert "영상 하나 (영상)" in page.locator("#case-items").inner_text()
+        assert page.locator("#case-found").inner_text() == "아직 없음"
         screenshot(page, "portal-status-ko-phone")
 
         # Erase, with a confirmation step.
@@ -203,3 +230,84 @@ def test_quick_exit_leaves_no_way_back(page, portal_server) -> None:  # type: ig
     page.goto(portal_server.url + "/portal/status?lang=en")
     assert page.locator("#quick-exit").get_attribute("href").startswith(neutral)
     screenshot(page, "portal-status-en-desktop")
+
+
+REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "data" / "pdq-reference"
+
+
+@pytest.mark.skipif(not (REFERENCE / "expected.csv").exists(), reason="reference data missing")
+def test_new_case_reference_images_and_face_search(browser, portal_server,
+                                                   tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Acceptance: a victim opens a case on the portal, registers every reference image; the
+    fingerprints the server stores are within 8 bits of Meta's reference for every image of
+    quality 50 or more, and no request carries image bytes. Then face search: the page says
+    the photos are uploaded before she chooses; with her consent one photo is enrolled."""
+    runtime = portal_server.runtime
+    with (REFERENCE / "expected.csv").open() as f:
+        expected = list(csv.DictReader(f))
+    files = [REFERENCE / row["path"] for row in expected]
+    raws = [p.read_bytes() for p in files]
+    context = browser.new_context(locale="en-GB", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    requests: list[tuple[str, bytes]] = []
+    page.on("request", lambda r: requests.append((r.url, r.post_data_buffer or b"")))
+    problems: list[str] = []
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    try:
+        page.goto(portal_server.url + "/portal?lang=en")
+        page.click("main a[href='/portal/new']")
+        page.wait_for_url(re.compile(r".*/portal/new$"))
+        page.click("#new-case")
+        page.wait_for_selector("#new-case-result:not([hidden])")
+        code = page.locator("#new-code").inner_text()
+        secret = page.locator("#new-secret").inner_text()
+        assert re.fullmatch(r"DSC-\d{4}-\d{6}", code) and len(secret) >= 16
+        screenshot(page, "portal-new-case-en")
+
+        page.goto(portal_server.url + "/portal/register")
+        page.fill("#code", code)
+        page.fill("#secret", secret)
+        requests.clear()
+        page.set_input_files("#files", [str(p) for p in files])
+        page.click("#register-submit")
+        page.wait_for_selector("#register-status.ok", timeout=120_000)
+        for url, body in requests:
+            for raw in raws:
+                assert raw[:32] not in body and raw[len(raw) // 2:len(raw) // 2 + 32] not in body
+        assert [u for u, b in requests if b] == [
+            portal_server.url + "/api/v1/victim/fingerprints"]
+
+        rows = stored(runtime, code)
+        originals = {c: (v, q) for s_, var, v, q, c, _l in rows
+                     if s_ == "pdq" and var == "original"}
+        checked = []
+        for row, raw in zip(expected, raws, strict=True):
+            sha = hashlib.sha256(raw).hexdigest()
+            value, quality = originals[sha]
+            distance = hamming_distance(value, row["pdq_hex"])
+            checked.append((row["path"], int(row["quality"]), quality, distance))
+            if int(row["quality"]) >= 50:
+                assert distance <= 8, (row["path"], distance)
+        print("reference images (path, quality, browser quality, distance):", checked)
+        assert sum(1 for c in checked if c[1] >= 50) >= 16
+
+        # Face search: the upload is said plainly before any choice, consent on the page.
+        page.goto(portal_server.url + "/portal/faces")
+        notice = page.locator("#upload-notice")
+        form = page.locator("#faces-form")
+        assert "uploaded" in notice.inner_text()
+        assert notice.bounding_box()["y"] < form.bounding_box()["y"]
+        page.fill("#code", code)
+        page.fill("#secret", secret)
+        page.set_input_files("#face-photos", str(FACES / "rose_leslie" / "01.jpg"))
+        page.click("#faces-submit")
+        page.wait_for_selector("#faces-status.bad")  # no consent yet: nothing is sent
+        assert page.evaluate("document.activeElement.id") == "face-consent"
+        page.check("#face-consent")
+        page.click("#faces-submit")
+        page.wait_for_selector("#faces-status.ok", timeout=60_000)
+        assert "1 face templates" in page.locator("#faces-status").inner_text()
+        screenshot(page, "portal-faces-en")
+        assert not problems, problems
+    finally:
+        context.close()

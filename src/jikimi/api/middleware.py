@@ -87,7 +87,8 @@ SECURITY_HEADERS: list[tuple[bytes, bytes]] = [
     (b"referrer-policy", b"no-referrer"),
     (b"cross-origin-opener-policy", b"same-origin"),
 ]
-PAGE_CSP = (b"default-src 'self'; img-src 'self' data: blob:; style-src 'self'; "
+PAGE_CSP = (b"default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; "
+            b"style-src 'self'; "
             b"script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
 
 

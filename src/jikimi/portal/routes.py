@@ -56,6 +56,7 @@ MAX_SUBMISSION_FRAMES = 6000
 MAX_VIDEO_SECONDS = 24 * 3600
 MAX_FRAME_NUMBER = 100_000_000
 # Face enrolment: photos are embedded in memory and discarded.
+MAX_FACE_PHOTOS = 5
 MAX_FACE_PHOTO_BYTES = 20_000_000
 FACE_PHOTO_TYPES = ("image/jpeg", "image/png", "image/webp", "image/gif", "image/bmp",
                     "image/tiff", "image/heic", "image/heif", "application/octet-stream")
@@ -249,7 +250,8 @@ def new_case(request: Request, ctx: PublicContext) -> NewCaseOut:
     """Open a case herself, without giving any name or contact. The code and secret are in
     this response only. A few per address and hour."""
     if not _hourly_limiter(request, "new_case", NEW_CASES_PER_HOUR).hit(f"ip:{_client(request)}"):
-        raise RateLimited("a case was just opened from here; wait an hour, or call 1366")
+        raise RateLimited("a case was just opened from here; wait an hour, or call 1366",
+                          code="new_case_limited")
     opened = service.open_self_service_case(ctx)
     return NewCaseOut(code=opened.code, secret=opened.secret)
 
@@ -319,7 +321,8 @@ async def face_photo(request: Request, ctx: PublicContext,
     limiter = _hourly_limiter(request, "face_photo", FACE_PHOTOS_PER_HOUR)
     if not (limiter.hit(f"ip:{_client(request)}")
             and limiter.hit(f"case:{x_case_code.strip().upper()}")):
-        raise RateLimited("too many photos for now; wait an hour and try again")
+        raise RateLimited("too many photos for now; wait an hour and try again",
+                          code="face_photos_limited")
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if kind not in FACE_PHOTO_TYPES:
         raise InvalidInput("send the photo itself as the body (Content-Type image/jpeg, "
@@ -329,9 +332,9 @@ async def face_photo(request: Request, ctx: PublicContext,
         data += chunk
         if len(data) > MAX_FACE_PHOTO_BYTES:
             raise InvalidInput(f"the photo is larger than {MAX_FACE_PHOTO_BYTES // 1_000_000} MB",
-                               code="media_too_large")
+                               code="face_photo_too_large")
     if not data:
-        raise InvalidInput("the photo is empty", code="empty_upload")
+        raise InvalidInput("the photo is empty: choose it again", code="empty_upload")
     photo = bytes(data)
     data.clear()
     result = await run_in_threadpool(service.enroll_faces, ctx, x_case_code, x_case_secret,
@@ -366,6 +369,17 @@ SCRIPT_MESSAGES = (
     "status.open", "status.active", "status.monitoring", "status.closed", "status.reopened",
     "consent.partner_sharing", "consent.face_search", "consent.evidence_capture",
     "consent.police_referral", "None",
+    "Video", "Picture", "Video: frame {done} of {total}",
+    "This is not a submission file from the jikimi hash program.",
+    "Copies found: {n}. The centre is asking the sites to delete them.",
+    "No copies found so far.", "{n} places", "None so far", "On: {n} face templates", "Off",
+    "Face search is now off. Your face templates have been deleted.",
+    "Copied.", "Could not copy. Please write them down.",
+    "Face search needs your consent: tick the box if you agree.",
+    "Choose at least one photo of your face.", "Sending photo {n} of {total}…",
+    "Something went wrong. Try again.",
+    "Face search is on: {faces} face templates were made. The photos were deleted.",
+    "{n} photos did not show exactly one face and were not used.",
 )
 
 
@@ -395,6 +409,16 @@ def home(request: Request) -> HTMLResponse:
 def register_page(request: Request) -> HTMLResponse:
     return _render(request, "portal_register.html", page="register",
                    max_items=MAX_ITEMS, max_label=MAX_LABEL_CHARS)
+
+
+@router.get("/portal/new", response_class=HTMLResponse, include_in_schema=False)
+def new_case_page(request: Request) -> HTMLResponse:
+    return _render(request, "portal_new.html", page="new")
+
+
+@router.get("/portal/faces", response_class=HTMLResponse, include_in_schema=False)
+def faces_page(request: Request) -> HTMLResponse:
+    return _render(request, "portal_faces.html", page="faces", max_photos=MAX_FACE_PHOTOS)
 
 
 @router.get("/portal/status", response_class=HTMLResponse, include_in_schema=False)

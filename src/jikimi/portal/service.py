@@ -198,7 +198,8 @@ def portal_centre(ctx: ServiceContext) -> Centre:
     if centre is None:
         centre = ctx.session.scalar(select(Centre).order_by(Centre.id).limit(1))
     if centre is None:
-        raise Conflict("no centre is set up to take cases yet; call 1366")
+        raise Conflict("no centre is set up to take cases yet; call 1366",
+                       code="no_portal_centre")
     return centre
 
 
@@ -307,7 +308,7 @@ def withdraw_face_search(ctx: ServiceContext, code: str, secret: str) -> VictimC
     """Withdraw face search: her face templates leave the database and the index at once."""
     _case, view = _victim(ctx, code, secret)
     if ConsentPurpose.FACE_SEARCH not in view.consents:
-        raise Conflict("face search is not switched on for this case")
+        raise Conflict("face search is not switched on for this case", code="face_search_off")
     return victim_withdraw_consent(ctx, code, secret, ConsentPurpose.FACE_SEARCH)
 
 

@@ -7,10 +7,23 @@
 // are sent, as JSON, to POST /api/v1/victim/fingerprints. Thumbnails are blob: URLs of the
 // local files and are revoked when the list changes or on quick exit.
 //
+// Videos are sampled at one frame per second through a <video> element and a canvas (past an
+// hour, more sparsely, so that a video never has more than MAX_VIDEO_FRAMES frames); each
+// frame gets PDQ at full size, as Meta's vPDQ does, and the list of frames is sent.
+//
 // pdq.js is imported on demand (only the register page needs it), so that the quick-exit
 // button and the other pages work even if the hashing code could not load.
+//
+// The face page is the one exception to principle 1, and says so before she chooses: a face
+// template cannot be computed in the browser, so her reference photos are uploaded, embedded
+// and discarded (POST /api/v1/victim/faces, one photo per request, never stored).
 
 const MAX_ITEMS = 100;
+// As the server (jikimi.portal.routes): frames per video and per request.
+const MAX_VIDEO_FRAMES = 3600;
+const MAX_SUBMISSION_FRAMES = 6000;
+const MAX_FACE_PHOTOS = 5;
+const SUBMISSION_FORMAT = 'jikimi-submission';
 
 const MESSAGES = (() => {
   const node = document.getElementById('portal-messages');
@@ -172,6 +185,7 @@ export async function fingerprintFile(file, pdq) {
   }
   const original = variants.find((v) => v.name === 'original');
   return {
+    kind: 'image',
     sha256,
     md5,
     pdq: original.hash,
@@ -183,6 +197,126 @@ export async function fingerprintFile(file, pdq) {
 }
 
 const nextFrame = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+function isVideo(file) {
+  return /^video\//.test(file.type) || /\.(mp4|m4v|webm|mov|mkv|ogv)$/i.test(file.name);
+}
+
+/** Resolve on `ok`, reject on `error` or after `ms` milliseconds. */
+function when(target, ok, ms = 20000) {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => finish(reject, new Error('timeout')), ms);
+    function finish(fn, value) {
+      clearTimeout(timer);
+      target.removeEventListener(ok, onOk);
+      target.removeEventListener('error', onError);
+      fn(value);
+    }
+    function onOk() { finish(resolve); }
+    function onError() { finish(reject, new Error('cannot decode')); }
+    target.addEventListener(ok, onOk);
+    target.addEventListener('error', onError);
+  });
+}
+
+/** Sample times: every second (every `step` seconds past MAX_VIDEO_FRAMES seconds). */
+export function sampleTimes(duration) {
+  if (!Number.isFinite(duration) || duration <= 0) return [0];
+  const step = Math.max(1, Math.ceil(duration / MAX_VIDEO_FRAMES));
+  const times = [];
+  for (let t = 0; t < duration && times.length < MAX_VIDEO_FRAMES; t += step) times.push(t);
+  return times;
+}
+
+/**
+ * The fingerprints of one video file, computed here: SHA-256, MD5, and PDQ of one frame per
+ * second drawn from a <video> element onto a canvas (vPDQ). Nothing is sent.
+ * @returns {Promise<{kind: 'video', sha256: string, md5: string,
+ *   frames: Array<{frame: number, timestamp: number, quality: number, pdq: string}>}>}
+ */
+export async function fingerprintVideo(file, pdq, progress = () => {}) {
+  const buffer = await file.arrayBuffer();
+  const sha256 = toHex(await crypto.subtle.digest('SHA-256', buffer));
+  const md5 = pdq.md5(new Uint8Array(buffer));
+  const url = URL.createObjectURL(file);
+  const video = document.createElement('video');
+  video.muted = true;
+  video.playsInline = true;
+  video.preload = 'auto';
+  const canvas = document.createElement('canvas');
+  try {
+    const loaded = when(video, 'loadeddata');
+    video.src = url;
+    await loaded;
+    const width = video.videoWidth;
+    const height = video.videoHeight;
+    if (!width || !height) throw new Error('no picture in this video');
+    canvas.width = width;
+    canvas.height = height;
+    const ctx = canvas.getContext('2d', { willReadFrequently: true, alpha: false });
+    const times = sampleTimes(video.duration);
+    const frames = [];
+    for (let k = 0; k < times.length; k++) {
+      const seeked = when(video, 'seeked');
+      video.currentTime = times[k];
+      await seeked;
+      ctx.drawImage(video, 0, 0, width, height);
+      const image = ctx.getImageData(0, 0, width, height);
+      const h = pdq.pdqFromRGBA(image.data, width, height);
+      frames.push({ frame: k, timestamp: Math.round(times[k] * 1000) / 1000, quality: h.quality, pdq: h.hash });
+      progress(k + 1, times.length);
+    }
+    return { kind: 'video', sha256, md5, frames };
+  } finally {
+    video.removeAttribute('src');
+    video.load();
+    URL.revokeObjectURL(url);
+    canvas.width = 0;
+    canvas.height = 0;
+  }
+}
+
+/** Split items into requests the server accepts (at most 100 items and 6,000 frames each). */
+export function batches(items) {
+  const out = [];
+  let current = [];
+  let frames = 0;
+  for (const item of items) {
+    const n = item.frames ? item.frames.length : 0;
+    if (current.length && (current.length >= MAX_ITEMS || frames + n > MAX_SUBMISSION_FRAMES)) {
+      out.push(current);
+      current = [];
+      frames = 0;
+    }
+    current.push(item);
+    frames += n;
+  }
+  if (current.length) out.push(current);
+  return out;
+}
+
+/** Send items in as many requests as needed; the totals of all of them. */
+async function sendItems(code, secret, items) {
+  let added = 0;
+  let fingerprints = 0;
+  for (const part of batches(items)) {
+    const result = await postJSON('/api/v1/victim/fingerprints', { code, secret, items: part });
+    if (!result.ok) return { ...result, added };
+    added += result.data.added;
+    fingerprints = result.data.fingerprints;
+  }
+  return { ok: true, data: { items: items.length, added, fingerprints } };
+}
+
+/** The items of a submission file written by `jikimi hash --submission` (read here). */
+async function readSubmission(file) {
+  if (file.size > 5_000_000) throw new Error('too large');
+  const data = JSON.parse(await file.text());
+  if (!data || data.format !== SUBMISSION_FORMAT || data.version !== 1 || !Array.isArray(data.items)) {
+    throw new Error('not a submission file');
+  }
+  return data.items;
+}
 
 function supported() {
   return Boolean(window.isSecureContext && window.crypto && crypto.subtle
@@ -201,6 +335,7 @@ function setUpRegister() {
   const status = form.querySelector('#register-status');
   const submit = form.querySelector('#register-submit');
   const toggle = form.querySelector('#toggle-previews');
+  const submissionInput = form.querySelector('#submission');
   let chosen = [];
 
   if (!supported()) {
@@ -229,10 +364,18 @@ function setUpRegister() {
       const node = template.content.firstElementChild.cloneNode(true);
       const n = index + 1;
       const img = node.querySelector('.thumb');
-      const url = URL.createObjectURL(file);
-      objectUrls.add(url);
-      img.src = url;
-      img.alt = t('Preview of picture {n}', { n });
+      if (isVideo(file)) {
+        // No preview of a video: a neutral box that says what it is.
+        const box = document.createElement('span');
+        box.className = 'thumb video-thumb';
+        box.textContent = t('Video');
+        img.replaceWith(box);
+      } else {
+        const url = URL.createObjectURL(file);
+        objectUrls.add(url);
+        img.src = url;
+        img.alt = t('Preview of picture {n}', { n });
+      }
       const label = node.querySelector('.item-label-text');
       const field = node.querySelector('.item-label');
       field.id = `label-${n}`;
@@ -256,7 +399,8 @@ function setUpRegister() {
       (code ? form.querySelector('#secret') : form.querySelector('#code')).focus();
       return;
     }
-    if (chosen.length === 0) {
+    const submissionFile = submissionInput && submissionInput.files && submissionInput.files[0];
+    if (chosen.length === 0 && !submissionFile) {
       say(status, t('Choose at least one picture.'), 'bad');
       input.focus();
       return;
@@ -267,14 +411,31 @@ function setUpRegister() {
       const pdq = await import('./pdq.js');
       const items = [];
       let lowQuality = false;
+      if (submissionFile) {
+        try {
+          items.push(...await readSubmission(submissionFile));
+        } catch {
+          say(status, t('This is not a submission file from the jikimi hash program.'), 'bad');
+          submissionInput.focus();
+          return;
+        }
+      }
       for (const entry of chosen) {
         say(entry.state, t('Fingerprinting {name}…', { name: entry.file.name }));
         say(status, t('Fingerprinting {name}…', { name: entry.file.name }));
         await nextFrame();
         try {
-          const fp = await fingerprintFile(entry.file, pdq);
-          items.push({ label: entry.field.value.trim().slice(0, 200), ...fp });
-          if (fp.quality < pdq.LOW_QUALITY_THRESHOLD) lowQuality = true;
+          const label = entry.field.value.trim().slice(0, 200);
+          if (isVideo(entry.file)) {
+            const fp = await fingerprintVideo(entry.file, pdq, (done, total) => {
+              say(entry.state, t('Video: frame {done} of {total}', { done, total }));
+            });
+            items.push({ label, ...fp });
+          } else {
+            const fp = await fingerprintFile(entry.file, pdq);
+            items.push({ label, ...fp });
+            if (fp.quality < pdq.LOW_QUALITY_THRESHOLD) lowQuality = true;
+          }
           say(entry.state, t('Ready'), 'ok');
         } catch (error) {
           say(entry.state, t('Could not read this picture.'), 'bad');
@@ -285,7 +446,7 @@ function setUpRegister() {
         return;
       }
       say(status, t('Sending fingerprints…'));
-      const result = await postJSON('/api/v1/victim/fingerprints', { code, secret, items });
+      const result = await sendItems(code, secret, items);
       if (!result.ok) {
         say(status, result.message, 'bad');
         return;
@@ -332,10 +493,19 @@ function setUpStatus() {
     for (const item of data.items) {
       const li = document.createElement('li');
       const date = new Date(item.registered_at).toLocaleDateString(document.documentElement.lang || 'ko');
-      li.textContent = `${item.label || item.content_id.slice(0, 12)} · ${t('Registered on {date}', { date })}`;
+      const kind = item.kind === 'video' ? t('Video') : t('Picture');
+      const found = item.found
+        ? t('Copies found: {n}. The centre is asking the sites to delete them.', { n: item.found })
+        : t('No copies found so far.');
+      li.textContent = `${item.label || item.content_id.slice(0, 12)} (${kind}) · ${t('Registered on {date}', { date })} · ${found}`;
       items.append(li);
     }
+    document.getElementById('case-found').textContent = data.found
+      ? t('{n} places', { n: data.found }) : t('None so far');
+    document.getElementById('case-faces').textContent = data.faces
+      ? t('On: {n} face templates', { n: data.faces }) : t('Off');
     document.getElementById('withdraw-sharing').disabled = !c.consents.includes('partner_sharing');
+    document.getElementById('withdraw-faces').disabled = !c.consents.includes('face_search');
     view.hidden = false;
   }
 
@@ -377,6 +547,22 @@ function setUpStatus() {
     say(choiceMessage, t('Sharing with partner platforms is now off.'), 'ok');
   });
 
+  document.getElementById('withdraw-faces').addEventListener('click', async () => {
+    if (!held) return;
+    say(choiceMessage, t('Working…'));
+    const result = await postJSON('/api/v1/victim/faces/withdraw', held);
+    if (!result.ok) {
+      say(choiceMessage, result.message, 'bad');
+      return;
+    }
+    document.getElementById('case-consents').textContent = result.data.consents.length
+      ? result.data.consents.map((p) => t(`consent.${p}`)).join(', ')
+      : t('None');
+    document.getElementById('case-faces').textContent = t('Off');
+    document.getElementById('withdraw-faces').disabled = true;
+    say(choiceMessage, t('Face search is now off. Your face templates have been deleted.'), 'ok');
+  });
+
   eraseButton.addEventListener('click', () => {
     confirmBox.hidden = false;
     eraseButton.setAttribute('aria-expanded', 'true');
@@ -404,6 +590,130 @@ function setUpStatus() {
   });
 }
 
+// ------------------------------------------------------------------------------------------
+// New case: the code and secret are shown once, here.
+
+function setUpNewCase() {
+  const button = document.getElementById('new-case');
+  if (!button) return;
+  const message = document.getElementById('new-case-message');
+  const result = document.getElementById('new-case-result');
+  button.addEventListener('click', async () => {
+    button.disabled = true;
+    say(message, t('Working…'));
+    const response = await postJSON('/api/v1/victim/cases', {});
+    if (!response.ok) {
+      button.disabled = false;
+      say(message, response.message, 'bad');
+      return;
+    }
+    say(message, '');
+    document.getElementById('new-code').textContent = response.data.code;
+    document.getElementById('new-secret').textContent = response.data.secret;
+    button.hidden = true;
+    result.hidden = false;
+    result.focus();
+  });
+  const copy = document.getElementById('copy-case');
+  copy.addEventListener('click', async () => {
+    const text = `${document.getElementById('new-code').textContent} ${document.getElementById('new-secret').textContent}`;
+    try {
+      await navigator.clipboard.writeText(text);
+      say(document.getElementById('copy-message'), t('Copied.'), 'ok');
+    } catch {
+      say(document.getElementById('copy-message'), t('Could not copy. Please write them down.'), 'bad');
+    }
+  });
+}
+
+// ------------------------------------------------------------------------------------------
+// Face search: consent on this page, then photos uploaded one by one (embedded, discarded).
+
+function setUpFaces() {
+  const form = document.getElementById('faces-form');
+  if (!form) return;
+  const status = form.querySelector('#faces-status');
+  const input = form.querySelector('#face-photos');
+  const consent = form.querySelector('#face-consent');
+  const submit = form.querySelector('#faces-submit');
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const { code, secret } = credentials(form);
+    if (!code || !secret) {
+      say(status, t('Enter your case code and secret.'), 'bad');
+      (code ? form.querySelector('#secret') : form.querySelector('#code')).focus();
+      return;
+    }
+    if (!consent.checked) {
+      say(status, t('Face search needs your consent: tick the box if you agree.'), 'bad');
+      consent.focus();
+      return;
+    }
+    const files = Array.from(input.files || []).slice(0, MAX_FACE_PHOTOS);
+    if (files.length === 0) {
+      say(status, t('Choose at least one photo of your face.'), 'bad');
+      input.focus();
+      return;
+    }
+    submit.disabled = true;
+    form.setAttribute('aria-busy', 'true');
+    try {
+      say(status, t('Working…'));
+      const agreed = await postJSON('/api/v1/victim/faces/consent', { code, secret });
+      if (!agreed.ok) {
+        say(status, agreed.message, 'bad');
+        return;
+      }
+      let faces = 0;
+      let skipped = 0;
+      for (let i = 0; i < files.length; i++) {
+        say(status, t('Sending photo {n} of {total}…', { n: i + 1, total: files.length }));
+        let response;
+        try {
+          response = await fetch('/api/v1/victim/faces', {
+            method: 'POST',
+            headers: {
+              'Content-Type': files[i].type || 'application/octet-stream',
+              Accept: 'application/json',
+              'Accept-Language': document.body.dataset.lang || 'ko',
+              'X-Case-Code': code,
+              'X-Case-Secret': secret,
+            },
+            body: files[i],
+            credentials: 'same-origin',
+            cache: 'no-store',
+            referrerPolicy: 'no-referrer',
+          });
+        } catch {
+          say(status, t('Could not reach the centre. Check the connection and try again.'), 'bad');
+          return;
+        }
+        const data = await response.json().catch(() => null);
+        if (!response.ok) {
+          if (data && data.error && data.error.code === 'no_face') {
+            skipped++;
+            continue;
+          }
+          say(status, data && data.error ? data.error.message : t('Something went wrong. Try again.'), 'bad');
+          return;
+        }
+        faces += data.faces;
+        skipped += data.skipped;
+      }
+      input.value = '';
+      const text = t('Face search is on: {faces} face templates were made. The photos were deleted.', { faces });
+      say(status, skipped ? `${text} ${t('{n} photos did not show exactly one face and were not used.', { n: skipped })}` : text,
+        faces ? 'ok' : 'bad');
+      form.querySelector('#secret').value = '';
+    } finally {
+      submit.disabled = false;
+      form.removeAttribute('aria-busy');
+    }
+  });
+}
+
 setUpNavigation();
 setUpRegister();
 setUpStatus();
+setUpNewCase();
+setUpFaces();
