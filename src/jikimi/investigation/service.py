@@ -17,20 +17,31 @@ are national). Every read, export and document is audited.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from sqlalchemy import or_, select
 
-from jikimi import cases
+from jikimi import cases, evidence
+from jikimi.accounts import Centre
 from jikimi.cases import Case
 from jikimi.core.actors import ActorKind, Role
 from jikimi.core.context import ServiceContext
 from jikimi.core.database import utcnow
 from jikimi.errors import Forbidden, InvalidInput
+from jikimi.investigation.documents import (
+    BUILDERS,
+    DocumentFormat,
+    DocumentKind,
+    LitigationData,
+    cite,
+    default_basis,
+    render,
+)
 from jikimi.investigation.exports import CsvTable, ExportFormat, to_csv, to_graphml, to_out
 from jikimi.investigation.linkage import DEFAULT_PDQ_THRESHOLD, Linkage, Sighting, link, restrict
 from jikimi.investigation.schemas import LinkageOut
@@ -38,6 +49,7 @@ from jikimi.investigation.sightings import sighting_from
 from jikimi.matching import BankEntry
 from jikimi.review import QUARANTINE_ITEMS, ReviewDecision, ReviewStatus
 from jikimi.scans import Item, ItemMatch, ItemVersion, SourceRecord
+from jikimi.takedown import load_legal
 
 CONTENT_SIGNALS = frozenset({"sha256", "md5", "pdq", "vpdq"})
 """Matches that say "the same content" (a face match says "the same person", so it ties an
@@ -264,3 +276,58 @@ def export_linkage(ctx: ServiceContext, code: str | None, fmt: ExportFormat | st
               details={"format": kind.value, "table": str(table) if kind is ExportFormat.csv
                        else None, "bytes": len(result.content)})
     return result
+
+
+# --- litigation documents -----------------------------------------------------------------
+_DOCUMENT_TYPES = {
+    DocumentFormat.pdf: "application/pdf",
+    DocumentFormat.docx: "application/vnd.openxmlformats-officedocument.wordprocessingml."
+                         "document",
+}
+
+
+def litigation_document(ctx: ServiceContext, code: str, kind: DocumentKind | str,
+                        fmt: DocumentFormat | str, *,
+                        basis: Sequence[str] | None = None) -> ExportFile:
+    """A Korean litigation document for a case, as PDF or DOCX: the evidence list for a
+    criminal complaint, or the damages-claim summary. ``basis``: article ids of
+    ``legal.json`` to name (default: by the kind of document and whether the victim is a
+    minor). Investigators and administrators; audited with the file's SHA-256."""
+    try:
+        which = DocumentKind(kind)
+    except ValueError:
+        raise InvalidInput(f"unknown document {kind!r}; use "
+                           f"{' or '.join(k.value for k in DocumentKind)}",
+                           code="bad_document_kind") from None
+    try:
+        form = DocumentFormat(fmt)
+    except ValueError:
+        raise InvalidInput(f"unknown document format {fmt!r}; use pdf or docx",
+                           code="bad_format") from None
+    if basis is not None and len(basis) > 30:
+        raise InvalidInput("name at most 30 articles", code="bad_basis")
+    case = case_for_investigation(ctx, code, write=True)
+    row = ctx.session.get(Case, case.id)
+    assert row is not None
+    centre = ctx.session.get(Centre, case.centre_id)
+    citations = cite(load_legal(), basis or default_basis(which, row.minor))
+    events = cases.timeline(ctx, case.code)
+    items = evidence.list_evidence(ctx, case.code, via="investigation",
+                                   reason=f"litigation document: {which.value}")
+    linkage = case_linkage_raw(ctx, case)
+    now = utcnow()
+    label = f" ({ctx.actor.label})" if ctx.actor.label else ""
+    data = LitigationData(
+        case_code=case.code, centre_name=centre.name if centre else "", case_status=row.status,
+        opened_at=row.intake_at, minor=row.minor, generated_at=now,
+        generated_by=f"{ctx.actor.ref}{label}", timeline=events, evidence=items,
+        linkage=to_out(linkage, scope="case", case_code=case.code, centre_id=case.centre_id,
+                       generated_at=now),
+        citations=citations)
+    content = render(BUILDERS[which](data), form)
+    ctx.audit("investigation.document", "case", case.code, centre_id=case.centre_id,
+              details={"kind": which.value, "format": form.value,
+                       "basis": [c.ref for c in citations],
+                       "sha256": hashlib.sha256(content).hexdigest()})
+    return ExportFile(content, _DOCUMENT_TYPES[form],
+                      f"{case.code}-{which.value}-{now.strftime('%Y%m%d')}.{form.value}")

@@ -4,8 +4,10 @@
 What the sources put in an item's context (see ``jikimi.sources``):
 
 * Telegram exports: ``chat_id``, ``chat_name``, ``chat_type``, ``message_id``, ``sender``,
-  ``sender_id`` (``user…``/``channel…``), ``date`` (ISO with zone, or None when the export's
-  time zone is unknown), ``forwarded_from``, ``forwarded_from_id``.
+  ``sender_id`` (``user…``/``channel…``; old exports wrote a user as a bare integer, read
+  here as ``user<id>`` so one person is one poster across export versions), ``date`` (ISO
+  with zone, or None when the export's time zone is unknown), ``forwarded_from``,
+  ``forwarded_from_id``.
 * Web pages, crawls and URL lists: ``page_url`` (the page the media was shown on) or none
   when the URL was the media itself.
 * Feeds: ``feed_url``, ``entry_link``, ``entry_published``, ``entry_author``.
@@ -27,6 +29,7 @@ WEB_SOURCE_TYPES = frozenset({"urls", "crawl", "feed"})
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 _CHANNEL_PEER = re.compile(r"^channel(-?\d{1,20})$")
 _MAX_LABEL = 200
+_OLD_CHANNEL_SHIFT = 2**33
 
 
 def _text(value: object) -> str | None:
@@ -78,6 +81,8 @@ def poster_of(place: Place, context: Mapping[str, Any]) -> Poster | None:
     """Who posted it: a Telegram sender (by id, the same across chats), a feed's author."""
     if place.kind == "telegram":
         sender_id = _text(context.get("sender_id"))
+        if sender_id and sender_id.isdigit() and int(sender_id) < _OLD_CHANNEL_SHIFT:
+            sender_id = f"user{sender_id}"  # old exports wrote a user's id as a bare integer
         sender = _text(context.get("sender"))
         if sender_id:
             return Poster(f"telegram:{sender_id}", sender or sender_id)
