@@ -9,7 +9,6 @@ from typing import Annotated
 import typer
 
 from jikimi.cli.common import console, open_runtime
-from jikimi.evidence.package import load_public_key, public_key_fingerprint, public_key_pem
 
 keys_app = typer.Typer(help="The centre's signing keys.", no_args_is_help=True)
 
@@ -18,6 +17,8 @@ keys_app = typer.Typer(help="The centre's signing keys.", no_args_is_help=True)
 def export_public(path: Annotated[Path, typer.Argument(help="where to write the PEM file")]
                   ) -> None:
     """Write the centre's Ed25519 public key (PEM): give it to whoever verifies packages."""
+    from jikimi.evidence.package import load_public_key, public_key_fingerprint, public_key_pem
+
     runtime = open_runtime()
     try:
         pem = public_key_pem(runtime.keys)

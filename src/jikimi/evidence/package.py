@@ -35,7 +35,6 @@ from jikimi.core.context import ServiceContext
 from jikimi.core.security import Keyring
 from jikimi.errors import InvalidInput
 from jikimi.evidence.models import EvidenceItem
-from jikimi.evidence.report import build_report
 from jikimi.evidence.service import (
     Custody,
     Need,
@@ -159,6 +158,8 @@ def export_package(ctx: ServiceContext, case_code: str, dest: Path, *,
                         "public_key_sha256": public_key_fingerprint(public)},
         "items": [_item_entry(i) for i in items],
     }
+    from jikimi.evidence.report import build_report  # fpdf2 loads in ~1 s: only when needed
+
     report = build_report(manifest, custody)
     files["custody.json"] = custody_bytes
     files["report.pdf"] = report
