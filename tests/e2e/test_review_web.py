@@ -74,3 +74,10 @@ def test_review_blurred_until_click_then_confirm(page, live_server, live_world, 
     assert page.locator("h1 .badge").first.inner_text() == "확인됨"
     # a fresh view is blurred again: nothing stays unblurred
     assert page.locator("figure#preview").get_attribute("data-blurred") == "true"
+    # confirming proposed a takedown of the URL, visible on /takedowns
+    page.click("text=삭제 요청 →")
+    row = page.locator("table.takedowns tbody tr")
+    assert row.count() == 1
+    assert seeded.case_code in row.inner_text() and "초안" in row.inner_text()
+    row.locator("a").first.click()
+    assert "copy-mirrored.png" in page.locator("main").inner_text()

@@ -20,7 +20,6 @@ from jikimi.review.service import (
     reject,
     release,
     reviewers,
-    use_platform_resolver,
 )
 
 __all__ = [
@@ -28,5 +27,5 @@ __all__ = [
     "MatchDetail", "Preview", "PreviewTarget", "QueueEntry", "ReviewDecision", "ReviewStatus",
     "assign", "confirm", "counts", "decide_many", "detail", "make_preview",
     "on_match_confirmed", "placeholder", "preview_target", "queue", "reject", "release",
-    "render", "reviewers", "use_platform_resolver",
+    "render", "reviewers",
 ]

@@ -18,7 +18,6 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Select, func, select
@@ -114,33 +113,18 @@ def _may_review(ctx: ServiceContext) -> None:
 PlatformOf = Callable[[str], tuple[str, str] | None]
 
 
-@lru_cache(maxsize=1)
-def _packaged_platforms() -> PlatformOf:
-    # The directory is takedown's data; review only reads its URL → platform rules.
-    from jikimi.takedown import load_directory
+def _platforms(ctx: ServiceContext) -> PlatformOf:
+    """URL → (platform id, name) by the directory in use (the seeded file with the admins'
+    edits). The directory is takedown's data; review only reads its domain rules."""
+    from jikimi.takedown.platforms import platform_directory
 
-    directory = load_directory()
+    directory = platform_directory(ctx.session)
 
     def platform_of(url: str) -> tuple[str, str] | None:
         platform = directory.platform_for_url(url)
         return (platform.id, platform.name) if platform else None
 
     return platform_of
-
-
-_platform_resolver: Callable[[ServiceContext], PlatformOf] | None = None
-
-
-def use_platform_resolver(resolver: Callable[[ServiceContext], PlatformOf]) -> None:
-    """Let the takedown capability supply the admin-edited directory's URL mapping."""
-    global _platform_resolver
-    _platform_resolver = resolver
-
-
-def _platforms(ctx: ServiceContext) -> PlatformOf:
-    if _platform_resolver is not None:
-        return _platform_resolver(ctx)
-    return _packaged_platforms()
 
 
 def _item_platform(platform_of: PlatformOf, source_type: str, locator: str,
