@@ -8,15 +8,19 @@ import json
 import zipfile
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
 from sqlalchemy import func, select
 from tests.conftest import World, auth
 from tests.evidence.conftest import EvidenceCase, Site
+from tests.evidence.test_capture import staff
 from tests.foundation.test_cli import jikimi
 
+from jikimi import evidence
 from jikimi.core.audit import AuditEntry
 from jikimi.core.runtime import Runtime
+from jikimi.evidence import capture as capturing
 from jikimi.evidence.models import CustodyEvent, EvidenceItem
 from jikimi.evidence.package import load_public_key, public_key_pem, verify_package
 
@@ -147,11 +151,9 @@ def test_api_roles_custody_and_retention(client: TestClient, runtime: Runtime, w
 
 
 def test_blurred_preview_and_unblur(client: TestClient, runtime: Runtime, world: World,
-                                    ecase: EvidenceCase, site: Site) -> None:
+                                    ecase: EvidenceCase, site: Site,
+                                    monkeypatch: pytest.MonkeyPatch) -> None:
     """Without Chromium: a capture whose WARC holds a screenshot record (made here)."""
-    from jikimi import evidence
-    from jikimi.evidence import capture as capturing
-    from tests.evidence.test_capture import staff
 
     shot = io.BytesIO()
     Image.new("RGB", (1280, 900), (200, 30, 30)).save(shot, "PNG")
@@ -162,13 +164,9 @@ def test_blurred_preview_and_unblur(client: TestClient, runtime: Runtime, world:
         got.screenshot = shot.getvalue()
         return got
 
-    capturing_capture = capturing.capture
-    capturing.capture = with_screenshot  # type: ignore[assignment]
-    try:
-        with runtime.context(staff(world, "investigator_a")) as ctx:
-            item = evidence.capture_url(ctx, ecase.code, f"{site.base}/post/123")
-    finally:
-        capturing.capture = capturing_capture  # type: ignore[assignment]
+    monkeypatch.setattr(capturing, "capture", with_screenshot)
+    with runtime.context(staff(world, "investigator_a")) as ctx:
+        item = evidence.capture_url(ctx, ecase.code, f"{site.base}/post/123")
     assert item.screenshot_sha256
     r = client.get(f"/api/v1/evidence/{item.id}/preview", headers=auth(world.staff["counsellor_a"]))
     assert r.status_code == 200 and r.headers["content-type"] == "image/png"
