@@ -10,11 +10,17 @@ pairs cannot show rates finer than that; the strict and review thresholds are pi
 rules below; a distance histogram is written as a PNG (drawn with Pillow); and throughput is
 measured: one thread, two threads, and two processes (this machine has 2 cores).
 
+Videos: three generated clips (640x360, 1280x720, 1920x1080; 25 fps H.264, one of the photos
+pasted into every frame, made in a temporary directory) go through
+:func:`jikimi.faces.detect_video_faces` (probe, FFmpeg decode of the sampled frames, detection
+and embedding of each): sampled frames per second end to end, and decoding alone.
+
 Reference in the same run: dlib's classic threshold 0.6 (its author's LFW calibration) is a
 row of the table.
 
     .venv/bin/python benchmarks/bench_faces.py
     .venv/bin/python benchmarks/bench_faces.py --repeat 3 --plot docs/faces-histogram.png
+    .venv/bin/python benchmarks/bench_faces.py --video-only --repeat 3
 """
 
 from __future__ import annotations
@@ -24,9 +30,11 @@ import itertools
 import math
 import os
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,8 +50,11 @@ from jikimi.faces import (  # noqa: E402
     REVIEW_THRESHOLD,
     STRICT_THRESHOLD,
     DetectedFace,
+    VideoSampling,
     detect_faces,
+    detect_video_faces,
 )
+from jikimi.faces.video import sample_frames  # noqa: E402
 
 FACES = ROOT.parent / "shared" / "data" / "faces"
 THRESHOLDS = (0.40, 0.45, 0.50, 0.55, 0.58, 0.60, 0.62, 0.65, 0.70)
@@ -245,16 +256,115 @@ def draw_histogram(same: Sequence[float], diff: Sequence[float], strict: float, 
 
 
 # --- main ------------------------------------------------------------------------------------
+# --- video frames ---------------------------------------------------------------------------
+def make_clip(path: Path, paths: Sequence[Path], size: tuple[int, int], seconds: int,
+              fps: int = 25) -> Path:
+    """A generated H.264 clip (x264 veryfast, CRF 23): a moving gradient with one of the
+    photos (scaled to 45 % of the frame height, a new person every 2 s) in every frame. The
+    photos are modified in memory only; the clip goes to a temporary directory."""
+    width, height = size
+    faces = []
+    for photo in paths:
+        with Image.open(photo) as img:
+            face = img.convert("RGB")
+        face.thumbnail((height * 45 // 100, height * 45 // 100))
+        faces.append(face)
+    y, x = np.mgrid[0:height, 0:width].astype(np.float32)
+    cmd = ["ffmpeg", "-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s",
+           f"{width}x{height}", "-r", str(fps), "-i", "pipe:0", "-c:v", "libx264", "-preset",
+           "veryfast", "-pix_fmt", "yuv420p", str(path)]
+    with subprocess.Popen(cmd, stdin=subprocess.PIPE) as proc:
+        assert proc.stdin is not None
+        for k in range(seconds * fps):
+            shift = k / (seconds * fps)
+            t = ((x / width + y / height) / 2 + shift) % 1.0
+            pixels = np.stack([t * 255, (1 - t) * 200, np.full_like(t, 90)], axis=-1)
+            frame = Image.fromarray(pixels.astype(np.uint8), "RGB")
+            face = faces[(k // (2 * fps)) % len(faces)]
+            frame.paste(face, ((width - face.width) * (k % fps) // fps, height // 4))
+            proc.stdin.write(frame.tobytes())
+        proc.stdin.close()
+    if proc.returncode:
+        sys.exit(f"ffmpeg failed to encode {path}")
+    return path
+
+
+def _video_run(path: Path) -> tuple[int, int]:
+    found = detect_video_faces(path)
+    return found.frames, len(found.faces)
+
+
+def _decode_only(path: Path) -> int:
+    return sum(1 for _ in sample_frames(path))
+
+
+def video_throughput(clips: Sequence[Path], repeat: int) -> list[tuple[str, str, float, float,
+                                                                        float, float]]:
+    """Per clip: (clip, run, sampled frames/s end to end, faces/s, decode-only frames/s,
+    faces per frame), best of ``repeat``; then two clips at once in two processes."""
+    _video_run(clips[0])  # load the models
+    rows = []
+    for clip in clips:
+        best, frames, faces = math.inf, 0, 0
+        for _ in range(repeat):
+            start = time.perf_counter()
+            frames, faces = _video_run(clip)
+            best = min(best, time.perf_counter() - start)
+        decode = min(_timed(_decode_only, clip) for _ in range(repeat))
+        rows.append((clip.stem, "1 process", frames / best, faces / best, frames / decode,
+                     faces / frames))
+    with ProcessPoolExecutor(max_workers=2) as pool:
+        list(pool.map(_video_run, clips[:2]))  # warm both workers
+        best, frames, faces = math.inf, 0, 0
+        for _ in range(repeat):
+            start = time.perf_counter()
+            results = list(pool.map(_video_run, [clips[-1], clips[-1]]))
+            best = min(best, time.perf_counter() - start)
+            frames, faces = sum(r[0] for r in results), sum(r[1] for r in results)
+        rows.append((clips[-1].stem, "2 processes, 2 clips", frames / best, faces / best,
+                     math.nan, faces / frames))
+    return rows
+
+
+def _timed(fn: Callable[[Path], object], arg: Path) -> float:
+    start = time.perf_counter()
+    fn(arg)
+    return time.perf_counter() - start
+
+
+def video_report(paths: Sequence[Path], repeat: int, seconds: int) -> None:
+    people = [sorted((FACES / person).glob("*.jpg"))[0]
+              for person in sorted({p.parent.name for p in paths})]
+    with tempfile.TemporaryDirectory(prefix="bench-faces-video-") as tmp:
+        clips = [make_clip(Path(tmp) / f"{w}x{h}.mp4", people, (w, h), seconds)
+                 for w, h in ((640, 360), (1280, 720), (1920, 1080))]
+        sampling = VideoSampling()
+        print(f"\nvideo: {seconds} s clips at 25 fps (H.264), one face in every frame; "
+              f"sampled {1 / sampling.seconds_per_frame:g} frame/s (at most "
+              f"{sampling.max_frames}), scaled to <= {sampling.long_side} px; best of {repeat}")
+        print("| clip | run | sampled frames/s (decode+detect+embed) | faces/s "
+              "| frames/s, decode only | faces per frame |\n|---|---|---|---|---|---|")
+        for clip, run, fps, faces, decode, per in video_throughput(clips, repeat):
+            decode_text = "" if math.isnan(decode) else f"{decode:.1f}"
+            print(f"| {clip} | {run} | {fps:.1f} | {faces:.1f} | {decode_text} | {per:.2f} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3, help="timing runs (best is reported)")
     parser.add_argument("--plot", type=Path, default=ROOT / "docs" / "faces-histogram.png")
     parser.add_argument("--pairs", action="store_true", help="print every pair's distance")
+    parser.add_argument("--video-only", action="store_true",
+                        help="only the video frames benchmark")
+    parser.add_argument("--video-seconds", type=int, default=20, help="length of each clip")
     args = parser.parse_args()
 
     paths = photo_paths()
     if not paths:
         sys.exit(f"no photos under {FACES}")
+    if args.video_only:
+        video_report(paths, args.repeat, args.video_seconds)
+        return
     photos = embed_all(paths)
     print(f"{len(photos)} photos of {len({p.person for p in photos})} people from {FACES}")
     odd = [p for p in photos if len(p.faces) != 1]
@@ -292,6 +402,7 @@ def main() -> None:
     per_photo = [p.seconds for p in photos[1:]]  # the first one includes loading the models
     print(f"single photo latency (first run, models loaded): median "
           f"{statistics.median(per_photo) * 1000:.0f} ms, max {max(per_photo) * 1000:.0f} ms")
+    video_report(paths, args.repeat, args.video_seconds)
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
+from faces_media import face_clip, mean_pixel_model
 from PIL import Image
 from sqlalchemy import text
 from tests.conftest import SHARED_DATA
@@ -44,6 +45,9 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for person in sorted(p for p in FACES.iterdir() if p.is_dir() and p.name != PERSON)[:6]:
         first = sorted(person.glob("*.jpg"))[0]
         (out / f"other-{person.name}.jpg").write_bytes(first.read_bytes())
+    # videos: her face in some frames of a generated clip, and another person's
+    face_clip(out / f"{PERSON}-clip.mp4", FACES / PERSON / "04.jpg")
+    face_clip(out / "other-clip.mp4", FACES / "rose_leslie" / "02.jpg")
     return out
 
 
@@ -74,8 +78,16 @@ def test_enrol_search_scan_and_withdraw(case_env: tuple[dict[str, str], str],
     enrolled = jikimi(env, "faces", "enroll", code, str(reference)).stdout
     assert "1 face(s) enrolled" in enrolled
     expected = {p.name for p in folder.iterdir() if p.name.startswith(PERSON)}
-    assert len(expected) == 6
+    assert len(expected) == 7
     assert _matched(env, folder, 0.55) == expected  # the strict threshold
+    # a video: one line, the faces of the sampled frames with their times
+    clip = json.loads(jikimi(env, "faces", "search", str(folder / f"{PERSON}-clip.mp4"),
+                             "--format", "json").stdout)
+    assert clip["kind"] == "video" and clip["frames"] == 3
+    assert [f["time"] for f in clip["faces"]] == [1.0, 2.0]
+    assert all(m["case"] == code and m["distance"] < 0.55 for f in clip["faces"]
+               for m in f["matches"])
+    assert clip["synthetic"] is None and not clip["detector"]["configured"]
     # the database holds the embedding only encrypted
     from jikimi.faces import detect_faces, embedding_value
 
@@ -95,6 +107,15 @@ def test_enrol_search_scan_and_withdraw(case_env: tuple[dict[str, str], str],
               if any(m["signal_type"] == "face" and m["distance"] <= 550 for m in i["matches"])}
     assert strict == expected
     assert all(m["case_code"] == code for i in detail["items"] for m in i["matches"])
+    (video,) = [i for i in detail["items"] if i["locator"].endswith("-clip.mp4")
+                and i["matches"]]
+    assert {m["variant"] for m in video["matches"]} <= {"frame@1.000s", "frame@2.000s"}
+    # a face match is never acted on: it waits in the review queue, labelled for a person
+    queue = json.loads(jikimi(env, "review", "list", "--signal", "face", "--format",
+                              "json").stdout)
+    assert {Path(e["locator"]).name for e in queue} == expected
+    assert {e["label"] for e in queue} == {"possible deepfake or new material"}
+    assert {e["status"] for e in queue} == {"pending"}
     # withdrawal removes the embeddings at once
     jikimi(env, "cases", "consent", code, "face_search", "--withdraw")
     assert _matched(env, folder, 0.6) == set()
@@ -109,9 +130,22 @@ def test_bad_inputs(case_env: tuple[dict[str, str], str], tmp_path: Path) -> Non
     assert no_face.returncode == 1 and "0 faces" in no_face.stderr
     corrupt = tmp_path / "corrupt.jpg"
     corrupt.write_bytes(b"<html>")
-    out = jikimi(env, "faces", "search", str(corrupt), str(landscape), "--format", "json",
-                 check=False)
+    clip = face_clip(tmp_path / "clip.mp4", None, seconds=1.0)
+    broken = tmp_path / "broken.mp4"
+    broken.write_bytes(clip.read_bytes()[:2000])
+    model = mean_pixel_model(tmp_path / "mean.onnx")
+    env_model = {**env, "JIKIMI_SYNTHETIC_MEDIA_MODEL": str(model)}
+    out = jikimi(env_model, "faces", "search", str(corrupt), str(landscape), str(clip),
+                 str(broken), "--format", "json", check=False)
     assert out.returncode == 1
     lines = [json.loads(line) for line in out.stdout.splitlines()]
     assert lines[0]["error"]["code"] == "unsupported_media"
-    assert lines[1]["faces"] == []
+    assert lines[1]["faces"] == [] and lines[2]["faces"] == [] and lines[2]["frames"] == 1
+    assert lines[3]["error"]["code"] == "corrupt_media"
+    # the configured model's score comes with the plain statement that it is unevaluated
+    for line in lines[1:3]:
+        assert 0 < line["synthetic"]["score"] < 1 and line["synthetic"]["evaluated"] is False
+        assert "unevaluated model" in line["synthetic"]["note"]
+    model.write_bytes(b"not a model")
+    table = jikimi(env_model, "faces", "search", str(landscape)).stdout
+    assert "cannot be used" in table and "no face" in table

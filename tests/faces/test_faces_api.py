@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pyotp
+from faces_media import mean_pixel_model
 from tests.conftest import SHARED_DATA, World, auth
 
 FACES = SHARED_DATA / "faces"
@@ -50,3 +54,37 @@ def test_bad_face_uploads(client, world: World) -> None:  # type: ignore[no-unty
         assert r.status_code == status, r.text
     r = client.post("/api/v1/faces/search", headers=analyst)
     assert r.status_code == 422
+
+
+def test_faces_page_says_what_the_detector_is(client, world: World, runtime,  # type: ignore[no-untyped-def]
+                                              tmp_path: Path) -> None:
+    """No model: said plainly, in Korean by default. A model without an evaluation record:
+    its score is shown as from an unevaluated model. A broken model: said, and not used."""
+    member = world.staff["analyst_a"]
+    body = {"email": member.email, "password": member.password}
+    if member.totp_secret:
+        body["totp"] = pyotp.TOTP(member.totp_secret).now()
+    assert client.post("/api/v1/auth/login", json=body).status_code == 200
+    analyst = auth(member)
+    page = client.get("/faces")
+    assert page.status_code == 200, page.text
+    assert "합성 미디어 탐지기가 설정되어 있지 않습니다" in page.text
+    assert "합성 미디어 점수" not in page.text
+    model = mean_pixel_model(tmp_path / "mean.onnx")
+    runtime.settings.synthetic_media_model = model
+    try:
+        page = client.get("/faces?lang=en")
+        assert "A synthetic-media model is configured (mean.onnx), but no evaluation" in page.text
+        found = client.post("/api/v1/faces/search", headers=analyst, files={
+            "file": ("p.jpg", (FACES / "obama" / "02.jpg").read_bytes(), "image/jpeg")}).json()
+        assert 0 < found["synthetic"]["score"] < 1 and not found["synthetic"]["evaluated"]
+        assert found["detector"]["model"] == "mean.onnx"
+        model.write_bytes(b"\x08\x07garbage")
+        page = client.get("/faces?lang=ko")
+        assert "설정된 합성 미디어 모델을 사용할 수 없어" in page.text
+        found = client.post("/api/v1/faces/search", headers=analyst, files={
+            "file": ("p.jpg", (FACES / "obama" / "02.jpg").read_bytes(), "image/jpeg")}).json()
+        assert found["synthetic"] is None and found["faces"]
+        assert "not a valid ONNX model" in found["detector"]["error"]
+    finally:
+        runtime.settings.synthetic_media_model = None

@@ -285,7 +285,7 @@ def load_model(path: Path) -> SyntheticMediaModel:
 
 def detector_status(model_path: Path | None) -> DetectorStatus:
     """What the configuration says about the detector, without raising: for the UI."""
-    if model_path is None or not str(model_path).strip():
+    if model_path is None or str(model_path).strip() in ("", "."):  # unset, or set empty
         return DetectorStatus(configured=False)
     name = model_path.name
     try:

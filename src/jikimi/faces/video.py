@@ -169,9 +169,7 @@ def _decoded(path: Path, limits: DecodeLimits, sampling: VideoSampling
              ) -> Iterator[tuple[VideoProbe, float, list[tuple[float, Path]]]]:
     """Probe the video and decode its sampled frames into a temporary directory (removed on
     exit): the probe, the sampling interval and ``(seconds, frame file)`` pairs."""
-    check_size(_file_size(path), limits)
-    with path.open("rb") as fh:
-        fmt = sniff_format(fh.read(_SNIFF_BYTES))
+    fmt = sniff_format(_read_head(path, limits))
     if fmt.kind is not MediaKind.VIDEO:
         raise UnsupportedMedia(f"{path.name} is a {fmt.name} image, not a video.")
     deadline = time.monotonic() + limits.decode_timeout_seconds
@@ -218,9 +216,12 @@ def _decoded(path: Path, limits: DecodeLimits, sampling: VideoSampling
         yield probe, interval, list(zip(times, files, strict=True))
 
 
-def _file_size(path: Path) -> int:
+def _read_head(path: Path, limits: DecodeLimits) -> bytes:
+    """The first bytes of a file (to sniff its format), after its size is checked."""
     try:
-        return path.stat().st_size
+        check_size(path.stat().st_size, limits)
+        with path.open("rb") as fh:
+            return fh.read(_SNIFF_BYTES)
     except IsADirectoryError as exc:
         raise UnsupportedMedia(f"{path} is a directory, not a file.") from exc
     except OSError as exc:
@@ -289,13 +290,7 @@ def detect_media_faces(
     if isinstance(media, bytes):
         head = media[:_SNIFF_BYTES]
     else:
-        path = Path(media)
-        check_size(_file_size(path), limits)
-        try:
-            with path.open("rb") as fh:
-                head = fh.read(_SNIFF_BYTES)
-        except OSError as exc:
-            raise CorruptMedia(f"{path} cannot be read ({exc.strerror or exc}).") from exc
+        head = _read_head(Path(media), limits)
     if sniff_format(head).kind is MediaKind.VIDEO:
         return detect_video_faces(media, limits=limits, sampling=sampling, max_faces=max_faces,
                                   frame_hook=frame_hook)
