@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 from tests.conftest import World, auth
 from tests.foundation.test_cli import jikimi
-from tests.investigation.conftest import A, A_ID, B, C, Linked, staff_actor
+from tests.investigation.conftest import A_ID, A, B, C, Linked, staff_actor
 
 from jikimi import investigation
 from jikimi.core.audit import AuditEntry

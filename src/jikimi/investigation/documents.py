@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo
 
 from jikimi.cases import TimelineEvent
 from jikimi.core.i18n import translate
-from jikimi.errors import InvalidInput
+from jikimi.errors import InvalidInput, NotFound
 from jikimi.evidence import EvidenceSummary
 from jikimi.investigation.schemas import LinkageOut
 from jikimi.takedown import ArticleStatus, LegalData
@@ -41,6 +41,11 @@ MAX_TABLE_ROWS = 300
 COMPLAINT_BASIS = ("sexual_crimes_act:14", "sexual_crimes_act:14-2")
 MINOR_BASIS = ("youth_protection_act:2(5)", "youth_protection_act:11")
 DAMAGES_EXTRA_BASIS = ("sexual_violence_prevention_act:7-3",)
+RULE_KO = ("판단 기준: SHA-256이 같거나, 같은 등록 피해물과 일치하거나, PDQ 해시(회전·좌우 반전 "
+           "포함, 품질 50 이상)의 차이가 {threshold}비트 이하이면 같은 콘텐츠로 보며, 이 관계는 "
+           "연쇄적으로 적용합니다. 같은 콘텐츠를 가진 두 장소는 공유한 콘텐츠 수만큼의 가중치로 "
+           "연결하고, 가중치 {min_shared} 이상인 연결로 이어진 장소들을 하나의 군집으로 봅니다. "
+           "시각은 출처가 밝힌 게시 시각을, 없으면 jikimi가 처음 발견한 시각을 씁니다.")
 _EVENT_FIELDS = ("old", "new", "channel", "purpose", "status", "platform", "request_id")
 
 
@@ -146,7 +151,10 @@ def cite(legal: LegalData, refs: Sequence[str]) -> list[Citation]:
         if not isinstance(ref, str) or len(ref) > 80:
             raise InvalidInput("an article id looks like 'sexual_crimes_act:14-2'",
                                code="unknown_legal_reference")
-        statute, article = legal.article(ref)
+        try:
+            statute, article = legal.article(ref)
+        except NotFound as exc:
+            raise InvalidInput(exc.message, code="unknown_legal_reference") from None
         text = f"「{statute.name_ko}」 제{article.main}조"
         if article.branch:
             text += f"의{article.branch}"
@@ -275,8 +283,8 @@ def _linkage_blocks(data: LitigationData, *, with_posters: bool) -> list[Block]:
                         str(len(u.places))) for u in out.posters]
         blocks.append(Table(("게시자", "식별자", "게시 수", "콘텐츠", "장소"),
                             _limited(poster_rows, 5), widths=(2.5, 2.5, 1, 1, 1)))
-    blocks.append(Paragraph(out.rule.replace("Same content:", "판단 기준(동일 콘텐츠):"),
-                            small=True))
+    blocks.append(Paragraph(RULE_KO.format(threshold=out.pdq_threshold,
+                                           min_shared=out.min_shared), small=True))
     return blocks
 
 
