@@ -7,7 +7,7 @@ from __future__ import annotations
 import dataclasses
 import tempfile
 from pathlib import Path as FsPath
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Path, Query
 from fastapi.responses import FileResponse, Response
@@ -113,7 +113,8 @@ def custody(item_id: ItemId, ctx: StaffContext) -> list[CustodyEntry]:
     return service.custody_log(ctx, item_id, via="api")
 
 
-_PNG = {200: {"content": {"image/png": {}}}, 204: {"description": "no screenshot"}}
+_PNG: dict[int | str, dict[str, Any]] = {200: {"content": {"image/png": {}}},
+                                         204: {"description": "no screenshot"}}
 
 
 @router.get("/evidence/{item_id}/preview", response_class=Response, responses=_PNG)
