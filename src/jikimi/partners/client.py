@@ -121,11 +121,12 @@ def _raise_for(response: httpx.Response) -> None:
 class PartnerClient:
     """Talks to one centre with one key; the local copy lives in ``state_path``."""
 
-    def __init__(self, base_url: str, key: str, public_key: str, state_path: Path, *,
+    def __init__(self, base_url: str, key: str, public_key: str | None, state_path: Path, *,
                  http: httpx.Client | None = None, page_size: int = 1000) -> None:
         self.base_url = base_url.rstrip("/")
         self.public_key = public_key
-        parse_public_key(public_key)
+        if public_key is not None:
+            parse_public_key(public_key)
         self.state_path = state_path
         self.page_size = page_size
         self.http = http or httpx.Client(timeout=30)
@@ -133,6 +134,9 @@ class PartnerClient:
 
     def sync(self, max_pages: int = 100_000) -> SyncResult:
         """Pull and apply every page after the local cursor."""
+        if self.public_key is None:
+            raise InvalidInput("syncing needs the centre's public key (--public-key), to "
+                               "verify every page", code="bad_public_key")
         copy = LocalCopy.load(self.state_path)
         result = SyncResult(cursor=copy.cursor)
         for _ in range(max_pages):
