@@ -93,6 +93,10 @@ def staff_actor(runtime: Runtime, world: World, key: str):  # type: ignore[no-un
 
 @pytest.fixture
 def linked(runtime: Runtime, world: World, tmp_path: Path) -> Linked:
+    return build_linked(runtime, world, tmp_path)
+
+
+def build_linked(runtime: Runtime, world: World, tmp_path: Path) -> Linked:
     """Centre A: a case (X registered, police-referral consent so investigators may see it)
     and three Telegram sources scanned."""
     from jikimi import accounts, cases, matching, scans

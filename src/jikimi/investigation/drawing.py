@@ -30,7 +30,7 @@ def _colour(cluster: str | None, order: dict[str, int]) -> str:
     return PALETTE[order[cluster] % len(PALETTE)]
 
 
-def _short(text: str, limit: int = 22) -> str:
+def _short(text: str, limit: int = 16) -> str:
     return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
@@ -47,9 +47,9 @@ def graph_svg(out: LinkageOut, *, labels: dict[str, str] | None = None,
               max_places: int = MAX_PLACES) -> str:
     """The places and the contents they share, as an ``<svg>`` element."""
     text = labels or {}
-    width, height = 820, 620
-    cx, cy, radius = width / 2, height / 2, 220.0
     places = _chosen_places(out, max_places)
+    width, height = 900, 620 if places else 120
+    cx, cy, radius = width / 2, height / 2, 210.0
     order = {c.id: n for n, c in enumerate(out.clusters)}
     position: dict[str, tuple[float, float]] = {}
     n = len(places)
@@ -61,7 +61,7 @@ def graph_svg(out: LinkageOut, *, labels: dict[str, str] | None = None,
         position[p.key] = (cx + radius * math.cos(angle), cy + radius * math.sin(angle))
     title = text.get("graph_title", "Places that share content")
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-             f'role="img" aria-label="{escape(title)}" class="linkage-graph">',
+             f'role="img" aria-label="{escape(title)}" class="chart linkage-graph">',
              f"<title>{escape(title)}</title>",
              f'<rect width="{width}" height="{height}" fill="#fff"/>']
     if not places:
@@ -102,7 +102,7 @@ def graph_svg(out: LinkageOut, *, labels: dict[str, str] | None = None,
             norm = math.hypot(dx, dy) or 1.0
             lx, ly = x + dx / norm * (r + 6), y + dy / norm * (r + 6) + 4
             anchor = "start" if dx > 1 else "end" if dx < -1 else "middle"
-        parts.append(f'<text x="{lx:.1f}" y="{ly:.1f}" text-anchor="{anchor}" font-size="12" '
+        parts.append(f'<text x="{lx:.1f}" y="{ly:.1f}" text-anchor="{anchor}" font-size="15" '
                      f'fill="#222">{escape(_short(p.label))}</text></g>')
     if len(out.places) > len(places):
         more = text.get("more", "{n} more places not drawn").replace(
@@ -125,12 +125,12 @@ def timeline_svg(out: LinkageOut, *, labels: dict[str, str] | None = None,
     cluster_of = {p.key: p.cluster for p in out.places}
     label_of = {p.key: p.label for p in out.places}
     order = {c.id: n for n, c in enumerate(out.clusters)}
-    left, right, top, row_h = 70, 30, 34, 24
+    left, right, top, row_h = 70, 40, 34, 30
     width = 820
     height = top + row_h * max(len(contents), 1) + 40
     title = text.get("timeline_title", "How each content spread")
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-             f'role="img" aria-label="{escape(title)}" class="linkage-timeline">',
+             f'role="img" aria-label="{escape(title)}" class="chart linkage-timeline">',
              f"<title>{escape(title)}</title>",
              f'<rect width="{width}" height="{height}" fill="#fff"/>']
     events = [e for e in out.timeline if e.content in {c.id for c in contents}]
@@ -155,19 +155,19 @@ def timeline_svg(out: LinkageOut, *, labels: dict[str, str] | None = None,
         x = left + plot * k / 4
         anchor = "start" if k == 0 else "end" if k == 4 else "middle"
         parts.append(f'<line x1="{x:.1f}" y1="{top - 6}" x2="{x:.1f}" y2="{axis_y}" '
-                     f'stroke="#eee"/><text x="{x:.1f}" y="{axis_y + 16}" font-size="11" '
+                     f'stroke="#eee"/><text x="{x:.1f}" y="{axis_y + 18}" font-size="13" '
                      f'text-anchor="{anchor}" fill="#444">{_tick_label(moment)}</text>')
     rows = {c.id: n for n, c in enumerate(contents)}
     for c in contents:
         y = top + row_h * rows[c.id] + row_h / 2
-        parts.append(f'<text x="{left - 10}" y="{y + 4:.1f}" text-anchor="end" font-size="12" '
+        parts.append(f'<text x="{left - 10}" y="{y + 4:.1f}" text-anchor="end" font-size="14" '
                      f'fill="#222">{escape(c.id)}</text>'
                      f'<line x1="{left}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}" '
                      f'stroke="#f2f2f2"/>')
     for e in events:
         y = top + row_h * rows[e.content] + row_h / 2
         colour = _colour(cluster_of.get(e.place), order)
-        r = 7 if e.first else 5
+        r = 9 if e.first else 7
         kind = text.get(e.at_kind, e.at_kind)
         parts.append(
             f'<circle cx="{x_of(e.at):.1f}" cy="{y:.1f}" r="{r}" fill="{colour}" '
