@@ -1,4 +1,5 @@
-"""The review queue through the CLI and the API: order by harm, decisions, quarantine."""
+"""The review queue: order by harm, decisions through the CLI (list, show, confirm, reject,
+bulk, assign), and quarantine of an entry that floods."""
 
 from __future__ import annotations
 
@@ -6,47 +7,69 @@ import json
 from pathlib import Path
 
 from tests.foundation.test_cli import jikimi
-from tests.scans.conftest import Media, Site
-from tests.scans.test_scans import add_source, scan
+from tests.review.seeding import seed_matches
+
+from jikimi import accounts, review, scans
+from jikimi.core.actors import cli_actor
+from jikimi.matching import Matcher
 
 
-def test_queue_order_decisions_and_quarantine(install: dict[str, str], site: Site,
-                                             media: Media, tmp_path: Path) -> None:
-    minor_case = json.loads(jikimi(install, "cases", "open", "--channel", "web", "--minor",
-                                   "--format", "json").stdout)["code"]
-    registered = tmp_path / "minor"
-    registered.mkdir()
-    (registered / "m.png").write_bytes(media.registered[2])
-    jikimi(install, "banks", "create", "minor-bank", "--case", minor_case)
-    jikimi(install, "banks", "add", "minor-bank", str(registered))
-    scan(install, add_source(install, "urls", "--url", site.url + "/gallery.html"))
-    queue = json.loads(jikimi(install, "review", "list", "--format", "json").stdout)
-    assert queue, "no matches to review"
-    assert queue[0]["minor"] is True and queue[0]["case_code"] == minor_case
-    assert [q["minor"] for q in queue] == sorted((q["minor"] for q in queue), reverse=True)
-    first, second = queue[0]["match_id"], queue[1]["match_id"]
-    jikimi(install, "review", "confirm", str(first))
-    no_reason = jikimi(install, "review", "reject", str(second), "--reason", "", check=False)
+def test_queue_order_cli_and_quarantine(cli_env, runtime, world, site, media,  # type: ignore[no-untyped-def]
+                                        tmp_path: Path) -> None:
+    seeded = seed_matches(runtime, world, site, media)
+    # an adult's case with an exact copy ranks below the minor's
+    queue = json.loads(jikimi(cli_env, "review", "list", "--format", "json").stdout)
+    assert [q["match_id"] for q in queue] == seeded.match_ids
+    assert queue[0]["minor"] is True and queue[0]["case_code"] == seeded.case_code
+    assert [q["distance"] for q in queue if q["signal_type"] == "pdq"] == sorted(
+        q["distance"] for q in queue if q["signal_type"] == "pdq")
+    first, second, third, fourth = seeded.match_ids[:4]
+    jikimi(cli_env, "review", "confirm", str(first))
+    no_reason = jikimi(cli_env, "review", "reject", str(second), "--reason", "", check=False)
     assert no_reason.returncode == 1 and "why" in no_reason.stderr
-    jikimi(install, "review", "reject", str(second), "--reason", "다른 사진")
-    again = jikimi(install, "review", "confirm", str(first), check=False)
-    assert again.returncode == 1 and "cannot go from confirmed to confirmed" in again.stderr
-    pending = json.loads(jikimi(install, "review", "list", "--format", "json").stdout)
-    assert {first, second}.isdisjoint({q["match_id"] for q in pending})
-    confirmed = json.loads(jikimi(install, "review", "list", "--status", "confirmed",
-                                  "--format", "json").stdout)
-    assert [q["match_id"] for q in confirmed] == [first]
+    bulk = jikimi(cli_env, "review", "reject", str(second), str(third), str(first),
+                  "--reason", "다른 사진")
+    assert f"match {third}: rejected" in bulk.stdout
+    assert f"match {first}: rejected" in bulk.stdout  # confirmed → rejected is allowed
+    analyst = world.staff["analyst_a"]
+    jikimi(cli_env, "review", "assign", str(fourth), "--to", str(analyst.id))
+    with runtime.context(cli_actor("test")) as ctx:
+        assert [m.match_id for m in review.queue(ctx, assigned=str(analyst.id))] == [fourth]
+        pending = {q.match_id for q in review.queue(ctx)}
+        assert {first, second, third}.isdisjoint(pending) and fourth in pending
+        rejected = review.queue(ctx, status=review.ReviewStatus.REJECTED)
+        assert {q.match_id for q in rejected} == {first, second, third}
+        assert {q.reason for q in rejected} == {"다른 사진"}
+        again = review.decide_many(ctx, [second], review.ReviewStatus.REJECTED, "x")
+        assert again[0].code == "invalid_transition"
+
     # a registered entry that matches many unrelated items is held, not queued
     flood = tmp_path / "flood"
     flood.mkdir()
     for n in range(30):
         (flood / f"meme-{n:02d}.jpg").write_bytes(media.copies["copy-recompressed.jpg"])
-    scan(install, add_source(install, "archive", "--path", str(flood)))
-    held = json.loads(jikimi(install, "review", "list", "--status", "quarantined", "--format",
-                             "json").stdout)
-    assert len(held) >= 30
-    pending = json.loads(jikimi(install, "review", "list", "--format", "json").stdout)
-    assert not any("meme-" in q["locator"] for q in pending)
+    with runtime.context(cli_actor("test")) as ctx:
+        user = accounts.get_user(ctx, analyst.id)
+        actor = accounts.actor_for(user)
+    with runtime.context(actor) as ctx:
+        source = scans.add_source(ctx, "archive", "seized", {"path": str(flood)}).id
+    matcher = Matcher(keys=runtime.keys)
+    with runtime.sessions() as session:
+        matcher.sync(session)
+    scans.run_scan(runtime, actor, matcher, source)
+    with runtime.context(actor) as ctx:
+        held = review.queue(ctx, status=review.ReviewStatus.QUARANTINED)
+        assert len({h.locator for h in held}) >= 30
+        assert all(h.quarantine_items > review.QUARANTINE_ITEMS for h in held)
+        assert not any("meme-" in q.locator for q in review.queue(ctx))
+        # released matches return to the queue and stay there
+        released = held[0].match_id
+        review.release(ctx, released, "checked the registration")
+        assert released in {q.match_id for q in review.queue(ctx)}
+        # the source filter does not change what is quarantined
+        only = review.queue(ctx, status=review.ReviewStatus.QUARANTINED, source_id=source)
+        assert {h.match_id for h in only} == {h.match_id for h in held
+                                              if h.source_id == source} - {released}
 
 
 def test_review_api_permissions(client, world) -> None:  # type: ignore[no-untyped-def]
