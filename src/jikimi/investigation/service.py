@@ -125,27 +125,29 @@ def _load_sightings(ctx: ServiceContext, *, centre_id: int | None,
     version_ids = [r[0] for r in rows]
     case_codes: dict[int, set[str]] = defaultdict(set)
     content_ids: dict[int, set[str]] = defaultdict(set)
+    matches: list[Any] = []
     for start in range(0, len(version_ids), 5000):
         chunk = version_ids[start:start + 5000]
-        matches = ctx.session.execute(
+        matches += ctx.session.execute(
             select(ItemMatch.id, ItemMatch.item_version_id, ItemMatch.case_code,
                    ItemMatch.signal_type, ItemMatch.reliable, ItemMatch.entry_id,
                    BankEntry.content_id, ReviewDecision.status)
             .join(BankEntry, BankEntry.id == ItemMatch.entry_id)
             .outerjoin(ReviewDecision, ReviewDecision.match_id == ItemMatch.id)
             .where(ItemMatch.item_version_id.in_(chunk))).all()
-        spread: dict[int, set[int]] = defaultdict(set)
-        for m in matches:
-            spread[m.entry_id].add(m.item_version_id)
-        for m in matches:
-            if m.status == ReviewStatus.REJECTED.value:
-                continue
-            if m.case_code:
-                case_codes[m.item_version_id].add(m.case_code)
-            flooding = len(spread[m.entry_id]) > QUARANTINE_ITEMS and (
-                m.status != ReviewStatus.CONFIRMED.value)
-            if m.signal_type in CONTENT_SIGNALS and m.reliable and not flooding:
-                content_ids[m.item_version_id].add(m.content_id)
+    spread: dict[int, set[int]] = defaultdict(set)
+    for m in matches:
+        spread[m.entry_id].add(m.item_version_id)
+    for m in matches:
+        if m.status == ReviewStatus.REJECTED.value:
+            continue
+        if m.case_code:
+            case_codes[m.item_version_id].add(m.case_code)
+        # An entry that floods (the review queue quarantines it) links nothing by itself.
+        flooding = len(spread[m.entry_id]) > QUARANTINE_ITEMS and (
+            m.status != ReviewStatus.CONFIRMED.value)
+        if m.signal_type in CONTENT_SIGNALS and m.reliable and not flooding:
+            content_ids[m.item_version_id].add(m.content_id)
     out: dict[tuple[str, Any, str], Sighting] = {}
     for (vid, sha256, fingerprints, first_seen, item_id, locator, context, source_id,
          source_type, source_name) in rows:

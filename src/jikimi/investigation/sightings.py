@@ -29,7 +29,6 @@ WEB_SOURCE_TYPES = frozenset({"urls", "crawl", "feed"})
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 _CHANNEL_PEER = re.compile(r"^channel(-?\d{1,20})$")
 _MAX_LABEL = 200
-_OLD_CHANNEL_SHIFT = 2**33
 
 
 def _text(value: object) -> str | None:
@@ -81,8 +80,10 @@ def poster_of(place: Place, context: Mapping[str, Any]) -> Poster | None:
     """Who posted it: a Telegram sender (by id, the same across chats), a feed's author."""
     if place.kind == "telegram":
         sender_id = _text(context.get("sender_id"))
-        if sender_id and sender_id.isdigit() and int(sender_id) < _OLD_CHANNEL_SHIFT:
-            sender_id = f"user{sender_id}"  # old exports wrote a user's id as a bare integer
+        if sender_id and sender_id.isdigit():
+            # Old exports wrote a user's id as a bare integer (a channel's own posts are
+            # already "channel<id>", set by the Telegram source).
+            sender_id = f"user{sender_id}"
         sender = _text(context.get("sender"))
         if sender_id:
             return Poster(f"telegram:{sender_id}", sender or sender_id)
