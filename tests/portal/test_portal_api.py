@@ -299,7 +299,8 @@ def test_withdraw_sharing_and_erase(portal_client, world: World, runtime: Runtim
 INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)(?![^>]*application/json)[^>]*>", re.I)
 
 
-@pytest.mark.parametrize("path", ["/portal", "/portal/register", "/portal/status"])
+@pytest.mark.parametrize("path", ["/portal", "/portal/register", "/portal/status",
+                                  "/portal/new", "/portal/faces"])
 def test_pages_korean_english_and_csp(portal_client, path: str) -> None:  # type: ignore[no-untyped-def]
     ko = portal_client.get(path)
     assert ko.status_code == 200

@@ -13,7 +13,15 @@ import pytest
 from sqlalchemy import select, text
 from tests.conftest import World
 from tests.foundation.test_cli import jikimi
-from tests.portal.test_portal_api import MD5, PDQ, SHA, entries, open_case, png_bytes
+from tests.portal.test_portal_api import (
+    MD5,
+    PDQ,
+    SHA,
+    entries,
+    item_for,
+    open_case,
+    png_bytes,
+)
 
 from jikimi.core.actors import cli_actor
 from jikimi.core.runtime import Runtime
@@ -253,3 +261,63 @@ def test_face_enrolment_from_the_portal(portal_client, world: World, runtime: Ru
                               json=creds).json()["faces"] == 0
     again = portal_client.post("/api/v1/victim/faces", content=photo, headers=headers)
     assert again.status_code == 403
+
+
+def test_status_shows_copies_found_and_deletion_progress(portal_client, world: World,
+                                                         runtime: Runtime) -> None:  # type: ignore[no-untyped-def]
+    """A copy of her picture found by a scan, a deletion request for it: her status page says
+    where things stand in plain terms (found, requested, removed), nothing more."""
+    from jikimi.scans import Item, ItemMatch, ItemVersion, SourceRecord
+    from jikimi.takedown import service as takedown_service
+    from jikimi.takedown.models import TakedownItem, TakedownRequest
+
+    code, secret = open_case(portal_client, world)
+    item = item_for(png_bytes(3), "내 사진")
+    assert portal_client.post("/api/v1/victim/fingerprints", json={
+        "code": code, "secret": secret, "items": [item]}).status_code == 201
+    creds = {"code": code, "secret": secret}
+    before = portal_client.post("/api/v1/victim/fingerprints/status", json=creds).json()
+    assert before["found"] == 0 and before["takedowns"] == []
+
+    urls = ["https://files.example.net/a.jpg", "https://files.example.net/b.jpg"]
+    with runtime.sessions() as session, session.begin():
+        entry = session.scalar(select(BankEntry).where(
+            BankEntry.content_id == item["sha256"], BankEntry.variant == "original",
+            BankEntry.signal_type == "pdq"))
+        assert entry is not None
+        source = SourceRecord(centre_id=world.centre_a, type="urls", name="seen",
+                              config=json.dumps({"urls": urls}), created_by="test")
+        session.add(source)
+        session.flush()
+        for n, url in enumerate(urls):
+            found = Item(source_id=source.id, item_key=url, locator=url,
+                         context=json.dumps({"page_url": url}))
+            session.add(found)
+            session.flush()
+            version = ItemVersion(item_id=found.id, sha256=f"{n:064x}", kind="image",
+                                  fingerprints=json.dumps({"kind": "image", "pdq": item["pdq"]}))
+            session.add(version)
+            session.flush()
+            match = ItemMatch(item_version_id=version.id, entry_id=entry.id,
+                              bank_id=entry.bank_id, case_code=code, signal_type="pdq",
+                              distance=2, variant="original", entry_variant="original")
+            session.add(match)
+            session.flush()
+            takedown_service.propose(session, match, "staff:test")
+    status = portal_client.post("/api/v1/victim/fingerprints/status", json=creds).json()
+    assert status["found"] == 2
+    assert [i["found"] for i in status["items"]] == [2]
+    assert [(t["stage"], t["addresses"], t["removed"]) for t in status["takedowns"]] == [
+        ("preparing", 2, 0)]
+    with runtime.sessions() as session, session.begin():
+        request = session.scalar(select(TakedownRequest).where(TakedownRequest.case_code == code))
+        assert request is not None
+        request.status = "partially_removed"
+        first = session.scalar(select(TakedownItem).where(TakedownItem.request_id == request.id)
+                               .order_by(TakedownItem.id).limit(1))
+        assert first is not None
+        first.state = "removed"
+    status = portal_client.post("/api/v1/victim/fingerprints/status", json=creds).json()
+    assert [(t["stage"], t["addresses"], t["removed"]) for t in status["takedowns"]] == [
+        ("partly_removed", 2, 1)]
+    assert "example.net" in status["takedowns"][0]["site"]

@@ -194,12 +194,21 @@ class RegisteredItemOut(BaseModel):
     found: int = Field(description="places where the centre's scans found a copy of it")
 
 
+class TakedownOut(BaseModel):
+    site: str = Field(description="the platform or site asked to delete")
+    stage: Literal["preparing", "requested", "partly_removed", "removed", "refused"]
+    addresses: int = Field(description="addresses (URLs) in the request")
+    removed: int = Field(description="of which confirmed removed")
+    since: dt.datetime
+
+
 class PortalStatusOut(BaseModel):
     case: VictimCaseView
     fingerprints: int
     items: list[RegisteredItemOut]
     found: int = Field(description="places where a copy of any of her items was found")
     faces: int = Field(description="face templates enrolled for face search")
+    takedowns: list[TakedownOut] = Field(description="deletion requests, one per site")
 
 
 class NewCaseOut(BaseModel):
@@ -279,6 +288,8 @@ def fingerprints_status(body: VictimIn, request: Request, ctx: PublicContext) ->
     return PortalStatusOut(
         case=result.case, fingerprints=result.fingerprints, found=result.found,
         faces=result.faces,
+        takedowns=[TakedownOut.model_validate(t, from_attributes=True)
+                   for t in result.takedowns],
         items=[RegisteredItemOut(label=i.label, content_id=i.content_id,
                                  kind="video" if i.kind == "video" else "image",
                                  fingerprints=i.fingerprints, registered_at=i.registered_at,
@@ -380,6 +391,8 @@ SCRIPT_MESSAGES = (
     "Something went wrong. Try again.",
     "Face search is on: {faces} face templates were made. The photos were deleted.",
     "{n} photos did not show exactly one face and were not used.",
+    "No deletion requests yet.", "takedown.preparing", "takedown.requested",
+    "takedown.partly_removed", "takedown.removed", "takedown.refused",
 )
 
 

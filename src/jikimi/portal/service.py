@@ -41,6 +41,8 @@ from jikimi.errors import Conflict, InvalidInput, NotAuthenticated
 from jikimi.faces import enroll
 from jikimi.matching import Bank, BankEntry, NewEntry, add_entries, create_bank
 from jikimi.scans import ItemMatch, ItemVersion
+from jikimi.takedown import TakedownStatus
+from jikimi.takedown import service as takedown_service
 
 # Signal types a victim registers from the portal (face embeddings are separate, consented).
 PORTAL_SIGNALS = ("pdq", "vpdq", "sha256", "md5")
@@ -100,6 +102,31 @@ class RegisteredItem:
 
 
 @dataclass(frozen=True)
+class TakedownProgress:
+    """One deletion request of her case, as she sees it: the site, a plain stage, and how many
+    of its addresses are gone."""
+
+    site: str
+    stage: str
+    """preparing | requested | partly_removed | removed | refused"""
+    addresses: int
+    removed: int
+    since: dt.datetime
+
+
+_STAGES = {
+    TakedownStatus.DRAFT: "preparing",
+    TakedownStatus.SENT: "requested",
+    TakedownStatus.ACKNOWLEDGED: "requested",
+    TakedownStatus.OVERDUE: "requested",
+    TakedownStatus.ESCALATED: "requested",
+    TakedownStatus.PARTIALLY_REMOVED: "partly_removed",
+    TakedownStatus.REMOVED: "removed",
+    TakedownStatus.REFUSED: "refused",
+}
+
+
+@dataclass(frozen=True)
 class PortalStatus:
     case: VictimCaseView
     fingerprints: int
@@ -108,6 +135,7 @@ class PortalStatus:
     """Distinct places where a copy of any of her registered items was found."""
     faces: int
     """Face templates enrolled (face search, with her consent)."""
+    takedowns: list[TakedownProgress]
 
 
 @dataclass(frozen=True)
@@ -278,7 +306,19 @@ def status(ctx: ServiceContext, code: str, secret: str) -> PortalStatus:
     ctx.audit("portal.status_read", "case", case.code, centre_id=case.centre_id,
               details={"items": len(items)})
     return PortalStatus(case=view, fingerprints=sum(i.fingerprints for i in items),
-                        items=items, found=_found_in_all(ctx, case), faces=faces)
+                        items=items, found=_found_in_all(ctx, case), faces=faces,
+                        takedowns=_takedowns(ctx, case))
+
+
+def _takedowns(ctx: ServiceContext, case: Case) -> list[TakedownProgress]:
+    """Her case's deletion requests (through ``takedown.service.list_requests``)."""
+    with _on_her_behalf(ctx, case):
+        requests = takedown_service.list_requests(ctx, case_code=case.code)
+    return [TakedownProgress(site=r.platform_name,
+                             stage=_STAGES.get(TakedownStatus(r.status), "requested"),
+                             addresses=r.urls, removed=r.removed_urls,
+                             since=r.sent_at or r.created_at)
+            for r in requests if r.case_code == case.code]
 
 
 def withdraw_sharing(ctx: ServiceContext, code: str, secret: str) -> VictimCaseView:

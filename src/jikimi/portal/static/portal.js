@@ -500,6 +500,19 @@ function setUpStatus() {
       li.textContent = `${item.label || item.content_id.slice(0, 12)} (${kind}) · ${t('Registered on {date}', { date })} · ${found}`;
       items.append(li);
     }
+    const takedowns = document.getElementById('case-takedowns');
+    takedowns.replaceChildren();
+    if (data.takedowns.length === 0) {
+      const li = document.createElement('li');
+      li.textContent = t('No deletion requests yet.');
+      takedowns.append(li);
+    }
+    for (const request of data.takedowns) {
+      const li = document.createElement('li');
+      const values = { site: request.site, removed: request.removed, n: request.addresses };
+      li.textContent = `${request.site}: ${t(`takedown.${request.stage}`, values)}`;
+      takedowns.append(li);
+    }
     document.getElementById('case-found').textContent = data.found
       ? t('{n} places', { n: data.found }) : t('None so far');
     document.getElementById('case-faces').textContent = data.faces
