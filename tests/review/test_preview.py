@@ -1,0 +1,86 @@
+"""Previews and platform mapping as pure functions: greyscale, small, blurred unless asked,
+deterministic; hostile bytes give clear media errors; videos get a placeholder."""
+
+from __future__ import annotations
+
+import io
+import struct
+import zlib
+
+import numpy as np
+import pytest
+from PIL import Image
+from tests.scans.conftest import encode, scene
+
+from jikimi.errors import CorruptMedia, MediaTooLarge, UnsupportedMedia
+from jikimi.review import make_preview, placeholder, render
+from jikimi.review.preview import PREVIEW_SIZE, PreviewTarget
+from jikimi.review.service import _item_platform
+from jikimi.takedown import load_directory
+
+
+def pixels(data: bytes) -> Image.Image:
+    return Image.open(io.BytesIO(data))
+
+
+def edge_energy(img: Image.Image) -> int:
+    grey = np.asarray(img.convert("L"), dtype=np.int32)
+    return int(np.abs(np.diff(grey, axis=1)).sum())
+
+
+def test_preview_is_small_grey_and_blurred_by_default() -> None:
+    original = encode(scene(7, (1600, 1200)), "PNG")
+    blurred, clear = make_preview(original), make_preview(original, blurred=False)
+    assert blurred == make_preview(original)  # deterministic: the tests compare bytes
+    for data in (blurred, clear):
+        img = pixels(data)
+        assert img.format == "JPEG" and img.mode == "L"
+        assert max(img.size) == PREVIEW_SIZE
+    assert edge_energy(pixels(blurred)) * 5 < edge_energy(pixels(clear))
+
+
+def bomb_png(width: int, height: int) -> bytes:
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return (struct.pack(">I", len(body)) + kind + body
+                + struct.pack(">I", zlib.crc32(kind + body)))
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
+            + chunk(b"IDAT", zlib.compress(b"\x00" * 1024)) + chunk(b"IEND", b""))
+
+
+def test_hostile_bytes_give_media_errors() -> None:
+    good = encode(scene(3), "PNG")
+    with pytest.raises(CorruptMedia):
+        make_preview(good[: len(good) // 2])
+    with pytest.raises(MediaTooLarge):
+        make_preview(bomb_png(60_000, 60_000))
+    with pytest.raises(UnsupportedMedia):
+        make_preview(b"<html><body>login</body></html>")
+    with pytest.raises(UnsupportedMedia):
+        make_preview(b"")
+
+
+def test_videos_get_a_placeholder() -> None:
+    mp4_head = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + b"\x00" * 64
+    assert make_preview(mp4_head) == placeholder()
+    target = PreviewTarget(match_id=1, source_type="urls", source_config={"urls": ["x"]},
+                           item_key="k", locator="http://127.0.0.1:9/never-fetched.mp4",
+                           sha256="0" * 64, kind="video")
+    shown = render(target, blurred=False)
+    assert shown.placeholder and shown.media_type == "image/png"
+
+
+def test_items_map_to_platforms() -> None:
+    directory = load_directory()
+
+    def platform_of(url: str) -> tuple[str, str] | None:
+        found = directory.platform_for_url(url)
+        return (found.id, found.name) if found else None
+
+    assert _item_platform(platform_of, "urls", "https://pbs.x.com/media/a.jpg", {})[0] == "x"
+    assert _item_platform(platform_of, "crawl", "https://cdn.example.net/a.jpg",
+                          {"page_url": "https://www.reddit.com/r/a/1"})[0] == "reddit"
+    assert _item_platform(platform_of, "telegram", "/exports/chat/photo.jpg", {})[0] == \
+        "telegram"
+    assert _item_platform(platform_of, "archive", "/seized/a.zip!b.jpg", {}) is None
+    assert _item_platform(platform_of, "urls", "https://notyoutube.com/a.jpg", {}) is None
