@@ -10,6 +10,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from tests.conftest import World
 from tests.evidence.conftest import EvidenceCase, Site
 from tests.evidence.test_capture import staff
@@ -17,7 +18,7 @@ from tests.foundation.test_cli import jikimi
 
 from jikimi import evidence
 from jikimi.core.runtime import Runtime
-from jikimi.evidence.package import load_public_key, verify_package
+from jikimi.evidence.package import export_package, load_public_key, verify_package
 from jikimi.evidence.report import HEADINGS, TITLE
 
 
@@ -41,6 +42,7 @@ def _flip_byte_in_entry(src: Path, dest: Path, name: str, at: int = 100) -> None
     dest.write_bytes(bytes(data))
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # the API test: both
 def test_export_verify_and_tampering(runtime: Runtime, world: World, ecase: EvidenceCase,
                                      site: Site, cli_env: dict[str, str], tmp_path: Path) -> None:
     with runtime.context(staff(world, "investigator_a")) as ctx:
@@ -95,7 +97,8 @@ def test_export_verify_and_tampering(runtime: Runtime, world: World, ecase: Evid
     pdf = zipfile.ZipFile(package).read("report.pdf")
     altered = tmp_path / "altered.zip"
     _rewrite(package, altered, {"report.pdf": pdf[:-10] + bytes([pdf[-10] ^ 1]) + pdf[-9:]})
-    check = verify_package(altered, load_public_key(key.read_bytes()))
+    public = load_public_key(key.read_bytes())
+    check = verify_package(altered, public)
     assert not check.ok and check.signature_ok and check.bad_files == ["report.pdf"]
 
     # The manifest replaced (hashes updated to cover the altered report): the signature fails.
@@ -104,31 +107,30 @@ def test_export_verify_and_tampering(runtime: Runtime, world: World, ecase: Evid
                        for f in manifest["files"]]
     replaced = tmp_path / "replaced.zip"
     _rewrite(package, replaced, {"manifest.json": json.dumps(forged).encode()})
-    result = jikimi(bare, "evidence", "verify", str(replaced), "--key", str(key), check=False)
-    assert result.returncode == 1 and "signature: INVALID" in result.stdout
-    assert "manifest.json" in result.stdout
+    check = verify_package(replaced, public)
+    assert not check.ok and not check.signature_ok and check.bad_files == ["manifest.json"]
+    assert "signature does not match" in check.problems[0][1]
 
     # Another centre's key does not verify the package.
-    other_key = Path(tmp_path / "other.pem")
-    other_env = {"JIKIMI_DATA_DIR": str(tmp_path / "other-install"), "JIKIMI_DATABASE_URL": ""}
-    jikimi(other_env, "keys", "export-public", str(other_key))
-    assert not verify_package(package, load_public_key(other_key.read_bytes())).ok
+    other = Ed25519PrivateKey.generate().public_key()
+    assert not verify_package(package, other).signature_ok
 
     # An added file is named too.
     added = tmp_path / "added.zip"
     shutil.copy(package, added)
     with zipfile.ZipFile(added, "a") as zf:
         zf.writestr("items/extra.warc.gz", b"x")
-    assert verify_package(added, load_public_key(key.read_bytes())).bad_files == [
+    assert verify_package(added, public).bad_files == [
         "items/extra.warc.gz"]
 
     # Hashes only: no items, still verifies.
     hashes = tmp_path / "hashes.zip"
-    jikimi(cli_env, "evidence", "export", ecase.code, "--to", str(hashes), "--hashes-only")
+    with runtime.context(staff(world, "admin_a")) as ctx:
+        export_package(ctx, ecase.code, hashes, hashes_only=True, via="test")
     with zipfile.ZipFile(hashes) as zf:
         assert not [n for n in zf.namelist() if n.startswith("items/")]
         assert json.loads(zf.read("manifest.json"))["hashes_only"] is True
-    assert verify_package(hashes, load_public_key(key.read_bytes())).ok
+    assert verify_package(hashes, public).ok
 
     # The report: Korean headings and the case code, as text; Hangul drawn, as pixels.
     report = tmp_path / "report.pdf"
