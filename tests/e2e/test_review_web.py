@@ -81,3 +81,10 @@ def test_review_blurred_until_click_then_confirm(page, live_server, live_world, 
     assert seeded.case_code in row.inner_text() and "초안" in row.inner_text()
     row.locator("a").first.click()
     assert "copy-mirrored.png" in page.locator("main").inner_text()
+    # English is complete too
+    page.goto(live_server.url + f"/review/{mirrored}?lang=en")
+    assert page.locator("h1 .badge").first.inner_text() == "Confirmed"
+    assert "Where it was found" in page.content()
+    page.goto(live_server.url + "/review?status=all")
+    assert page.locator("h1").inner_text() == "Review queue"
+    screenshot(page, "review-queue-en")
