@@ -11,6 +11,7 @@ import socket
 import pytest
 from sqlalchemy import select
 from tests.conftest import World
+from tests.scans.conftest import Site
 from tests.takedown.conftest import SENDER, Recorder
 from tests.takedown.seed import VICTIM_EMAIL, VICTIM_NAME, VICTIM_PHONE, seed_case, seed_match
 
@@ -258,3 +259,36 @@ def test_unlisted_sites_and_missing_sender(runtime: Runtime, world: World) -> No
         draft = next(r for r in service.list_requests(ctx) if r.platform_id == "tumblr")
         with pytest.raises(Exception, match="JIKIMI_SMTP_FROM"):
             service.send_request(ctx, draft.id)
+
+
+def test_worker_round_sends_marks_overdue_and_rechecks(
+        runtime: Runtime, world: World, smtp_server: tuple[Recorder, int], site: Site) -> None:
+    recorder, _port = smtp_server
+    seeded = seed_case(runtime, world.centre_a)
+    urls = ["https://www.tumblr.com/p/1", f"{site.url}/media/gone.jpg", "https://x.com/u/2"]
+    ids = [seed_match(runtime, seeded, u, content=f"c{n}") for n, u in enumerate(urls)]
+    with runtime.context(cli_actor()) as ctx:
+        for match_id in ids:
+            review.confirm(ctx, match_id)
+        rows = {r.platform_id: r.id for r in service.list_requests(ctx)}
+        service.send_request(ctx, rows["tumblr"])
+        for key in ("site:127.0.0.1", "x"):
+            service.send_request(ctx, rows[key])
+            service.mark_sent(ctx, rows[key])
+    with runtime.sessions() as session, session.begin():
+        row = session.get(TakedownRequest, rows["x"])
+        assert row is not None
+        row.deadline = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
+        row.last_verified_at = dt.datetime.now(dt.UTC)  # checked recently: not due
+        site_row = session.get(TakedownRequest, rows["site:127.0.0.1"])
+        assert site_row is not None and site_row.sent_at is not None
+        site_row.sent_at -= dt.timedelta(hours=2)  # sent a while ago: first check due
+    done = service.run_due_work(runtime)
+    assert done["dispatch"]["sent"] == 1 and len(recorder.messages) == 1
+    assert done["overdue"] == [rows["x"]]
+    assert done["verify"]["checked"] == 1 and done["verify"]["removed"] == 1
+    with runtime.context(cli_actor()) as ctx:
+        statuses = {r.platform_id: r.status for r in service.list_requests(ctx)}
+    assert statuses == {"tumblr": "sent", "site:127.0.0.1": "removed", "x": "overdue"}
+    again = service.run_due_work(runtime)
+    assert again["dispatch"]["sent"] == 0 and again["verify"]["checked"] == 0

@@ -57,6 +57,8 @@ VERIFY_POLICY = FetchPolicy(connect_timeout=10.0, read_timeout=20.0, total_timeo
 VERIFY_LIMITS = DecodeLimits(max_bytes=200_000_000, decode_timeout_seconds=60)
 VERIFY_INTERVAL = dt.timedelta(hours=6)
 """How often the worker re-checks the URLs of each open request."""
+FIRST_CHECK_AFTER = dt.timedelta(hours=1)
+"""The worker's first re-check of a request, after sending (the platform needs some time)."""
 
 
 @dataclass(frozen=True)
@@ -101,8 +103,11 @@ def _targets(runtime: Runtime, actor: Actor, request_id: int | None,
         elif actor.is_staff:
             query = query.where(TakedownRequest.centre_id == actor.centre_id)
         if due_before is not None:
-            query = query.where((TakedownRequest.last_verified_at.is_(None))
-                                | (TakedownRequest.last_verified_at <= due_before))
+            first_before = due_before + VERIFY_INTERVAL - FIRST_CHECK_AFTER
+            query = query.where(
+                (TakedownRequest.last_verified_at.is_(None)
+                 & (TakedownRequest.sent_at <= first_before))
+                | (TakedownRequest.last_verified_at <= due_before))
         targets = []
         for request in session.scalars(query.order_by(TakedownRequest.id)):
             platform = None if request.platform_id.startswith(UNLISTED_PREFIX) \
@@ -174,9 +179,10 @@ def verify(runtime: Runtime, actor: Actor, request_id: int | None = None, *,
            client: HttpClient | None = None, due_only: bool = False,
            on_check: Callable[[str, str], None] | None = None) -> VerificationReport:
     """Re-check the open URLs of one request, or of every open request of the actor's centre
-    (``due_only``: those not checked for :data:`VERIFY_INTERVAL`). Each check is recorded
-    with its time and HTTP status; a request whose URLs are all gone becomes removed, one with
-    some gone partially removed."""
+    (``due_only``: those not checked for :data:`VERIFY_INTERVAL`; the first check comes
+    :data:`FIRST_CHECK_AFTER` sending). Each check is recorded with its time and HTTP status;
+    a request whose URLs are all gone becomes removed, one with some gone partially removed.
+    """
     _may_verify(actor)
     due_before = utcnow() - VERIFY_INTERVAL if due_only else None
     targets = _targets(runtime, actor, request_id, due_before)
