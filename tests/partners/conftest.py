@@ -5,9 +5,14 @@ from __future__ import annotations
 
 import hashlib
 import random
+import threading
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
+import uvicorn
+from tests.browser_fixtures import free_port
 from tests.conftest import StaffMember, World
 
 from jikimi import accounts, cases, matching, partners
@@ -89,5 +94,17 @@ def public_key(runtime: Runtime) -> str:
 
 
 @pytest.fixture
-def partner_env(runtime: Runtime, world: World) -> tuple[Runtime, World]:
-    return runtime, world
+def live_url(app) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    """This test's app (its backend) served by uvicorn in a thread."""
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
+                                           log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert server.started
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(10)

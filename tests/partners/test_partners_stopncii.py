@@ -5,17 +5,17 @@ and another jikimi subscribing a bank to this one through the StopNCII exchange.
 from __future__ import annotations
 
 import shutil
-import threading
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import requests
-import uvicorn
-from tests.browser_fixtures import free_port
 from tests.conftest import World
-from tests.partners.conftest import add_partner, set_consent, sharing_case, staff_actor
+from tests.partners.conftest import (
+    add_partner,
+    set_consent,
+    sharing_case,
+    staff_actor,
+)
 from threatexchange.exchanges.clients.stopncii.api import (
     StopNCIIAPI,
     StopNCIICaseStatus,
@@ -28,23 +28,6 @@ from jikimi import matching, partners
 from jikimi.core.actors import cli_actor
 from jikimi.core.config import Settings
 from jikimi.core.runtime import Runtime
-
-
-@pytest.fixture
-def live_url(app) -> Iterator[str]:  # type: ignore[no-untyped-def]
-    """This test's app (its backend) served by uvicorn in a thread."""
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
-                                           log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(10)
 
 
 def stopncii_client(url: str, key: str) -> StopNCIIAPI:
