@@ -331,28 +331,43 @@ function reduceRGBA(src, w, h, fx, fy, box) {
     if (m === undefined) mults.set(n, (m = reduceMultiplier(n)));
     return m;
   };
-  const s = [0, 0, 0, 0];
+  // Exact integer sums per output pixel, accumulated row by row (sequential reads).
+  const acc = new Float64Array(ow * 4);
   for (let oy = 0; oy < oh; oy++) {
     const y0 = by + oy * fy;
     const y1 = Math.min(y0 + fy, by1);
+    acc.fill(0);
+    for (let yy = y0; yy < y1; yy++) {
+      const row = yy * w;
+      for (let ox = 0; ox < ow; ox++) {
+        const x0 = bx + ox * fx;
+        const x1 = Math.min(x0 + fx, bx1);
+        let s0 = 0;
+        let s1 = 0;
+        let s2 = 0;
+        let s3 = 0;
+        for (let p = (row + x0) * 4, e = (row + x1) * 4; p < e; p += 4) {
+          s0 += src[p];
+          s1 += src[p + 1];
+          s2 += src[p + 2];
+          s3 += src[p + 3];
+        }
+        const a = ox * 4;
+        acc[a] += s0;
+        acc[a + 1] += s1;
+        acc[a + 2] += s2;
+        acc[a + 3] += s3;
+      }
+    }
     for (let ox = 0; ox < ow; ox++) {
       const x0 = bx + ox * fx;
       const x1 = Math.min(x0 + fx, bx1);
       const n = (y1 - y0) * (x1 - x0);
       const amend = Math.trunc(n / 2);
-      s[0] = s[1] = s[2] = s[3] = amend;
-      for (let yy = y0; yy < y1; yy++) {
-        let p = (yy * w + x0) * 4;
-        for (let xx = x0; xx < x1; xx++, p += 4) {
-          s[0] += src[p];
-          s[1] += src[p + 1];
-          s[2] += src[p + 2];
-          s[3] += src[p + 3];
-        }
-      }
       const m = mult(n);
+      const a = ox * 4;
       const q = (oy * ow + ox) * 4;
-      for (let c = 0; c < 4; c++) out[q + c] = Math.floor((s[c] * m) / 16777216) & 255;
+      for (let c = 0; c < 4; c++) out[q + c] = Math.floor(((acc[a + c] + amend) * m) / 16777216) & 255;
     }
   }
   return { data: out, width: ow, height: oh };
