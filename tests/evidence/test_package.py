@@ -48,8 +48,12 @@ def test_export_verify_and_tampering(runtime: Runtime, world: World, ecase: Evid
     with runtime.context(staff(world, "investigator_a")) as ctx:
         page = evidence.capture_url(ctx, ecase.code, f"{site.base}/go", reason="게시물 신고",
                                     via="test")
-        image = evidence.capture_url(ctx, ecase.code, f"{site.base}/media/one.png", via="test")
+    # The operator at the console captures too (recorded as system:cli:<name>).
+    out = jikimi(cli_env, "evidence", "capture", ecase.code, f"{site.base}/media/one.png",
+                 "--no-screenshot", "--format", "json", "--by", "kim", "--reason", "원본 이미지")
+    image = evidence.EvidenceDetail.model_validate_json(out.stdout)
     assert image.kind == "image" and image.pdq and image.media_count == 0
+    assert image.captured_by == "system:cli:kim" and image.reason == "원본 이미지"
 
     package = tmp_path / "out" / "package.zip"
     out = jikimi(cli_env, "evidence", "export", ecase.code, "--to", str(package),
