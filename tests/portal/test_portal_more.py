@@ -321,3 +321,37 @@ def test_status_shows_copies_found_and_deletion_progress(portal_client, world: W
     assert [(t["stage"], t["addresses"], t["removed"]) for t in status["takedowns"]] == [
         ("partly_removed", 2, 1)]
     assert "example.net" in status["takedowns"][0]["site"]
+
+
+def test_notes_are_hers_encrypted_and_erased(portal_client, world: World,
+                                             runtime: Runtime, settings) -> None:  # type: ignore[no-untyped-def]
+    from jikimi.portal.models import VictimNote
+
+    code, secret = open_case(portal_client, world)
+    creds = {"code": code, "secret": secret}
+    note = "2026년 3월 단톡방에서 처음 봤음\n두 번째 줄"
+    item = {**item_for(png_bytes(4), "사진"), "note": note}
+    bad = portal_client.post("/api/v1/victim/fingerprints",
+                             json={**creds, "items": [{**item, "note": "a\x07b"}]})
+    assert bad.status_code == 422
+    long = portal_client.post("/api/v1/victim/fingerprints",
+                              json={**creds, "items": [{**item, "note": "가" * 501}]})
+    assert long.status_code == 422
+    assert portal_client.post("/api/v1/victim/fingerprints",
+                              json={**creds, "items": [item]}).status_code == 201
+    status = portal_client.post("/api/v1/victim/fingerprints/status", json=creds).json()
+    assert [i["note"] for i in status["items"]] == [note]
+    with runtime.context(cli_actor("test")) as ctx:
+        rows = list(ctx.session.scalars(select(VictimNote)))
+        assert len(rows) == 1 and note.encode() not in rows[0].note_enc
+    if (settings.database_url or "").startswith("sqlite:///"):
+        db = Path(settings.database_url.removeprefix("sqlite:///"))
+        assert "단톡방".encode() not in db.read_bytes()
+    # The same item again without a note keeps hers; with a new note replaces it.
+    again = {**item, "note": ""}
+    portal_client.post("/api/v1/victim/fingerprints", json={**creds, "items": [again]})
+    status = portal_client.post("/api/v1/victim/fingerprints/status", json=creds).json()
+    assert [i["note"] for i in status["items"]] == [note]
+    assert portal_client.post("/api/v1/victim/erase", json=creds).status_code == 200
+    with runtime.context(cli_actor("test")) as ctx:
+        assert list(ctx.session.scalars(select(VictimNote))) == []

@@ -50,6 +50,7 @@ STATIC_FILES = {
 MAX_ITEMS = 100
 MAX_VARIANTS = 20
 MAX_LABEL_CHARS = 200
+MAX_NOTE_CHARS = 500
 # Videos: one frame per second (the browser samples more sparsely past an hour).
 MAX_VIDEO_FRAMES = 3600
 MAX_SUBMISSION_FRAMES = 6000
@@ -111,6 +112,8 @@ class ItemIn(Strict):
     kind: Literal["image", "video"] = "image"
     label: str = Field("", max_length=MAX_LABEL_CHARS,
                        description="her own label for the picture (optional)")
+    note: str = Field("", max_length=MAX_NOTE_CHARS,
+                      description="her own note on it (optional; stored encrypted)")
     sha256: Sha256
     md5: Md5
     pdq: Pdq | None = Field(None, description="images: PDQ of the reference thumbnail")
@@ -124,6 +127,14 @@ class ItemIn(Strict):
     def _label(cls, value: str) -> str:
         try:
             return clean_text(value, "the label", max_chars=MAX_LABEL_CHARS)
+        except InvalidInput as exc:
+            raise ValueError(exc.message) from exc
+
+    @field_validator("note")
+    @classmethod
+    def _note(cls, value: str) -> str:
+        try:
+            return clean_text(value, "the note", max_chars=MAX_NOTE_CHARS, multiline=True)
         except InvalidInput as exc:
             raise ValueError(exc.message) from exc
 
@@ -192,6 +203,7 @@ class RegisteredItemOut(BaseModel):
     fingerprints: int
     registered_at: dt.datetime
     found: int = Field(description="places where the centre's scans found a copy of it")
+    note: str = Field(description="her own note (decrypted for her only)")
 
 
 class TakedownOut(BaseModel):
@@ -246,7 +258,8 @@ def _hourly_limiter(request: Request, name: str, limit: int) -> SlidingWindowLim
 
 def _items(body: SubmissionIn) -> list[service.SubmittedItem]:
     return [service.SubmittedItem(
-        label=i.label, sha256=i.sha256, md5=i.md5, pdq=i.pdq, quality=i.quality, kind=i.kind,
+        label=i.label, note=i.note, sha256=i.sha256, md5=i.md5, pdq=i.pdq, quality=i.quality,
+        kind=i.kind,
         variants=[service.SubmittedVariant(v.name, v.pdq, v.quality) for v in i.variants],
         frames=[service.SubmittedFrame(f.frame, f.timestamp, f.quality, f.pdq)
                 for f in i.frames or ()])
@@ -293,7 +306,7 @@ def fingerprints_status(body: VictimIn, request: Request, ctx: PublicContext) ->
         items=[RegisteredItemOut(label=i.label, content_id=i.content_id,
                                  kind="video" if i.kind == "video" else "image",
                                  fingerprints=i.fingerprints, registered_at=i.registered_at,
-                                 found=i.found)
+                                 found=i.found, note=i.note)
                for i in result.items])
 
 
@@ -391,6 +404,7 @@ SCRIPT_MESSAGES = (
     "Something went wrong. Try again.",
     "Face search is on: {faces} face templates were made. The photos were deleted.",
     "{n} photos did not show exactly one face and were not used.",
+    "Note for picture {n} (optional, stored encrypted)", "Your note: {note}",
     "No deletion requests yet.", "takedown.preparing", "takedown.requested",
     "takedown.partly_removed", "takedown.removed", "takedown.refused",
 )
@@ -421,7 +435,7 @@ def home(request: Request) -> HTMLResponse:
 @router.get("/portal/register", response_class=HTMLResponse, include_in_schema=False)
 def register_page(request: Request) -> HTMLResponse:
     return _render(request, "portal_register.html", page="register",
-                   max_items=MAX_ITEMS, max_label=MAX_LABEL_CHARS)
+                   max_items=MAX_ITEMS, max_label=MAX_LABEL_CHARS, max_note=MAX_NOTE_CHARS)
 
 
 @router.get("/portal/new", response_class=HTMLResponse, include_in_schema=False)

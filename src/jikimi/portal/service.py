@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from sqlalchemy import case as sql_case
-from sqlalchemy import distinct, func, select
+from sqlalchemy import delete, distinct, func, select
 
 from jikimi.accounts import Centre
 from jikimi.cases import (
@@ -30,6 +30,7 @@ from jikimi.cases import (
     ConsentPurpose,
     IntakeChannel,
     VictimCaseView,
+    on_case_erased,
     open_case,
     record_consent,
     victim_view,
@@ -37,9 +38,11 @@ from jikimi.cases import (
 )
 from jikimi.core.actors import Actor, ActorKind
 from jikimi.core.context import ServiceContext
+from jikimi.core.database import utcnow
 from jikimi.errors import Conflict, InvalidInput, NotAuthenticated
 from jikimi.faces import enroll
 from jikimi.matching import Bank, BankEntry, NewEntry, add_entries, create_bank
+from jikimi.portal.models import VictimNote
 from jikimi.scans import ItemMatch, ItemVersion
 from jikimi.takedown import TakedownStatus
 from jikimi.takedown import service as takedown_service
@@ -80,6 +83,8 @@ class SubmittedItem:
     variants: Sequence[SubmittedVariant] = ()
     frames: Sequence[SubmittedFrame] = ()
     kind: str = "image"
+    note: str = ""
+    """Her optional note on the item (stored encrypted; an empty note keeps an earlier one)."""
 
 
 @dataclass(frozen=True)
@@ -99,6 +104,7 @@ class RegisteredItem:
     registered_at: dt.datetime
     found: int
     """Distinct places (scanned items) where a copy of it was found."""
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -254,11 +260,49 @@ def register(ctx: ServiceContext, code: str, secret: str,
     elif bank.case_id != case.id or bank.negative:
         raise Conflict(f"the bank {name!r} is not this case's bank; ask the centre")
     added = add_entries(ctx, name, _entries(items), case_access_checked=True)
+    _save_notes(ctx, case, items)
     total = _count(ctx, case.id)
     ctx.audit("portal.register", "case", case.code, centre_id=case.centre_id,
               details={"items": len(items), "added": added.added,
                        "videos": sum(1 for i in items if i.kind == "video")})
     return Registered(code=view.code, items=len(items), added=added.added, fingerprints=total)
+
+
+def _note_context(case: Case, content_id: str) -> str:
+    return f"portal-note:{case.code}:{content_id}"
+
+
+def _save_notes(ctx: ServiceContext, case: Case, items: Sequence[SubmittedItem]) -> None:
+    """Store (or replace) her notes, encrypted and bound to the case and the item."""
+    now = utcnow()
+    for item in items:
+        if not item.note:
+            continue
+        content = item.sha256.lower()
+        sealed = ctx.keys.encrypt(item.note.encode("utf-8"),
+                                  context=_note_context(case, content))
+        row = ctx.session.scalar(select(VictimNote).where(VictimNote.case_id == case.id,
+                                                          VictimNote.content_id == content))
+        if row is None:
+            ctx.session.add(VictimNote(case_id=case.id, content_id=content, note_enc=sealed,
+                                       created_at=now, updated_at=now))
+        else:
+            row.note_enc = sealed
+            row.updated_at = now
+    ctx.session.flush()
+
+
+def _notes(ctx: ServiceContext, case: Case) -> dict[str, str]:
+    rows = ctx.session.scalars(select(VictimNote).where(VictimNote.case_id == case.id))
+    return {r.content_id: ctx.keys.decrypt(r.note_enc, context=_note_context(case, r.content_id))
+            .decode("utf-8") for r in rows}
+
+
+def _erase_notes(ctx: ServiceContext, case_id: int) -> None:
+    ctx.session.execute(delete(VictimNote).where(VictimNote.case_id == case_id))
+
+
+on_case_erased(_erase_notes)
 
 
 def _found_per_item(ctx: ServiceContext, case: Case) -> dict[str, int]:
@@ -295,9 +339,11 @@ def status(ctx: ServiceContext, code: str, secret: str) -> PortalStatus:
         .group_by(BankEntry.content_id)
         .order_by(func.min(BankEntry.created_at), BankEntry.content_id)).all()
     found = _found_per_item(ctx, case)
+    notes = _notes(ctx, case)
     items = [RegisteredItem(label=label or "", content_id=content_id,
                             kind="video" if is_video else "image", fingerprints=count,
-                            registered_at=created, found=found.get(content_id, 0))
+                            registered_at=created, found=found.get(content_id, 0),
+                            note=notes.get(content_id, ""))
              for content_id, label, count, created, is_video in rows]
     faces = ctx.session.scalar(
         select(func.count()).select_from(BankEntry).join(Bank, Bank.id == BankEntry.bank_id)

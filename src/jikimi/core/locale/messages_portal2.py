@@ -107,6 +107,8 @@ KO: dict[str, str] = {
     "Face search is now off. Your face templates have been deleted.":
         "얼굴 검색을 멈췄어요. 얼굴 특징값을 삭제했어요.",
     "Deletion requests": "삭제 요청",
+    "Note for picture {n} (optional, stored encrypted)": "{n}번 메모 (선택, 암호화해서 보관해요)",
+    "Your note: {note}": "내 메모: {note}",
     "No deletion requests yet.": "아직 삭제 요청이 없어요.",
     "takedown.preparing": "센터가 삭제 요청을 준비하고 있어요.",
     "takedown.requested":

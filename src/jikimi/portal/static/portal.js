@@ -23,6 +23,7 @@ const MAX_ITEMS = 100;
 const MAX_VIDEO_FRAMES = 3600;
 const MAX_SUBMISSION_FRAMES = 6000;
 const MAX_FACE_PHOTOS = 5;
+const MAX_REQUEST_CHARS = 700_000;
 const SUBMISSION_FORMAT = 'jikimi-submission';
 
 const MESSAGES = (() => {
@@ -276,20 +277,26 @@ export async function fingerprintVideo(file, pdq, progress = () => {}) {
   }
 }
 
-/** Split items into requests the server accepts (at most 100 items and 6,000 frames each). */
+/** Split items into requests the server accepts (at most 100 items, 6,000 frames and about
+ * 700 kB of JSON each: the server takes bodies of up to 1 MB). */
 export function batches(items) {
   const out = [];
   let current = [];
   let frames = 0;
+  let bytes = 0;
   for (const item of items) {
     const n = item.frames ? item.frames.length : 0;
-    if (current.length && (current.length >= MAX_ITEMS || frames + n > MAX_SUBMISSION_FRAMES)) {
+    const size = JSON.stringify(item).length;
+    if (current.length && (current.length >= MAX_ITEMS || frames + n > MAX_SUBMISSION_FRAMES
+        || bytes + size > MAX_REQUEST_CHARS)) {
       out.push(current);
       current = [];
       frames = 0;
+      bytes = 0;
     }
     current.push(item);
     frames += n;
+    bytes += size;
   }
   if (current.length) out.push(current);
   return out;
@@ -382,11 +389,16 @@ function setUpRegister() {
       label.htmlFor = field.id;
       label.textContent = t('Label for picture {n} (optional)', { n });
       field.value = t('Picture {n}', { n });
+      const noteLabel = node.querySelector('.item-note-text');
+      const note = node.querySelector('.item-note');
+      note.id = `note-${n}`;
+      noteLabel.htmlFor = note.id;
+      noteLabel.textContent = t('Note for picture {n} (optional, stored encrypted)', { n });
       const state = node.querySelector('.item-state');
       state.id = `state-${n}`;
       field.setAttribute('aria-describedby', state.id);
       list.append(node);
-      return { file, field, state };
+      return { file, field, note, state };
     });
     toggle.hidden = chosen.length === 0;
   });
@@ -426,14 +438,15 @@ function setUpRegister() {
         await nextFrame();
         try {
           const label = entry.field.value.trim().slice(0, 200);
+          const note = entry.note.value.trim().slice(0, 500);
           if (isVideo(entry.file)) {
             const fp = await fingerprintVideo(entry.file, pdq, (done, total) => {
               say(entry.state, t('Video: frame {done} of {total}', { done, total }));
             });
-            items.push({ label, ...fp });
+            items.push({ label, note, ...fp });
           } else {
             const fp = await fingerprintFile(entry.file, pdq);
-            items.push({ label, ...fp });
+            items.push({ label, note, ...fp });
             if (fp.quality < pdq.LOW_QUALITY_THRESHOLD) lowQuality = true;
           }
           say(entry.state, t('Ready'), 'ok');
@@ -498,6 +511,12 @@ function setUpStatus() {
         ? t('Copies found: {n}. The centre is asking the sites to delete them.', { n: item.found })
         : t('No copies found so far.');
       li.textContent = `${item.label || item.content_id.slice(0, 12)} (${kind}) · ${t('Registered on {date}', { date })} · ${found}`;
+      if (item.note) {
+        const note = document.createElement('p');
+        note.className = 'item-note-shown';
+        note.textContent = t('Your note: {note}', { note: item.note });
+        li.append(note);
+      }
       items.append(li);
     }
     const takedowns = document.getElementById('case-takedowns');
