@@ -36,7 +36,7 @@ from jikimi.hashing import (
     fingerprint_bytes,
     hamming_distance,
 )
-from jikimi.scans import ItemVersion
+from jikimi.scans import Item, ItemVersion
 from jikimi.sources.errors import FetchError
 from jikimi.sources.http import FetchPolicy, HttpClient
 from jikimi.takedown.history import set_status
@@ -68,6 +68,8 @@ class _Target:
     url: str
     platform_id: str | None
     reference: dict[str, Any]
+    media_url: bool
+    """True when the URL is the image or video itself (not a page or message showing it)."""
 
 
 @dataclass(frozen=True)
@@ -123,7 +125,9 @@ def _targets(runtime: Runtime, actor: Actor, request_id: int | None,
                     ref["sha256"] = version.sha256
                 for fp in json.loads(item.fingerprints):
                     ref.setdefault(fp["signal_type"], fp["value"])
-                targets.append(_Target(request.id, item.id, item.url, platform, ref))
+                found = session.get(Item, item.item_id) if item.item_id else None
+                media_url = found is not None and found.locator == item.url
+                targets.append(_Target(request.id, item.id, item.url, platform, ref, media_url))
         return targets
 
 
@@ -161,7 +165,7 @@ def check_url(client: HttpClient, target: _Target) -> _Result:
         response = client.get(target.url)
         status, final_url, body = response.status, response.url, response.content
         matches = still_matches(body, target.reference)
-        if matches is None and response.media_kind is None:
+        if matches is None and response.media_kind is None and target.media_url:
             matches = False  # an image or video URL that now serves no media
     except FetchError as exc:
         if exc.code == "http_status":
