@@ -22,6 +22,7 @@ from jikimi.partners.models import Partner, PartnerKey
 SCOPES = ("feed", "lookup", "feedback")
 """feed: pull the hash feed (both shapes); lookup: ask per upload; feedback: report back."""
 DEFAULT_RATE_PER_MINUTE = 600
+LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
 KEY_PREFIX = "jkp"
 KEY_RE = re.compile(r"^jkp_([0-9a-f]{12})_([A-Za-z0-9_\-]{20,100})$")
 PARTNER_NAME_RE = re.compile(r"^[A-Za-z0-9가-힣][A-Za-z0-9가-힣_.\- ]{0,119}$")
@@ -241,7 +242,8 @@ def authenticate(ctx: ServiceContext, presented: str) -> PartnerPrincipal:
         raise NotAuthenticated("the partner key was revoked or has expired: ask the centre "
                                "for a new one", code="partner_key_revoked",
                                key_id=key.key_id, partner_id=partner.id)
-    key.last_used_at = now
+    if key.last_used_at is None or now - key.last_used_at > LAST_USED_RESOLUTION:
+        key.last_used_at = now  # not on every call: the audit log has every call
     return PartnerPrincipal(partner.id, partner.name, key.key_id,
                             frozenset(key.scopes.split(",")), key.rate_per_minute)
 

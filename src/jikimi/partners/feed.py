@@ -24,6 +24,8 @@ import datetime as dt
 import hashlib
 import json
 import secrets
+import threading
+import time
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -245,6 +247,23 @@ def refresh_feed(session: Session) -> dt.datetime:
         state.last_bank_seq = rows[-1].seq
     run.finish()
     return run.now
+
+
+_refreshed_at = 0.0
+_refresh_lock = threading.Lock()
+LOOKUP_REFRESH_SECONDS = 5.0
+
+
+def refresh_feed_now_and_then(session: Session) -> None:
+    """Refresh the feed at most every few seconds in this process (for lookups, which run
+    per upload). Removals never wait for it: withdrawal and erasure remove items at once."""
+    global _refreshed_at
+    now = time.monotonic()
+    with _refresh_lock:
+        if now - _refreshed_at < LOOKUP_REFRESH_SECONDS:
+            return
+        _refreshed_at = now
+    refresh_feed(session)
 
 
 def remove_case_from_feed(ctx: ServiceContext, case_id: int, reason: str) -> int:
