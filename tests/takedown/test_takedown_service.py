@@ -252,6 +252,20 @@ def test_unlisted_sites_and_missing_sender(runtime: Runtime, world: World) -> No
         prepared = service.send_request(ctx, row.id, language="fr")  # no French: English
         assert prepared.channel == "manual" and prepared.language == "en"
         assert json.loads(json.dumps(prepared.legal_basis))
+    # a URL whose match is rejected after all leaves the draft before sending
+    kept, dropped = (seed_match(runtime, seeded, f"https://example-host.net/{n}.jpg",
+                                content=f"r{n}") for n in range(2))
+    with runtime.context(cli_actor()) as ctx:
+        review.confirm(ctx, kept)
+        review.confirm(ctx, dropped)
+        review.reject(ctx, dropped, "a different photo")
+        draft = next(r for r in service.list_requests(ctx)
+                     if r.platform_id == "site:example-host.net")
+        assert draft.urls == 2
+        sent = service.send_request(ctx, draft.id)
+        assert [i.url for i in sent.items] == ["https://example-host.net/0.jpg"]
+        assert "1.jpg" not in (sent.notice_body or "")
+        assert any(e.kind == "url_dropped" for e in sent.events)
     runtime.settings.smtp_from = "jikimi@localhost"
     match_id = seed_match(runtime, seeded, "https://www.tumblr.com/p/2", content="c2")
     with runtime.context(cli_actor()) as ctx:

@@ -41,6 +41,7 @@ from jikimi.core.database import utcnow
 from jikimi.core.runtime import Runtime
 from jikimi.core.text import clean_text, is_email
 from jikimi.errors import ConfigurationError, Conflict, Forbidden, InvalidInput, NotFound
+from jikimi.review import ReviewDecision, ReviewStatus
 from jikimi.scans import Item, ItemMatch, ItemVersion, SourceRecord
 from jikimi.sources.http import HttpClient
 from jikimi.takedown.checks import verify
@@ -507,6 +508,20 @@ def _queue_email(session: Session, ctx: ServiceContext, request: TakedownRequest
     return row
 
 
+def _drop_rejected(ctx: ServiceContext, request: TakedownRequest) -> None:
+    """Take out of a draft the URLs whose match an analyst has since rejected."""
+    rejected = list(ctx.session.scalars(
+        select(TakedownItem).join(ReviewDecision, ReviewDecision.match_id == TakedownItem.match_id)
+        .where(TakedownItem.request_id == request.id,
+               ReviewDecision.status == ReviewStatus.REJECTED.value)))
+    for item in rejected:
+        _event(ctx.session, request, ctx.actor.ref, "url_dropped", url=item.url,
+               match_id=item.match_id, reason="match rejected in review")
+        ctx.session.delete(item)
+    if rejected:
+        ctx.session.flush()
+
+
 def send_request(ctx: ServiceContext, request_id: int, *, recipient: str | None = None,
                  language: str | None = None, legal_basis: Sequence[str] | None = None,
                  allow_unverified: bool = False, now: dt.datetime | None = None
@@ -547,6 +562,7 @@ def send_request(ctx: ServiceContext, request_id: int, *, recipient: str | None 
         recipient = clean_text(recipient, "the recipient", max_chars=254)
         if not is_email(recipient) or not recipient.isascii():
             raise InvalidInput(f"{recipient!r} is not an e-mail address", code="bad_email")
+    _drop_rejected(ctx, request)
     items = _notice_items(ctx.session, request)
     if not items:
         raise InvalidInput(f"request {request.id} has no URLs to send")
