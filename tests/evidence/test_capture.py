@@ -6,6 +6,8 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import subprocess
+import sys
 
 import pytest
 from PIL import Image
@@ -103,6 +105,13 @@ def test_capture_page_with_screenshot_media_headers_and_warc(
     assert meta["redirects"] == [f"{site.base}/go"]
     assert "010-1234-5678" not in warc.decode("latin-1") and "피해자" not in json.dumps(meta,
                                                                                     ensure_ascii=False)
+    # warcio's digest checker passes every record (block and payload digests).
+    warc_path = runtime.settings.resolved_data_dir / "capture.warc.gz"
+    warc_path.write_bytes(warc)
+    checked = subprocess.run([sys.executable, "-m", "warcio.cli", "check", "-v",
+                              str(warc_path)], capture_output=True, text=True)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "digest pass" in checked.stdout and "digest fail" not in checked.stdout
     # jikimi's own reader agrees.
     assert [e.record_type for e in read_warc(warc)] == types
 

@@ -21,6 +21,8 @@ import datetime as dt
 import hashlib
 import json
 import os
+import shutil
+import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -183,6 +185,23 @@ def export_package(ctx: ServiceContext, case_code: str, dest: Path, *,
                        "reason": why, "file": dest.name})
     return ExportResult(dest, case.code, len(items), len(files) + 2, hashes_only,
                         _file_sha256(dest))
+
+
+def export_to_temporary(ctx: ServiceContext, case_code: str, *, hashes_only: bool = False,
+                        reason: str = "", via: str = "service") -> ExportResult:
+    """The package in a private temporary folder (for downloads); :func:`discard` it after."""
+    folder = Path(tempfile.mkdtemp(prefix="jikimi-package-"))
+    try:
+        return export_package(ctx, case_code, folder / "package.zip", hashes_only=hashes_only,
+                              reason=reason, via=via)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+
+
+def discard(result: ExportResult) -> None:
+    """Remove a package written by :func:`export_to_temporary`."""
+    shutil.rmtree(result.path.parent, ignore_errors=True)
 
 
 def _entry(name: str, when: dt.datetime) -> zipfile.ZipInfo:

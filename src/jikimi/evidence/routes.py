@@ -5,8 +5,6 @@ with a required reason."""
 from __future__ import annotations
 
 import dataclasses
-import tempfile
-from pathlib import Path as FsPath
 from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Path, Query
@@ -16,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from jikimi.accounts import StaffContext
 from jikimi.evidence import service
 from jikimi.evidence.capture import CaptureOptions
-from jikimi.evidence.package import export_package
+from jikimi.evidence.package import discard, export_to_temporary
 from jikimi.evidence.schemas import CustodyEntry, EvidenceDetail, EvidenceSummary
 
 router = APIRouter(prefix="/api/v1", tags=["evidence"])
@@ -87,15 +85,9 @@ def export(code: CaseCode, body: ExportIn, ctx: StaffContext,
            background: BackgroundTasks) -> FileResponse:
     """The case's evidence package (ZIP): items or only hashes, signed manifest, custody log,
     Korean report. Verify it with ``jikimi evidence verify`` and the centre's public key."""
-    folder = FsPath(tempfile.mkdtemp(prefix="jikimi-package-"))
-    result = export_package(ctx, code, folder / "package.zip", hashes_only=body.hashes_only,
-                            reason=body.reason, via="api")
-
-    def cleanup() -> None:
-        result.path.unlink(missing_ok=True)
-        folder.rmdir()
-
-    background.add_task(cleanup)
+    result = export_to_temporary(ctx, code, hashes_only=body.hashes_only, reason=body.reason,
+                                 via="api")
+    background.add_task(discard, result)
     suffix = "-hashes" if body.hashes_only else ""
     return FileResponse(result.path, media_type="application/zip",
                         filename=f"{result.case_code}-evidence{suffix}.zip",

@@ -6,8 +6,6 @@ like every other access."""
 from __future__ import annotations
 
 import base64
-import tempfile
-from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Form, Request
@@ -15,7 +13,7 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 
 from jikimi.evidence import service
 from jikimi.evidence.models import EvidenceItem
-from jikimi.evidence.package import export_package
+from jikimi.evidence.package import discard, export_to_temporary
 from jikimi.web.rendering import render
 from jikimi.web.routes import page_errors, staff_page
 
@@ -53,16 +51,10 @@ def evidence_capture(request: Request, code: str, url: Annotated[str, Form(max_l
 def evidence_package(request: Request, code: str, background: BackgroundTasks,
                      csrf_token: CsrfField = "", reason: ReasonField = "",
                      hashes_only: Annotated[str, Form(max_length=5)] = "") -> Response:
-    folder = Path(tempfile.mkdtemp(prefix="jikimi-package-"))
     with staff_page(request, csrf_token) as (ctx, _user, _csrf):
-        result = export_package(ctx, _code(code), folder / "package.zip",
-                                hashes_only=hashes_only == "1", reason=reason, via="web")
-
-    def cleanup() -> None:
-        result.path.unlink(missing_ok=True)
-        folder.rmdir()
-
-    background.add_task(cleanup)
+        result = export_to_temporary(ctx, _code(code), hashes_only=hashes_only == "1",
+                                     reason=reason, via="web")
+    background.add_task(discard, result)
     suffix = "-hashes" if result.hashes_only else ""
     return FileResponse(result.path, media_type="application/zip",
                         filename=f"{result.case_code}-evidence{suffix}.zip",
