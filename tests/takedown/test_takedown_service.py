@@ -306,3 +306,39 @@ def test_worker_round_sends_marks_overdue_and_rechecks(
     assert statuses == {"tumblr": "sent", "site:127.0.0.1": "removed", "x": "overdue"}
     again = service.run_due_work(runtime)
     assert again["dispatch"]["sent"] == 0 and again["verify"]["checked"] == 0
+
+
+def test_statistics_by_month_platform_median_and_reupload_rate(
+        runtime: Runtime, world: World) -> None:
+    kst_jan = dt.datetime(2026, 1, 31, 16, tzinfo=dt.UTC)  # 2026-02-01 01:00 KST
+    rows = [  # platform, sent, hours to removal (None: not removed), re-upload
+        ("tumblr", kst_jan, 10.0, False), ("tumblr", kst_jan, 30.0, False),
+        ("x", kst_jan - dt.timedelta(days=40), None, False), ("x", kst_jan, 2.0, True)]
+    with runtime.sessions() as session, session.begin():
+        for platform, sent, hours, reupload in rows:
+            removed = sent + dt.timedelta(hours=hours) if hours is not None else None
+            session.add(TakedownRequest(
+                centre_id=world.centre_a, case_code="DSC-2026-000001", platform_id=platform,
+                status="removed" if removed else "sent", reupload=reupload, created_at=sent,
+                created_by="test", updated_at=sent, sent_at=sent, removed_at=removed,
+                deadline=sent + dt.timedelta(days=3)))
+        session.add(TakedownRequest(centre_id=world.centre_b, platform_id="x", status="draft",
+                                    created_at=kst_jan, created_by="test", updated_at=kst_jan))
+    with runtime.context(staff(world, "admin_a")) as ctx:
+        stats = service.statistics(ctx)
+        csv = service.statistics_csv(ctx)
+    assert (stats.requests_total, stats.sent_total, stats.removed_total) == (4, 4, 3)
+    assert stats.median_hours_to_removal == 10.0 and stats.reupload_rate == 0.25
+    assert stats.overdue_now == 1  # the December request to x is past its deadline
+    assert [(r.month, r.platform_id, r.requests, r.removed) for r in stats.by_month] == [
+        ("2025-12", "x", 1, 0), ("2026-02", "tumblr", 2, 2), ("2026-02", "x", 1, 1)]
+    assert {p.platform_id: p.median_hours_to_removal for p in stats.by_platform} == {
+        "tumblr": 20.0, "x": 2.0}
+    assert csv.splitlines() == [
+        "month,platform,requests_sent,removed,median_hours_to_removal",
+        "2025-12,x,1,0,", "2026-02,tumblr,2,2,20.00", "2026-02,x,1,1,2.00"]
+    with runtime.context(staff(world, "central_admin")) as ctx:
+        assert service.statistics(ctx).requests_total == 5
+        assert service.statistics(ctx, centre_id=world.centre_b).requests_total == 1
+    with pytest.raises(Forbidden), runtime.context(staff(world, "counsellor_a")) as ctx:
+        service.statistics(ctx)
