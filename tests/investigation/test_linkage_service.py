@@ -15,7 +15,7 @@ from tests.conftest import World, auth
 from tests.foundation.test_cli import jikimi
 from tests.investigation.conftest import A_ID, A, B, C, Linked, staff_actor
 
-from jikimi import investigation
+from jikimi import investigation, review
 from jikimi.core.audit import AuditEntry
 from jikimi.core.runtime import Runtime
 
@@ -128,3 +128,12 @@ def test_three_channels_two_contents(runtime: Runtime, world: World, linked: Lin
     assert ("investigation.export", "centre") in actions
     assert ("investigation.export", "case") in actions
     assert str(A_ID) in A
+
+    # --- a rejected match no longer ties content to the case (and nothing stale is served) --
+    analyst = staff_actor(runtime, world, "analyst_a")
+    with runtime.context(analyst) as ctx:
+        for entry in review.queue(ctx, case_code=linked.case_code, status=None):
+            review.reject(ctx, entry.match_id, "not the registered picture")
+    with runtime.context(investigator) as ctx:
+        assert investigation.case_linkage(ctx, linked.case_code).contents == []
+        assert len(investigation.centre_linkage(ctx).clusters) == 1

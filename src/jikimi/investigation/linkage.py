@@ -258,7 +258,8 @@ def _group(sightings: Sequence[Sighting], pdq_threshold: int) -> list[list[int]]
                 uf.union(i, j)
     with_pdq = [i for i, s in enumerate(sightings) if s.pdq]
     if len(with_pdq) > 1:
-        index = PdqIndex()
+        # Small tail: beyond a few thousand hashes a multi-index segment beats brute force.
+        index = PdqIndex(tail_capacity=2048)
         index.add(with_pdq, [sightings[i].pdq or "" for i in with_pdq])
         queries: list[str] = []
         owners: list[int] = []
@@ -328,9 +329,12 @@ def link(sightings: Iterable[Sighting], *, pdq_threshold: int = DEFAULT_PDQ_THRE
         first_at = c.first.at
         for key in {s.place.key for s in c.sightings if s.at == first_at}:
             first_places[key] += 1
+    by_place: dict[str, list[Sighting]] = defaultdict(list)
+    for s in items:
+        by_place[s.place.key].append(s)
     place_stats = []
     for key in sorted(places_of):
-        mine = [s for s in items if s.place.key == key]
+        mine = by_place[key]
         place_stats.append(PlaceStats(
             place=places_of[key], sightings=len(mine),
             contents=tuple(sorted(contents_in[key], key=_content_number)),

@@ -19,12 +19,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections import defaultdict
+import threading
+from collections import OrderedDict, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 
 from jikimi import cases, evidence
 from jikimi.accounts import Centre
@@ -180,13 +181,47 @@ def _fields(s: Sighting) -> dict[str, Any]:
 
 
 # --- linkage ------------------------------------------------------------------------------
+_CACHE_SIZE = 8
+_cache: OrderedDict[tuple[Any, ...], Linkage] = OrderedDict()
+_cache_lock = threading.Lock()
+
+
+def _data_stamp(ctx: ServiceContext) -> tuple[Any, ...]:
+    """Changes whenever anything a linkage is computed from changes (new items, versions,
+    re-scans, matches, review decisions), so a cached linkage is never stale."""
+    row = ctx.session.execute(select(
+        select(func.max(ItemVersion.id)).scalar_subquery(),
+        select(func.max(Item.last_seen)).scalar_subquery(),
+        select(func.max(ItemMatch.id)).scalar_subquery(),
+        select(func.count()).select_from(ReviewDecision).scalar_subquery(),
+        select(func.max(ReviewDecision.updated_at)).scalar_subquery())).one()
+    return (str(ctx.session.get_bind().engine.url), *row)
+
+
+def _pool_linkage(ctx: ServiceContext, centre_id: int | None, extra: frozenset[int],
+                  pdq_threshold: int, min_shared: int) -> Linkage:
+    """The linkage of a centre's sources (plus ``extra`` sources), computed once per state of
+    the data: grouping tens of thousands of PDQ hashes takes seconds."""
+    key = (centre_id, extra, pdq_threshold, min_shared, *_data_stamp(ctx))
+    with _cache_lock:
+        if key in _cache:
+            _cache.move_to_end(key)
+            return _cache[key]
+    sightings = _load_sightings(ctx, centre_id=centre_id, extra_sources=extra)
+    result = link(sightings, pdq_threshold=pdq_threshold, min_shared=min_shared)
+    with _cache_lock:
+        _cache[key] = result
+        while len(_cache) > _CACHE_SIZE:
+            _cache.popitem(last=False)
+    return result
+
+
 def centre_linkage_raw(ctx: ServiceContext, *, centre_id: int | None = None,
                        min_shared: int = 1,
                        pdq_threshold: int = DEFAULT_PDQ_THRESHOLD) -> tuple[Linkage, int | None]:
     scope = _centre_scope(ctx, centre_id)
     _check_params(min_shared, pdq_threshold)
-    sightings = _load_sightings(ctx, centre_id=scope)
-    return link(sightings, pdq_threshold=pdq_threshold, min_shared=min_shared), scope
+    return _pool_linkage(ctx, scope, frozenset(), pdq_threshold, min_shared), scope
 
 
 def centre_linkage(ctx: ServiceContext, *, centre_id: int | None = None, min_shared: int = 1,
@@ -210,8 +245,8 @@ def case_linkage_raw(ctx: ServiceContext, case: CaseRef, *, min_shared: int = 1,
         .where(ItemMatch.case_code == case.code)))
     if not matched_sources:
         return link([], pdq_threshold=pdq_threshold, min_shared=min_shared)
-    sightings = _load_sightings(ctx, centre_id=case.centre_id, extra_sources=matched_sources)
-    everything = link(sightings, pdq_threshold=pdq_threshold, min_shared=min_shared)
+    everything = _pool_linkage(ctx, case.centre_id, frozenset(matched_sources), pdq_threshold,
+                               min_shared)
     mine = [c.id for c in everything.contents if case.code in c.case_codes]
     return restrict(everything, mine)
 
