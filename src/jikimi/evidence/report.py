@@ -5,12 +5,14 @@ it can hold nothing that is not in the package — and never the victim's contac
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from jikimi.core.pdf import PdfDocument
 
 KST = ZoneInfo("Asia/Seoul")
+_HEX = re.compile(r"[0-9a-f]{16,}")
 
 TITLE = "디지털 성범죄 증거 보고서"
 HEADINGS = ("1. 개요", "2. 증거 목록", "3. 수집 상세", "4. 시간순 기록", "5. 무결성 확인 방법")
@@ -95,8 +97,7 @@ def build_report(manifest: dict[str, Any], custody: list[dict[str, Any]]) -> byt
             ("스크린샷 SHA-256", item.get("screenshot_sha256") or "없음"),
             ("상태", STATUS_KO.get(item["status"], item["status"])),
         ]
-        doc.key_values(rows, mono_keys={"SHA-256", "MD5", "PDQ", "TLS 인증서 지문 (SHA-256)",
-                                        "WARC SHA-256", "스크린샷 SHA-256"})
+        doc.key_values(rows, mono_keys={k for k, v in rows if _HEX.fullmatch(v)})
         media = [m for m in item.get("media", []) if m.get("sha256")]
         if media:
             doc.paragraph(f"함께 수집된 미디어 {len(media)}건:")
