@@ -39,6 +39,11 @@ PAGE = """<!doctype html>
 <body><h1>게시물 123</h1><p class="note">테스트 페이지 (benign)</p>
 <img src="/media/one.png" alt="one"><img src="../media/two.png" alt="two">
 <a href="/media/missing.png">missing</a>
+<script>
+fetch("http://10.255.255.1/internal").catch(() => {});
+try { new WebSocket("ws://127.0.0.1:9/"); } catch (e) {}
+document.body.dataset.js = "ran";
+</script>
 </body></html>"""
 
 

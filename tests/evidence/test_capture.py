@@ -97,7 +97,10 @@ def test_capture_page_with_screenshot_media_headers_and_warc(
     assert len(image.convert("RGB").resize((64, 64)).getcolors(4096) or []) > 20
     (runtime.settings.resolved_data_dir / "screenshot.png").write_bytes(shot)
     dom = next(body for kind, uri, body, _h in records if uri.startswith("urn:dom:"))
-    assert "게시물 123" in dom.decode("utf-8")
+    assert "게시물 123" in dom.decode("utf-8") and 'data-js="ran"' in dom.decode("utf-8")
+    # The page's script asked for a private address: jikimi refused it for the browser.
+    refused = [r for r in detail.resources if "10.255.255.1" in r.url]
+    assert refused and "blocked_address" in (refused[0].error or "")
     meta = json.loads(records[-1][2])
     assert meta["case_code"] == ecase.code
     assert meta["headers_as_received"]["x-served-by"] == "evidence-test-site"

@@ -309,13 +309,16 @@ def _screenshot(http: HttpClient, result: Capture, options: CaptureOptions,
         return fetched
 
     timeout = max(5.0, min(budget.left(), 90.0))
-    with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="evidence-chromium") as ex:
-        # A thread of its own: Playwright's sync API refuses a thread with an event loop.
-        future = ex.submit(_render, result.primary.url, answer, options, timeout)
-        try:
-            result.screenshot, result.rendered_html = future.result(timeout=timeout + 30)
-        except Exception as exc:  # the capture stands without its screenshot; say why
-            result.screenshot_error = f"{type(exc).__name__}: {exc}"[:500]
+    # A thread of its own: Playwright's sync API refuses a thread with an event loop. Not
+    # waited for past the deadline: a browser stuck on a hostile page ends on its own timeouts.
+    executor = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="evidence-chromium")
+    future = executor.submit(_render, result.primary.url, answer, options, timeout)
+    try:
+        result.screenshot, result.rendered_html = future.result(timeout=timeout + 30)
+    except Exception as exc:  # the capture stands without its screenshot; say why
+        result.screenshot_error = f"{type(exc).__name__}: {exc}"[:500]
+    finally:
+        executor.shutdown(wait=False)
 
 
 def _render(url: str, answer: Callable[[str], Fetched | None], options: CaptureOptions,
