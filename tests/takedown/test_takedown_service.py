@@ -20,9 +20,11 @@ from jikimi.core.actors import Actor, ActorKind, Role, cli_actor
 from jikimi.core.config import SmtpSettings
 from jikimi.core.runtime import Runtime
 from jikimi.errors import Conflict, Forbidden, InvalidInput, NotFound
+from jikimi.hashing import fingerprint_bytes
+from jikimi.scans import ItemVersion
 from jikimi.takedown import service
 from jikimi.takedown.lifecycle import RetryPolicy
-from jikimi.takedown.models import OutboxMessage, TakedownRequest
+from jikimi.takedown.models import OutboxMessage, TakedownItem, TakedownRequest
 from jikimi.takedown.outbox import dispatch
 
 KO_PLATFORM = {
@@ -342,3 +344,66 @@ def test_statistics_by_month_platform_median_and_reupload_rate(
         assert service.statistics(ctx, centre_id=world.centre_b).requests_total == 1
     with pytest.raises(Forbidden), runtime.context(staff(world, "counsellor_a")) as ctx:
         service.statistics(ctx)
+
+
+def test_partial_removal_then_removal(runtime: Runtime, world: World, site: Site) -> None:
+    seeded = seed_case(runtime, world.centre_a)
+    urls = [f"{site.url}/media/other-101.jpg", f"{site.url}/media/other-102.jpg"]
+    ids = [seed_match(runtime, seeded, u, content=f"c{n}") for n, u in enumerate(urls)]
+    operator = cli_actor()
+    with runtime.context(operator) as ctx:
+        for match_id in ids:
+            review.confirm(ctx, match_id)
+        request_id = service.list_requests(ctx)[0].id
+        service.send_request(ctx, request_id)
+        service.mark_sent(ctx, request_id)
+    # the seeded fingerprints are not these images': served content "no longer matches"
+    del site.files["/media/other-101.jpg"]
+    site.files["/media/other-102.jpg"] = ("image/jpeg", site.files["/media/copy-smaller.jpg"][1])
+    with runtime.sessions() as session, session.begin():
+        item = session.scalar(select(TakedownItem).where(TakedownItem.url == urls[1]))
+        assert item is not None and item.item_version_id is not None
+        version = session.get(ItemVersion, item.item_version_id)
+        assert version is not None
+        fp = fingerprint_bytes(site.files["/media/other-102.jpg"][1])
+        version.sha256, version.fingerprints = fp.sha256, json.dumps(fp.to_json())
+    first = service.verify(runtime, operator, request_id)
+    assert (first.removed, first.still_present) == (1, 1)
+    assert [(c.from_status, c.to_status) for c in first.changes] == [("sent",
+                                                                      "partially_removed")]
+    site.files["/media/other-102.jpg"] = ("text/html", b"<html>moved</html>")
+    second = service.verify(runtime, operator, request_id)
+    assert second.checked == 1  # only the URL still up is re-checked
+    assert [(c.from_status, c.to_status) for c in second.changes] == [("partially_removed",
+                                                                       "removed")]
+
+
+def test_escalation_is_emailed_when_legal_data_has_an_address(
+        runtime: Runtime, world: World, smtp_server: tuple[Recorder, int],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    recorder, _port = smtp_server
+    legal = service.current_legal()
+    data = legal.model_dump(mode="json")
+    for regulator in data["regulators"]:
+        if regulator["role"] == "content_regulator":
+            regulator["escalation_email"] = "review@regulator.example.kr"
+    patched = type(legal).model_validate(data)
+    monkeypatch.setattr(service, "current_legal", lambda: patched)
+    seeded = seed_case(runtime, world.centre_a)
+    match_id = seed_match(runtime, seeded, "https://www.tumblr.com/p/1")
+    with runtime.context(cli_actor()) as ctx:
+        review.confirm(ctx, match_id)
+        request_id = service.list_requests(ctx)[0].id
+        service.send_request(ctx, request_id)
+    dispatch(runtime)
+    with runtime.context(cli_actor()) as ctx:
+        service.transition(ctx, request_id, "overdue", "no answer in 72 hours")
+        escalated = service.transition(ctx, request_id, "escalated")
+    assert [o.purpose for o in escalated.outbox] == ["notice", "escalation"]
+    assert dispatch(runtime).sent == 1
+    to, raw = recorder.messages[-1]
+    assert to == ["review@regulator.example.kr"]
+    message = recorder.parsed()[-1]
+    body = message.get_content()
+    assert "https://www.tumblr.com/p/1" in body and "조치 기한까지 삭제되지 않았습니다" in body
+    assert VICTIM_NAME not in raw.decode("utf-8", "replace")
