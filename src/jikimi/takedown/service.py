@@ -131,6 +131,15 @@ def reference(request: TakedownRequest) -> str:
     return f"TD-{request.created_at:%Y}-{request.id:06d}"
 
 
+def _status(value: TakedownStatus | str) -> TakedownStatus:
+    try:
+        return TakedownStatus(value)
+    except ValueError:
+        raise InvalidInput(f"unknown status {str(value)[:40]!r} (known: "
+                           f"{', '.join(s.value for s in TakedownStatus)})",
+                           code="invalid_transition") from None
+
+
 def _is_system(ctx: ServiceContext) -> bool:
     return ctx.actor.kind is ActorKind.SYSTEM
 
@@ -350,7 +359,7 @@ def list_requests(ctx: ServiceContext, *, status: TakedownStatus | str | None = 
     if actor.is_staff:
         query = query.where(TakedownRequest.centre_id == actor.centre_id)
     if status:
-        query = query.where(TakedownRequest.status == TakedownStatus(status).value)
+        query = query.where(TakedownRequest.status == _status(status).value)
     if case_code:
         query = query.where(TakedownRequest.case_code == case_code.strip().upper()[:20])
     if platform:
@@ -638,7 +647,7 @@ def transition(ctx: ServiceContext, request_id: int, target: TakedownStatus | st
     """Record the platform's answer or the next step: acknowledged, refused, overdue,
     escalated (with a notice to the content regulator), or — with a note saying how it was
     checked — removed / partially removed for URLs an analyst verified by hand."""
-    target = TakedownStatus(target)
+    target = _status(target)
     request = _load(ctx, request_id, act=True)
     if target not in MANUAL_TARGETS:
         raise InvalidInput(f"use send / mark-sent to move a request to {target.value}",
