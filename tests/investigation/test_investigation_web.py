@@ -36,8 +36,13 @@ def test_investigator_pages(page, live_server, live_world, tmp_path: Path) -> No
     with page.expect_download() as download:
         page.click("a:has-text('GraphML')")
     ET.parse(download.value.path())
+    bad = page.goto(live_server.url + "/investigation/export?format=xlsx")
+    assert bad is not None and bad.status == 422
+    assert "알 수 없는 형식" in page.locator("p.error").inner_text()
+    page.goto(live_server.url + "/investigation")
+    page.fill("#case", linked.case_code.lower())
+    page.click("text=사건 연계 분석 보기")
 
-    page.goto(f"{live_server.url}/investigation/cases/{linked.case_code}")
     assert linked.case_code in page.locator("h1").inner_text()
     assert page.locator("svg.linkage-graph g.place").count() == 2
     screenshot(page, "investigation-case-ko")

@@ -6,6 +6,7 @@ and the litigation documents as downloads. The same services as the API and the 
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -55,7 +56,8 @@ def _page(request: Request, out: LinkageOut, **context: Any) -> Response:
 @page_errors
 def investigation_home(request: Request, min_shared: MinShared = 1, case: str = "") -> Response:
     if case.strip():
-        return RedirectResponse(f"/investigation/cases/{case.strip()[:40]}", status_code=303)
+        target = quote(case.strip()[:40], safe="")
+        return RedirectResponse(f"/investigation/cases/{target}", status_code=303)
     with staff_page(request) as (ctx, user, csrf):
         if user.role not in (Role.INVESTIGATOR, Role.ADMIN):
             return render(request, "investigation_linkage.html", user=user, csrf=csrf,
