@@ -27,6 +27,9 @@ KO: dict[str, str] = {
         "아직 사건 번호가 없나요? 이름을 밝히지 않고 여기에서 사건을 열 수 있어요. 1366에 "
         "전화하시면 상담원이 함께 사건을 열어 드려요.",
     "Open a case": "사건 열기",
+    "You need a case code and secret: from your counsellor, or by opening a case here yourself.":
+        "사건 번호와 비밀번호가 필요해요. 상담원에게 받거나, 여기에서 직접 사건을 열어 받을 수 "
+        "있어요.",
     # new case page
     "You do not need to give your name, phone number or anything else. You get a case code and "
     "a secret: with them you can register pictures, check your case and erase your data at any "
@@ -107,7 +110,8 @@ KO: dict[str, str] = {
     "Face search is now off. Your face templates have been deleted.":
         "얼굴 검색을 멈췄어요. 얼굴 특징값을 삭제했어요.",
     "Deletion requests": "삭제 요청",
-    "Note for picture {n} (optional, stored encrypted)": "{n}번 메모 (선택, 암호화해서 보관해요)",
+    "Note for picture {n} (optional, stored encrypted)":
+        "사진 {n}의 메모 (선택, 암호화해서 보관해요)",
     "Your note: {note}": "내 메모: {note}",
     "No deletion requests yet.": "아직 삭제 요청이 없어요.",
     "takedown.preparing": "센터가 삭제 요청을 준비하고 있어요.",
