@@ -255,6 +255,13 @@ export async function fingerprintVideo(file, pdq, progress = () => {}) {
     canvas.width = width;
     canvas.height = height;
     const ctx = canvas.getContext('2d', { willReadFrequently: true, alpha: false });
+    if (!Number.isFinite(video.duration)) {
+      // Recordings without a length in their header (MediaRecorder WebM): seeking far past
+      // the end makes the browser find it.
+      const found = when(video, 'seeked');
+      video.currentTime = 1e9;
+      await found;
+    }
     const times = sampleTimes(video.duration);
     const frames = [];
     for (let k = 0; k < times.length; k++) {
