@@ -64,6 +64,9 @@ def test_pages_roles_forms_and_custody(app, runtime: Runtime, world: World,  # t
     item_page = couns.get(item_url, headers={"Accept-Language": "ko"})
     assert item_page.status_code == 200 and "증거 관리 이력" in item_page.text
     assert "/unblur" not in item_page.text
+    english = couns.get(f"{item_url}?lang=en")
+    assert "Chain of custody" in english.text and "Web page" in english.text
+    assert "evidence.kind" not in english.text and "custody.listed" not in english.text
     assert "010-1234-5678" not in item_page.text + listing.text
     preview = couns.get(f"/evidence/{item_id}/preview.png")
     assert preview.status_code == 200 and Image.open(io.BytesIO(preview.content)).mode == "L"
@@ -95,7 +98,8 @@ def test_pages_roles_forms_and_custody(app, runtime: Runtime, world: World,  # t
     with runtime.context(staff(world, "investigator_a")) as ctx:
         log = evidence.custody_log(ctx, item_id)
     assert [(e.action, e.via) for e in log] == [
-        ("captured", "web"), ("listed", "web"), ("viewed", "web"), ("previewed", "web"),
+        ("captured", "web"), ("listed", "web"), ("viewed", "web"), ("viewed", "web"),
+        ("previewed", "web"),
         ("unblurred", "web"), ("hashes_exported", "web"), ("viewed", "service")]
 
 
