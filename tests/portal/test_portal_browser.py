@@ -30,6 +30,7 @@ from jikimi.hashing import (
     fingerprint_file,
     hamming_distance,
 )
+from jikimi.hashing.commands import file_record, write_submission
 from jikimi.matching import Bank, BankEntry
 
 pytestmark = pytest.mark.browser
@@ -290,6 +291,24 @@ def test_new_case_reference_images_and_face_search(browser, portal_server,
                 assert distance <= 8, (row["path"], distance)
         print("reference images (path, quality, browser quality, distance):", checked)
         assert sum(1 for c in checked if c[1] >= 50) >= 16
+
+        # A submission file made by `jikimi hash --submission` (in-process here), uploaded on
+        # the register page: read in the page, its fingerprints sent with her code.
+        extra = benign_png(tmp_path / "extra.png")
+        submission = tmp_path / "submission.json"
+        write_submission(submission, [file_record(extra, seconds_per_hash=1.0,
+                                                  animated_as_video=False, variants=True)],
+                         label_names=False)
+        page.goto(portal_server.url + "/portal/register")
+        page.fill("#code", code)
+        page.fill("#secret", secret)
+        page.click("details.card-sub summary")
+        page.set_input_files("#submission", str(submission))
+        page.click("#register-submit")
+        page.wait_for_selector("#register-status.ok", timeout=60_000)
+        extra_sha = hashlib.sha256(extra.read_bytes()).hexdigest()
+        assert any(c == extra_sha and label == "file 1"
+                   for *_x, c, label in stored(runtime, code))
 
         # Face search: the upload is said plainly before any choice, consent on the page.
         page.goto(portal_server.url + "/portal/faces")

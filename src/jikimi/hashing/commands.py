@@ -51,7 +51,7 @@ def expand_paths(paths: list[Path]) -> Iterator[Path]:
             yield p
 
 
-def _result(
+def file_record(
     path: Path, *, seconds_per_hash: float, animated_as_video: bool, variants: bool
 ) -> dict[str, object]:
     """One output record: the fingerprints, or ``{path, error: {code, message}}``."""
@@ -206,7 +206,7 @@ def hash_command(
     ) as progress:
         task = progress.add_task("hash", total=len(items))
         for path in items:
-            record = _result(
+            record = file_record(
                 path,
                 seconds_per_hash=seconds_per_hash,
                 animated_as_video=animated_as_video,
