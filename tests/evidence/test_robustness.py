@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import ssl
 import threading
 from collections.abc import Iterator
@@ -18,7 +19,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from tests.conftest import World
-from tests.evidence.conftest import EvidenceCase, Site, _Handler
+from tests.evidence.conftest import PAGE, EvidenceCase, Site, _Handler, picture
 from tests.evidence.test_capture import staff
 
 from jikimi import cases, evidence
@@ -129,7 +130,9 @@ def https_site(tmp_path: Path) -> Iterator[tuple[str, bytes]]:
     (tmp_path / "key.pem").write_bytes(key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption()))
-    server = HTTPServer(("127.0.0.1", 0), _Handler)
+    state = Site("", {"/post/123": ("text/html; charset=utf-8", PAGE.encode("utf-8")),
+                      "/media/one.png": ("image/png", picture(1))}, [])
+    server = HTTPServer(("127.0.0.1", 0), type("Handler", (_Handler,), {"site": state}))
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(tmp_path / "cert.pem", tmp_path / "key.pem")
     server.socket = context.wrap_socket(server.socket, server_side=True)
@@ -151,3 +154,25 @@ def test_tls_certificate_fingerprint(https_site: tuple[str, bytes]) -> None:
     assert tls_certificate("http://127.0.0.1/") == (None, None)
     missing, reason = tls_certificate("https://127.0.0.1:1/", timeout=2)
     assert missing is None and reason and "failed" in reason
+
+
+@SQLITE_ONLY
+def test_capture_over_https_with_a_self_signed_certificate(
+        runtime: Runtime, world: World, ecase: EvidenceCase,
+        https_site: tuple[str, bytes]) -> None:
+    url, der = https_site
+    with runtime.context(staff(world, "investigator_a")) as ctx:
+        detail = evidence.capture_url(ctx, ecase.code, url + "post/123")
+        warc = evidence.open_content(ctx, detail.id, reason="check")
+    assert detail.tls_fingerprint == hashlib.sha256(der).hexdigest()
+    assert detail.tls is not None and not detail.tls.verified
+    assert detail.final_url.startswith("https://") and detail.page_title == "게시물 123"
+    from jikimi.evidence.warc import read_warc
+
+    meta = json.loads(next(e for e in read_warc(warc) if e.record_type == "metadata").payload)
+    assert meta["fetched_without_tls_verification"] is True
+    assert meta["tls_certificate"]["sha256"] == detail.tls_fingerprint
+    # Refused when the installation asks for verified certificates only.
+    with runtime.context(staff(world, "investigator_a")) as ctx, pytest.raises(FetchError):
+        evidence.capture_url(ctx, ecase.code, url + "post/123", options=CaptureOptions(
+            screenshot=False, accept_unverified_tls=False))

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+import httpx
 from cryptography import x509
 
 from jikimi.evidence.schemas import TlsCertificate
@@ -65,6 +66,8 @@ class CaptureOptions:
     max_screenshot_height: int = 16_000
     chromium: str = CHROMIUM
     allow_private_networks: bool = False
+    accept_unverified_tls: bool = True
+    """Capture https sites whose certificate does not verify (recorded as such)."""
 
     @classmethod
     def from_env(cls) -> CaptureOptions:
@@ -137,6 +140,7 @@ class Capture:
     tls_error: str | None = None
     addresses: list[str] = field(default_factory=list)
     user_agent: str = ""
+    fetched_without_tls_verification: bool = False
 
 
 def item_kind(fetched: Fetched) -> str:
@@ -182,12 +186,25 @@ def capture(url: str, options: CaptureOptions | None = None, *,
     http = client or HttpClient(options.policy())
     budget = _Budget(options)
     started = utc_now()
+    unverified = False
     try:
-        resp = http.get(url, max_bytes=options.max_bytes)
+        try:
+            resp = http.get(url, max_bytes=options.max_bytes)
+        except FetchError as exc:
+            if not (own_client and options.accept_unverified_tls and _certificate_failed(exc)):
+                raise
+            # Sites that host abuse often have broken certificates: capture anyway, and say so
+            # (the certificate and why it failed are recorded with the capture).
+            http.close()
+            http = HttpClient(options.policy(), transport=httpx.HTTPTransport(
+                verify=False, trust_env=False))
+            unverified = True
+            resp = http.get(url, max_bytes=options.max_bytes)
         primary = Fetched.from_response(url, resp, started, "page")
         budget.take(len(primary.body))
         result = Capture(primary=primary, kind=item_kind(primary), started_at=started,
-                         finished_at=started, user_agent=http.policy.user_agent)
+                         finished_at=started, user_agent=http.policy.user_agent,
+                         fetched_without_tls_verification=unverified)
         if result.kind == "page":
             page = scan_html(decode_html(primary.body, primary.content_type), primary.url)
             result.title = page.title or ""
@@ -207,6 +224,10 @@ def capture(url: str, options: CaptureOptions | None = None, *,
     finally:
         if own_client:
             http.close()
+
+
+def _certificate_failed(exc: FetchError) -> bool:
+    return exc.code == "connection_failed" and "CERTIFICATE_VERIFY_FAILED" in exc.message
 
 
 def _fetch_into(http: HttpClient, url: str, role: str, how: str, budget: _Budget,
