@@ -20,7 +20,7 @@ from tests.scans.conftest import Site, media, site  # noqa: F401
 from jikimi import cases, evidence, investigation
 from jikimi.core.audit import AuditEntry
 from jikimi.core.runtime import Runtime
-from jikimi.errors import InvalidInput
+from jikimi.errors import InvalidInput, NotFound
 from jikimi.evidence import CaptureOptions
 
 COMPLAINT_HEADINGS = ["증거목록", "1. 사건 정보", "2. 증거 목록", "3. 유포 경로 (연계 분석)",
@@ -126,9 +126,11 @@ def test_documents(runtime: Runtime, world: World, linked: Linked, captured: str
     assert client.get(f"{url}/subpoena", headers=inv).status_code == 422
     assert client.get(f"{url}/damages-summary", params={"format": "odt"},
                       headers=inv).status_code == 422
-    bad = jikimi(cli_env, "investigation", "documents", "DSC-2026-999999", "--kind",
-                 "damages-summary", "--to", str(tmp_path / "x.pdf"), check=False)
-    assert bad.returncode == 1 and not (tmp_path / "x.pdf").exists()
+    with runtime.context(staff_actor(runtime, world, "investigator_a")) as ctx:
+        with pytest.raises(NotFound):
+            investigation.litigation_document(ctx, "DSC-2026-999999", "damages-summary", "pdf")
+        with pytest.raises(InvalidInput):
+            investigation.litigation_document(ctx, linked.case_code, "damages-summary", "rtf")
 
     # --- audited, with the custody of the evidence listed -----------------------------------
     with runtime.sessions() as session:
