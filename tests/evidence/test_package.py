@@ -3,6 +3,7 @@ detected and named, the Korean report read back with pdftotext and rendered with
 
 from __future__ import annotations
 
+import base64
 import json
 import shutil
 import subprocess
@@ -114,6 +115,18 @@ def test_export_verify_and_tampering(runtime: Runtime, world: World, ecase: Evid
     check = verify_package(replaced, public)
     assert not check.ok and not check.signature_ok and check.bad_files == ["manifest.json"]
     assert "signature does not match" in check.problems[0][1]
+
+    # Signed, but the item's stated SHA-256 is not that of the bytes in its WARC file.
+    wrong = dict(manifest, items=[dict(i, sha256="f" * 64) if i["id"] == page.id else i
+                                  for i in manifest["items"]])
+    wrong_bytes = json.dumps(wrong).encode()
+    inconsistent = tmp_path / "inconsistent.zip"
+    _rewrite(package, inconsistent, {
+        "manifest.json": wrong_bytes,
+        "manifest.sig": base64.b64encode(runtime.keys.ed25519.sign(wrong_bytes))})
+    check = verify_package(inconsistent, public)
+    assert check.signature_ok and check.bad_files == [
+        n for n in items if n.startswith(f"items/{page.id:06d}-")]
 
     # Another centre's key does not verify the package.
     other = Ed25519PrivateKey.generate().public_key()

@@ -288,9 +288,35 @@ def verify_package(path: Path, public_key: Ed25519PublicKey) -> VerifyResult:
             result.checked.append(name)
             if digest.hexdigest() != entry.get("sha256") or size != entry.get("size"):
                 result.problems.append((name, "SHA-256 does not match the manifest: altered"))
+        for item in manifest.get("items", []):
+            _check_item(zf, item, listed, result)
         for name in names:
             if name not in listed and name not in (MANIFEST, SIGNATURE):
                 result.problems.append((name, "not listed in the manifest: added"))
         if names.count(MANIFEST) > 1 or len(set(names)) != len(names):
             result.problems.append((MANIFEST, "the ZIP holds two entries of the same name"))
     return result
+
+
+def _check_item(zf: zipfile.ZipFile, item: dict[str, Any], listed: dict[str, Any],
+                result: VerifyResult) -> None:
+    """An item's WARC file holds the bytes whose SHA-256 the manifest (and report) states."""
+    name = f"items/{int(item.get('id', 0)):06d}-{item.get('warc_name', '')}"
+    if name not in listed or any(n == name for n, _ in result.problems):
+        return
+    if listed[name].get("sha256") != item.get("warc_sha256"):
+        result.problems.append((name, "the manifest's item and file hashes disagree"))
+        return
+    from jikimi.evidence.warc import read_warc
+
+    try:
+        for entry in read_warc(zf.read(name)):
+            if entry.record_type == "response" and entry.uri == item.get("final_url"):
+                if hashlib.sha256(entry.payload).hexdigest() != item.get("sha256"):
+                    result.problems.append((name, "the captured bytes do not match the "
+                                            "item's SHA-256"))
+                return
+    except Exception as exc:  # a WARC that cannot be read is a failure of this file
+        result.problems.append((name, f"not a readable WARC file: {exc}"[:300]))
+        return
+    result.problems.append((name, "holds no response for the item's final URL"))
