@@ -71,6 +71,6 @@ class CustodyEvent(Base):
     actor_name: Mapped[str] = mapped_column(String(254), default="")
     action: Mapped[str] = mapped_column(String(30))
     reason: Mapped[str] = mapped_column(Text, default="")
-    via: Mapped[str] = mapped_column(String(10), default="")
-    """``api``, ``web``, ``cli`` or ``service`` (another capability calling in)."""
+    via: Mapped[str] = mapped_column(String(20), default="")
+    """``api``, ``web``, ``cli``, ``service`` or the capability calling in (``investigation``)."""
     details: Mapped[str] = mapped_column(Text, default="{}")

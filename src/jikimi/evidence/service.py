@@ -137,7 +137,7 @@ def record_custody(ctx: ServiceContext, item: EvidenceItem, action: Custody, *,
     """Append a custody event to ``item`` and the same entry to the audit log."""
     ctx.session.add(CustodyEvent(
         item_id=item.id, at=utcnow(), actor=ctx.actor.ref, actor_name=ctx.actor.label[:254],
-        action=action.value, reason=reason, via=via[:10],
+        action=action.value, reason=reason, via=via[:20],
         details=json.dumps(details, ensure_ascii=False, sort_keys=True, default=str)))
     ctx.audit(f"evidence.{action.value}", "evidence", item.id, centre_id=item.centre_id,
               details={"case": item.case_code, "via": via, "reason": reason, **details})

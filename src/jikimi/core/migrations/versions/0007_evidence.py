@@ -71,7 +71,7 @@ def upgrade() -> None:
     sa.Column('actor_name', sa.String(length=254), nullable=False),
     sa.Column('action', sa.String(length=30), nullable=False),
     sa.Column('reason', sa.Text(), nullable=False),
-    sa.Column('via', sa.String(length=10), nullable=False),
+    sa.Column('via', sa.String(length=20), nullable=False),
     sa.Column('details', sa.Text(), nullable=False),
     sa.ForeignKeyConstraint(['item_id'], ['evidence_items.id'], name=op.f('fk_evidence_custody_events_item_id_evidence_items')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_evidence_custody_events'))
