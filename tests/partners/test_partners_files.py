@@ -119,12 +119,12 @@ def test_bank_subscribes_to_local_file_exchange(runtime, tmp_path: Path) -> None
         with pytest.raises(InvalidInput):
             partners.subscribe(ctx, "bad", "hotlines", "carrier_pigeon", {})
         partners.subscribe(ctx, "file", "hotlines", "local_file", {"filename": str(signals)})
-        first = partners.fetch(ctx, "file")
+    first = partners.fetch(runtime, cli_actor("test"), "file")
     assert first.entries == 4 and first.checkpoint == {} and first.last_error == ""
     # the file changes: one hash gone, one new; the next fetch follows
     signals.write_text("".join(f"pdq {p}\n" for p in pdqs[1:]) + "video_md5 " + "9" * 32 + "\n")
+    second = partners.fetch(runtime, cli_actor("test"), "file")
     with runtime.context(cli_actor("test")) as ctx:
-        second = partners.fetch(ctx, "file")
         active = {e.value for e in matching.list_entries(ctx, "hotlines") if not e.removed}
         # the centre's scans match what the hotline knows
         matcher = matching.Matcher()
@@ -133,6 +133,5 @@ def test_bank_subscribes_to_local_file_exchange(runtime, tmp_path: Path) -> None
     assert hit.matched and hit.matches[0].bank == "hotlines"
     # an unreadable file is reported on the subscription, nothing is lost
     signals.unlink()
-    with runtime.context(cli_actor("test")) as ctx:
-        broken = partners.fetch(ctx, "file")
+    broken = partners.fetch(runtime, cli_actor("test"), "file")
     assert broken.last_error.startswith("AssertionError") and broken.entries == 4

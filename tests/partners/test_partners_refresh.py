@@ -5,7 +5,7 @@ bad input to the partner endpoints."""
 from __future__ import annotations
 
 from sqlalchemy import select
-from tests.conftest import World
+from tests.conftest import World, auth
 from tests.partners.conftest import add_partner, set_consent, sharing_case, staff_actor
 
 from jikimi import matching, partners
@@ -95,3 +95,28 @@ def test_bad_input_to_partner_endpoints(client, runtime, world: World) -> None:
                          headers={"Authorization": "Bearer jkp_0123456789ab_" + "y" * 43,
                                   "Accept-Language": "ko"})
     assert revoked.status_code == 401 and "협력사" in revoked.json()["error"]["message"]
+
+
+def test_subscriptions_api(client, runtime, world: World, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    signals = tmp_path / "list.txt"
+    signals.write_text("pdq " + "12" * 32 + "\n")
+    analyst = auth(world.staff["analyst_a"])
+    assert client.post("/api/v1/banks", headers=analyst, json={"name": "hotlines"}
+                       ).status_code == 201
+    made = client.post("/api/v1/partners/subscriptions", headers=analyst, json={
+        "name": "file", "bank": "hotlines", "exchange": "local_file",
+        "config": {"filename": str(signals)}})
+    assert made.status_code == 201, made.text
+    fetched = client.post("/api/v1/partners/subscriptions/file/fetch", headers=analyst)
+    assert fetched.status_code == 200 and fetched.json()["entries"] == 1
+    listed = client.get("/api/v1/partners/subscriptions", headers=analyst).json()
+    assert listed[0]["last_fetch_at"] and listed[0]["checkpoint"] == {}
+    counsellor = auth(world.staff["counsellor_a"])
+    assert client.post("/api/v1/partners/subscriptions/file/fetch",
+                       headers=counsellor).status_code == 403
+    assert client.post("/api/v1/partners/subscriptions/file/fetch").status_code == 401
+    case_bank = sharing_case(runtime, world, images=1, seed=51).bank
+    refused = client.post("/api/v1/partners/subscriptions", headers=auth(world.staff["admin_a"]),
+                          json={"name": "leak", "bank": case_bank, "exchange": "local_file",
+                                "config": {"filename": str(signals)}})
+    assert refused.status_code == 422 and refused.json()["error"]["code"] == "case_bank"

@@ -64,14 +64,15 @@ def test_threatexchange_stopncii_client(live_url: str, runtime: Runtime, world: 
     # another jikimi subscribes a bank to this one through the StopNCII exchange
     other_path = tmp_path / "other.sqlite3"
     shutil.copy(sqlite_template, other_path)
-    other = Runtime.open(Settings(data_dir=tmp_path / "other", database_url=f"sqlite:///{other_path}"))
+    other = Runtime.open(Settings(data_dir=tmp_path / "other",
+                                  database_url=f"sqlite:///{other_path}"))
     with other.context(cli_actor("test")) as ctx:
         matching.create_bank(ctx, "from-seoul", purpose="StopNCII-shaped feed of Seoul")
         sub = partners.subscribe(ctx, "seoul", "from-seoul", "stopncii", {}, {
             "fetch_function_key": issued.key, "subscription_key": issued.key,
             "base_url_override": f"{live_url}/api/v1/stopncii"})
         assert sub.has_credentials and sub.checkpoint is None
-        first = partners.fetch(ctx, "seoul")
+    first = partners.fetch(other, cli_actor("test"), "seoul")
     assert first.entries == 3 and first.last_error == "" and first.checkpoint
     assert first.checkpoint["update_time"] >= checkpoint - 1
 
@@ -95,8 +96,7 @@ def test_threatexchange_stopncii_client(live_url: str, runtime: Runtime, world: 
         assert list(record.caseNumbers.values()) == [StopNCIICaseStatus.Deleted]
     # ... and the subscribed bank of the other jikimi loses them on its next fetch
     try:
-        with other.context(cli_actor("test")) as ctx:
-            second = partners.fetch(ctx, "seoul")
+        second = partners.fetch(other, cli_actor("test"), "seoul")
         assert second.entries == 0 and second.last_error == ""
     finally:
         other.close()

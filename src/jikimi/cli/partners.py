@@ -19,7 +19,10 @@ from jikimi.cli.common import (
     emit_json,
     emit_table,
     err_console,
+    open_runtime,
 )
+from jikimi.core.actors import cli_actor
+from jikimi.errors import JikimiError
 
 partners_app = typer.Typer(help="Partner platforms, their API keys, the hash feed and "
                                 "exchanges.", no_args_is_help=True)
@@ -183,8 +186,14 @@ def subscribe(name: str,
 @partners_app.command("fetch")
 def fetch(name: str, output: FormatOption = OutputFormat.table) -> None:
     """Fetch a subscription's changes since its checkpoint."""
-    with cli_context() as ctx:
-        sub = partners.fetch(ctx, name)
+    runtime = open_runtime()
+    try:
+        sub = partners.fetch(runtime, cli_actor(), name)
+    except JikimiError as exc:
+        err_console.print(f"[red]error[/red] ({exc.code}): {exc.message}")
+        raise typer.Exit(1) from exc
+    finally:
+        runtime.close()
     if output is OutputFormat.json:
         emit_json(sub)
     else:

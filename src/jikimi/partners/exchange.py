@@ -23,9 +23,10 @@ from typing import Any
 from pydantic import BaseModel
 from sqlalchemy import func, select
 
-from jikimi.core.actors import ActorKind, Role
+from jikimi.core.actors import Actor, ActorKind, Role
 from jikimi.core.context import ServiceContext
 from jikimi.core.database import utcnow
+from jikimi.core.runtime import Runtime
 from jikimi.core.text import clean_text
 from jikimi.errors import Conflict, Forbidden, InvalidInput, JikimiError, NotFound
 from jikimi.matching import BankEntry, NewEntry, add_entries, get_bank, remove_entry
@@ -34,7 +35,8 @@ from jikimi.partners.models import Subscription
 
 EXCHANGES: dict[str, str] = {
     "local_file": "threatexchange.exchanges.impl.file_api:LocalFileSignalExchangeAPI",
-    "stopncii": "jikimi.partners.exchange:FixedStopNCIISignalExchangeAPI",
+    # with deletions applied (see _fixed_stopncii)
+    "stopncii": "threatexchange.exchanges.impl.stop_ncii_api:StopNCIISignalExchangeAPI",
     "ncmec": "threatexchange.exchanges.impl.ncmec_api:NCMECSignalExchangeAPI",
     "fb_threatexchange":
         "threatexchange.exchanges.impl.fb_threatexchange_api:FBThreatExchangeSignalExchangeAPI",
@@ -246,13 +248,14 @@ def _content_id(key: Any) -> str:
 
 
 class _Merge:
-    """Applies an exchange's deltas to the subscribed bank."""
+    """Applies an exchange's deltas to the subscribed bank, one transaction per delta."""
 
-    def __init__(self, ctx: ServiceContext, sub: Subscription, bank: str, cls: type[Any],
+    def __init__(self, sub_id: int, bank_id: int, bank: str, label: str, cls: type[Any],
                  collab: Any) -> None:
         from threatexchange.exchanges.fetch_state import SignalOpinionCategory
 
-        self.ctx, self.sub, self.bank, self.cls, self.collab = ctx, sub, bank, cls, collab
+        self.sub_id, self.bank_id, self.bank, self.label = sub_id, bank_id, bank, label
+        self.cls, self.collab = cls, collab
         self.types = tx_signal_types()
         self.negative = SignalOpinionCategory.NEGATIVE_CLASS
         self.seen: set[str] = set()
@@ -277,38 +280,37 @@ class _Merge:
                     self.skipped += 1
         return wanted
 
-    def apply(self, updates: dict[Any, Any]) -> None:
+    def apply(self, ctx: ServiceContext, updates: dict[Any, Any]) -> None:
         new: list[NewEntry] = []
         for key, value in updates.items():
             content_id = _content_id(key)
             self.seen.add(content_id)
-            self._replace(content_id, self._desired(key, value), new)
+            self._replace(ctx, content_id, self._desired(key, value), new)
         if new:
-            self.added += add_entries(self.ctx, self.bank, new).added
+            self.added += add_entries(ctx, self.bank, new).added
 
-    def _replace(self, content_id: str, wanted: set[tuple[str, str]],
+    def _replace(self, ctx: ServiceContext, content_id: str, wanted: set[tuple[str, str]],
                  new: list[NewEntry]) -> None:
         have = {}
-        for entry in self.ctx.session.scalars(select(BankEntry).where(
-                BankEntry.bank_id == self.sub.bank_id, BankEntry.content_id == content_id,
+        for entry in ctx.session.scalars(select(BankEntry).where(
+                BankEntry.bank_id == self.bank_id, BankEntry.content_id == content_id,
                 BankEntry.removed_at.is_(None))):
             have[(entry.signal_type, entry.value)] = entry.id
         for pair, entry_id in have.items():
             if pair not in wanted:
-                remove_entry(self.ctx, entry_id)
+                remove_entry(ctx, entry_id)
                 self.removed += 1
         for signal, value in sorted(wanted - set(have)):
-            new.append(NewEntry(signal, value, None, "original", content_id,
-                                f"{self.sub.exchange}:{self.sub.name}"[:200]))
+            new.append(NewEntry(signal, value, None, "original", content_id, self.label))
 
-    def drop_unseen(self) -> None:
+    def drop_unseen(self, ctx: ServiceContext) -> None:
         """For exchanges that return their whole state: remove what is no longer in it."""
-        for entry_id, content_id in self.ctx.session.execute(select(
+        for entry_id, content_id in ctx.session.execute(select(
                 BankEntry.id, BankEntry.content_id).where(
-                BankEntry.bank_id == self.sub.bank_id, BankEntry.content_id.like("tx:%"),
+                BankEntry.bank_id == self.bank_id, BankEntry.content_id.like("tx:%"),
                 BankEntry.removed_at.is_(None))).all():
             if content_id not in self.seen:
-                remove_entry(self.ctx, entry_id)
+                remove_entry(ctx, entry_id)
                 self.removed += 1
 
 
@@ -318,43 +320,55 @@ def _client(cls: type[Any], collab: Any, credentials: dict[str, Any] | None) -> 
     return cls.for_collab(collab)
 
 
-def fetch(ctx: ServiceContext, name: str, *, max_deltas: int = 10_000) -> SubscriptionOut:
-    """Fetch what changed since the stored checkpoint and merge it into the bank. An error
-    of the exchange stops the fetch; what was merged before it is kept with its checkpoint."""
+def fetch(runtime: Runtime, actor: Actor, name: str, *, max_deltas: int = 10_000
+          ) -> SubscriptionOut:
+    """Fetch what changed since the stored checkpoint and merge it into the bank.
+
+    The exchange is read outside any database transaction (a slow exchange never holds the
+    database), and each delta is merged with its checkpoint in a transaction of its own, so
+    an error of the exchange stops the fetch keeping what was merged before it."""
     from threatexchange.exchanges.fetch_state import FetchCheckpointBase
 
-    _may_subscribe(ctx)
-    sub = _subscription(ctx, name)
     from jikimi.matching import Bank
 
-    bank = ctx.session.get(Bank, sub.bank_id)
-    assert bank is not None
-    cls = exchange_class(sub.exchange)
-    collab = _collab(cls, sub.name, json.loads(sub.config))
-    credentials = None
-    if sub.credentials_enc is not None:
-        credentials = json.loads(ctx.keys.decrypt(sub.credentials_enc,
-                                                  context=_credentials_context(sub.name)))
+    with runtime.context(actor) as ctx:
+        _may_subscribe(ctx)
+        sub = _subscription(ctx, name)
+        bank = ctx.session.get(Bank, sub.bank_id)
+        assert bank is not None
+        cls = exchange_class(sub.exchange)
+        collab = _collab(cls, sub.name, json.loads(sub.config))
+        credentials = None
+        if sub.credentials_enc is not None:
+            credentials = json.loads(ctx.keys.decrypt(sub.credentials_enc,
+                                                      context=_credentials_context(sub.name)))
+        stored = sub.checkpoint
+        merge = _Merge(sub.id, bank.id, bank.name, f"{sub.exchange}:{sub.name}"[:200], cls,
+                       collab)
     checkpoint_cls = cls.get_checkpoint_cls()
     checkpoint = None
-    if sub.checkpoint:
+    if stored:
         try:
-            checkpoint = checkpoint_cls(**json.loads(sub.checkpoint))
+            checkpoint = checkpoint_cls(**json.loads(stored))
         except TypeError:
             checkpoint = None
         if checkpoint is not None and checkpoint.is_stale():
             checkpoint = None
     whole_state = checkpoint_cls is FetchCheckpointBase
-    merge = _Merge(ctx, sub, bank.name, cls, collab)
     records = 0
     error = ""
     completed = False
     try:
-        api = _client(cls, collab, credentials)
-        for number, delta in enumerate(api.fetch_iter(merge.types, checkpoint), start=1):
-            merge.apply(delta.updates)
+        deltas = _client(cls, collab, credentials).fetch_iter(merge.types, checkpoint)
+        for number, delta in enumerate(deltas, start=1):
+            with runtime.context(actor) as ctx:
+                merge.apply(ctx, delta.updates)
+                current = ctx.session.get(Subscription, merge.sub_id)
+                assert current is not None
+                current.checkpoint = json.dumps(dataclasses.asdict(delta.checkpoint),
+                                                default=str)
+                current.fetched_records += len(delta.updates)
             records += len(delta.updates)
-            sub.checkpoint = json.dumps(dataclasses.asdict(delta.checkpoint), default=str)
             if number >= max_deltas:
                 break
         else:
@@ -363,13 +377,15 @@ def fetch(ctx: ServiceContext, name: str, *, max_deltas: int = 10_000) -> Subscr
         raise
     except Exception as exc:  # the exchange's own errors: network, auth, malformed data
         error = f"{type(exc).__name__}: {exc}"[:MAX_ERROR_CHARS]
-    if whole_state and completed:
-        merge.drop_unseen()
-    sub.last_fetch_at = utcnow()
-    sub.last_error = error
-    sub.fetched_records += records
-    ctx.audit("partner.subscription_fetch", "bank", sub.bank_id,
-              details={"subscription": sub.name, "records": records, "added": merge.added,
-                       "removed": merge.removed, "skipped": merge.skipped,
-                       "error": error[:200]})
-    return _out(ctx, sub)
+    with runtime.context(actor) as ctx:
+        if whole_state and completed:
+            merge.drop_unseen(ctx)
+        current = ctx.session.get(Subscription, merge.sub_id)
+        assert current is not None
+        current.last_fetch_at = utcnow()
+        current.last_error = error
+        ctx.audit("partner.subscription_fetch", "bank", current.bank_id,
+                  details={"subscription": current.name, "records": records,
+                           "added": merge.added, "removed": merge.removed,
+                           "skipped": merge.skipped, "error": error[:200]})
+        return _out(ctx, current)

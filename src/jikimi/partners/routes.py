@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -24,7 +25,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from jikimi.accounts import StaffContext
-from jikimi.accounts.http import get_runtime
+from jikimi.accounts.http import get_runtime, staff_context
 from jikimi.core.actors import Actor, ActorKind
 from jikimi.core.context import ServiceContext
 from jikimi.core.ratelimit import SlidingWindowLimiter
@@ -335,8 +336,16 @@ def add_subscription(body: SubscriptionIn, ctx: StaffContext) -> SubscriptionOut
                               body.credentials)
 
 
+def _staff_actor(request: Request) -> Actor:
+    """The authenticated staff member, with the authentication's transaction already ended
+    (for work that opens its own transactions)."""
+    with contextmanager(staff_context)(request) as ctx:
+        return ctx.actor
+
+
 @router.post("/partners/subscriptions/{name}/fetch", response_model=SubscriptionOut,
              tags=["partners"])
-def fetch_subscription(name: PartnerName, ctx: StaffContext) -> SubscriptionOut:
-    """Fetch what changed since the stored checkpoint."""
-    return exchange.fetch(ctx, name)
+def fetch_subscription(name: PartnerName, request: Request) -> SubscriptionOut:
+    """Fetch what changed since the stored checkpoint (the exchange is read outside any
+    database transaction)."""
+    return exchange.fetch(get_runtime(request), _staff_actor(request), name)

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from jikimi import partners
+from jikimi.accounts import get_runtime
 from jikimi.web.rendering import render
 from jikimi.web.routes import page_errors, staff_page
 
@@ -77,7 +78,8 @@ def partners_revoke(request: Request, key_id: str, csrf_token: Csrf = "") -> Res
 @page_errors
 def partners_fetch(request: Request, name: str, csrf_token: Csrf = "") -> Response:
     with staff_page(request, csrf_token) as (ctx, _user, _csrf):
-        partners.fetch(ctx, name[:120])
+        actor = ctx.actor
+    partners.fetch(get_runtime(request), actor, name[:120])  # outside the page's transaction
     return RedirectResponse("/partners#subscriptions", status_code=303)
 
 
