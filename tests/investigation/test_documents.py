@@ -137,3 +137,46 @@ def test_documents(runtime: Runtime, world: World, linked: Linked, captured: str
         documents = list(session.scalars(select(AuditEntry).where(
             AuditEntry.action == "investigation.document")))
     assert len(documents) == 3 and all(d.record_id == linked.case_code for d in documents)
+
+
+def test_documents_from_hostile_data_and_defaults() -> None:
+    """No database: a minor's case, channel names with control characters and markup, no
+    evidence and no timeline yet."""
+    import datetime as dt
+
+    from jikimi.investigation.documents import (
+        DocumentFormat,
+        DocumentKind,
+        LitigationData,
+        cite,
+        complaint_evidence_list,
+        damages_summary,
+        default_basis,
+        render,
+    )
+    from jikimi.investigation.exports import to_out
+    from jikimi.investigation.linkage import Place, Sighting, link
+    from jikimi.takedown import load_legal
+
+    t0 = dt.datetime(2026, 5, 1, tzinfo=dt.UTC)
+    hostile = Place("telegram:1", "telegram", "<script>\x07\x00 채널\x1b")
+    s = [Sighting(ref=str(i), sha256="a" * 64, place=p, at=t0 + dt.timedelta(hours=i),
+                  at_kind="posted", locator=f"msg {i}")
+         for i, p in enumerate([hostile, Place("site:example.org", "site", "example.org")])]
+    out = to_out(link(s), scope="case", case_code="DSC-2026-000042", centre_id=1,
+                 generated_at=t0)
+    basis = default_basis(DocumentKind.damages_summary, minor=True)
+    assert "youth_protection_act:11" in basis
+    data = LitigationData(
+        case_code="DSC-2026-000042", centre_name="부산센터", case_status="open",
+        opened_at=t0, minor=True, generated_at=t0, generated_by="system:test", timeline=[],
+        evidence=[], linkage=out, citations=cite(load_legal(), basis))
+    for build in (complaint_evidence_list, damages_summary):
+        doc = build(data)
+        assert "제2조제5호" in doc.text() and "미성년자" in doc.text()
+        assert "아직 없습니다" in doc.text()  # no evidence yet, said plainly
+        for fmt in DocumentFormat:
+            rendered = render(doc, fmt)
+            assert rendered[:4] in (b"%PDF", b"PK\x03\x04")
+    _h, text = docx_text(render(damages_summary(data), DocumentFormat.docx))
+    assert "<script> 채널" in text and "\x07" not in text

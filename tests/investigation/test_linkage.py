@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from jikimi.errors import InvalidInput
 from jikimi.hashing import hamming_distance
 from jikimi.investigation import Place, Poster, Sighting, link, restrict, to_csv, to_graphml
+from jikimi.investigation.drawing import graph_svg, timeline_svg
 from jikimi.investigation.exports import CsvTable, safe_cell, to_out
 
 T0 = dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.UTC)
@@ -252,7 +253,21 @@ def test_any_label_exports_cleanly(place_label: str, poster_label: str) -> None:
          sighting("2", channel(2), "x" * 64)]
     out = out_of(s)
     ET.fromstring(to_graphml(out))
+    for svg in (graph_svg(out), timeline_svg(out)):
+        root = ET.fromstring(svg)  # well-formed: every label escaped
+        assert not root.findall(".//{http://www.w3.org/2000/svg}script")
     for table in CsvTable:
         rows = list(csv.reader(io.StringIO(to_csv(out, table))))
         assert all(not cell.startswith(("=", "+", "-", "@")) or cell.lstrip("-").isdigit()
                    for row in rows for cell in row)
+
+
+def test_drawings_leave_out_what_does_not_fit() -> None:
+    s = [sighting(str(i), channel(i % 70), "x" * 64 if i % 2 else f"{i:064x}", i)
+         for i in range(200)]
+    out = out_of(s)
+    graph = ET.fromstring(graph_svg(out))
+    places = graph.findall(".//{http://www.w3.org/2000/svg}g")
+    assert len(places) == 60 and "10" in graph_svg(out).rsplit("<text", 1)[1]
+    assert "more contents not drawn" in timeline_svg(out)
+    assert graph_svg(out) == graph_svg(out_of(list(reversed(s))))  # deterministic

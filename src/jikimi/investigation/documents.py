@@ -29,6 +29,7 @@ from jikimi.cases import TimelineEvent
 from jikimi.core.i18n import translate
 from jikimi.errors import InvalidInput, NotFound
 from jikimi.evidence import EvidenceSummary
+from jikimi.investigation.exports import xml_text
 from jikimi.investigation.schemas import LinkageOut
 from jikimi.takedown import ArticleStatus, LegalData
 
@@ -470,5 +471,28 @@ def render_docx(doc: Document) -> bytes:
     return buffer.getvalue()
 
 
+def _clean(doc: Document) -> Document:
+    """The document without characters XML and PDF text cannot hold (channel names and
+    captions come from offenders; python-docx refuses control characters)."""
+    def c(text: str) -> str:
+        return xml_text(text)
+
+    blocks: list[Block] = []
+    for b in doc.blocks:
+        if isinstance(b, Heading):
+            blocks.append(Heading(c(b.text), b.level))
+        elif isinstance(b, Paragraph):
+            blocks.append(Paragraph(c(b.text), b.mono, b.small))
+        elif isinstance(b, KeyValues):
+            blocks.append(KeyValues(tuple((c(k), c(v)) for k, v in b.rows), b.mono_keys))
+        else:
+            blocks.append(Table(tuple(c(h) for h in b.header),
+                                tuple(tuple(c(v) for v in row) for row in b.rows),
+                                b.widths, b.mono_columns))
+    return Document(c(doc.title), c(doc.subtitle), tuple(blocks), doc.created)
+
+
 def render(doc: Document, fmt: DocumentFormat) -> bytes:
-    return render_pdf(doc) if fmt is DocumentFormat.pdf else render_docx(doc)
+    """The document as PDF or DOCX."""
+    clean = _clean(doc)
+    return render_pdf(clean) if fmt is DocumentFormat.pdf else render_docx(clean)

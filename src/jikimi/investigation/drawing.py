@@ -14,6 +14,7 @@ import math
 from html import escape
 from zoneinfo import ZoneInfo
 
+from jikimi.investigation.exports import xml_text
 from jikimi.investigation.schemas import LinkageOut, PlaceOut
 
 KST = ZoneInfo("Asia/Seoul")
@@ -24,6 +25,11 @@ MAX_PLACES = 60
 MAX_ROWS = 40
 
 
+def _esc(value: str) -> str:
+    """Text for the SVG: escaped, and without the characters XML cannot hold."""
+    return escape(xml_text(value))
+
+
 def _colour(cluster: str | None, order: dict[str, int]) -> str:
     if cluster is None:
         return UNCLUSTERED
@@ -32,6 +38,14 @@ def _colour(cluster: str | None, order: dict[str, int]) -> str:
 
 def _short(text: str, limit: int = 16) -> str:
     return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def _left_out(message: str, count: int, height: int) -> str:
+    """A note of what the drawing leaves out (when anything), and the closing tag."""
+    if count <= 0:
+        return "</svg>"
+    return (f'<text x="8" y="{height - 7}" font-size="12" fill="#555">'
+            f'{_esc(message.replace("{n}", str(count)))}</text></svg>')
 
 
 def _chosen_places(out: LinkageOut, limit: int) -> list[PlaceOut]:
@@ -61,12 +75,12 @@ def graph_svg(out: LinkageOut, *, labels: dict[str, str] | None = None,
         position[p.key] = (cx + radius * math.cos(angle), cy + radius * math.sin(angle))
     title = text.get("graph_title", "Places that share content")
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-             f'role="img" aria-label="{escape(title)}" class="chart linkage-graph">',
-             f"<title>{escape(title)}</title>",
+             f'role="img" aria-label="{_esc(title)}" class="chart linkage-graph">',
+             f"<title>{_esc(title)}</title>",
              f'<rect width="{width}" height="{height}" fill="#fff"/>']
     if not places:
         parts.append(f'<text x="{cx}" y="{cy}" text-anchor="middle" font-size="16" '
-                     f'fill="#555">{escape(text.get("empty", "No content found yet."))}</text>')
+                     f'fill="#555">{_esc(text.get("empty", "No content found yet."))}</text>')
         parts.append("</svg>")
         return "".join(parts)
     heaviest = max((e.weight for e in out.edges), default=1)
@@ -81,8 +95,8 @@ def graph_svg(out: LinkageOut, *, labels: dict[str, str] | None = None,
             f'<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" '
             f'stroke="{"#444" if strong else "#bbb"}" stroke-width="{stroke:.1f}" '
             f'stroke-opacity="0.7"{dash}>'
-            f"<title>{escape(e.a)} — {escape(e.b)}: {e.weight} "
-            f"({escape(' '.join(e.contents[:20]))})</title></line>")
+            f"<title>{_esc(e.a)} — {_esc(e.b)}: {e.weight} "
+            f"({_esc(' '.join(e.contents[:20]))})</title></line>")
     most = max(len(p.contents) for p in places) or 1
     for p in places:
         x, y = position[p.key]
@@ -91,9 +105,9 @@ def graph_svg(out: LinkageOut, *, labels: dict[str, str] | None = None,
         parts.append(
             f'<g class="place"><circle cx="{x:.1f}" cy="{y:.1f}" r="{r:.1f}" fill="{colour}" '
             f'fill-opacity="0.85" stroke="#222" stroke-width="1">'
-            f"<title>{escape(p.label)} ({escape(p.key)}) · "
-            f"{escape(text.get('contents', 'contents'))} {len(p.contents)} · "
-            f"{escape(text.get('cluster', 'cluster'))} {escape(p.cluster or '-')}</title>"
+            f"<title>{_esc(p.label)} ({_esc(p.key)}) · "
+            f"{_esc(text.get('contents', 'contents'))} {len(p.contents)} · "
+            f"{_esc(text.get('cluster', 'cluster'))} {_esc(p.cluster or '-')}</title>"
             f"</circle>")
         if n == 1:
             lx, ly, anchor = x, y + r + 16, "middle"
@@ -103,13 +117,9 @@ def graph_svg(out: LinkageOut, *, labels: dict[str, str] | None = None,
             lx, ly = x + dx / norm * (r + 6), y + dy / norm * (r + 6) + 4
             anchor = "start" if dx > 1 else "end" if dx < -1 else "middle"
         parts.append(f'<text x="{lx:.1f}" y="{ly:.1f}" text-anchor="{anchor}" font-size="15" '
-                     f'fill="#222">{escape(_short(p.label))}</text></g>')
-    if len(out.places) > len(places):
-        more = text.get("more", "{n} more places not drawn").replace(
-            "{n}", str(len(out.places) - len(places)))
-        parts.append(f'<text x="8" y="{height - 8}" font-size="12" fill="#555">'
-                     f"{escape(more)}</text>")
-    parts.append("</svg>")
+                     f'fill="#222">{_esc(_short(p.label))}</text></g>')
+    parts.append(_left_out(text.get("more", "{n} more places not drawn"),
+                           len(out.places) - len(places), height))
     return "".join(parts)
 
 
@@ -130,14 +140,14 @@ def timeline_svg(out: LinkageOut, *, labels: dict[str, str] | None = None,
     height = top + row_h * max(len(contents), 1) + 40
     title = text.get("timeline_title", "How each content spread")
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-             f'role="img" aria-label="{escape(title)}" class="chart linkage-timeline">',
-             f"<title>{escape(title)}</title>",
+             f'role="img" aria-label="{_esc(title)}" class="chart linkage-timeline">',
+             f"<title>{_esc(title)}</title>",
              f'<rect width="{width}" height="{height}" fill="#fff"/>']
     events = [e for e in out.timeline if e.content in {c.id for c in contents}]
     if not events:
         parts.append(f'<text x="{width / 2}" y="{top + 10}" text-anchor="middle" '
                      f'font-size="14" fill="#555">'
-                     f'{escape(text.get("empty", "No content found yet."))}</text></svg>')
+                     f'{_esc(text.get("empty", "No content found yet."))}</text></svg>')
         return "".join(parts)
     start = min(e.at for e in events)
     end = max(e.at for e in events)
@@ -161,7 +171,7 @@ def timeline_svg(out: LinkageOut, *, labels: dict[str, str] | None = None,
     for c in contents:
         y = top + row_h * rows[c.id] + row_h / 2
         parts.append(f'<text x="{left - 10}" y="{y + 4:.1f}" text-anchor="end" font-size="14" '
-                     f'fill="#222">{escape(c.id)}</text>'
+                     f'fill="#222">{_esc(c.id)}</text>'
                      f'<line x1="{left}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}" '
                      f'stroke="#f2f2f2"/>')
     for e in events:
@@ -172,12 +182,8 @@ def timeline_svg(out: LinkageOut, *, labels: dict[str, str] | None = None,
         parts.append(
             f'<circle cx="{x_of(e.at):.1f}" cy="{y:.1f}" r="{r}" fill="{colour}" '
             f'stroke="{"#000" if e.first else "#fff"}" stroke-width="1.5">'
-            f"<title>{escape(e.content)} · {escape(label_of.get(e.place, e.place))} · "
-            f"{_tick_label(e.at)} KST ({escape(kind)})</title></circle>")
-    if len(out.contents) > len(contents):
-        more = text.get("more_rows", "{n} more contents not drawn").replace(
-            "{n}", str(len(out.contents) - len(contents)))
-        parts.append(f'<text x="8" y="{height - 6}" font-size="12" fill="#555">'
-                     f"{escape(more)}</text>")
-    parts.append("</svg>")
+            f"<title>{_esc(e.content)} · {_esc(label_of.get(e.place, e.place))} · "
+            f"{_tick_label(e.at)} KST ({_esc(kind)})</title></circle>")
+    parts.append(_left_out(text.get("more_rows", "{n} more contents not drawn"),
+                           len(out.contents) - len(contents), height))
     return "".join(parts)
