@@ -13,7 +13,7 @@ as_root() {
 # Debian packages: FFmpeg development files for vpdq, fonts for Hangul in PDFs.
 SERVE_APT=(python3-venv build-essential pkg-config cmake ffmpeg
   libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libswresample-dev
-  libavfilter-dev libavdevice-dev fonts-noto-cjk)
+  libavfilter-dev libavdevice-dev fonts-noto-cjk chromium)
 TEST_APT=(postgresql chromium poppler-utils)
 
 ensure_apt() {
