@@ -58,6 +58,7 @@ SIGNATURE_CONTEXT = b"jikimi partner feed v1\n"
 MAX_PAGE = 5000
 STOPNCII_MAX_PAGE = 1000
 STOPNCII_DEFAULT_START = 10  # threatexchange's StopNCIIAPI.DEFAULT_START_TIME
+MAX_TIMESTAMP = 253_402_300_799  # 9999-12-31T23:59:59Z
 
 
 # --- categories ------------------------------------------------------------------------------
@@ -429,7 +430,7 @@ def stopncii_fetch(ctx: ServiceContext, principal: PartnerPrincipal, *, start_ti
     record is sent only to partners that may have received it while it was active."""
     principal.require("feed")
     page_size = max(1, min(page_size, STOPNCII_MAX_PAGE))
-    if not 0 <= start_timestamp <= 2**40:
+    if not 0 <= start_timestamp <= MAX_TIMESTAMP:
         raise InvalidInput("startTimestamp is a Unix time in seconds", code="bad_timestamp")
     start, after_version = (start_timestamp, 0)
     if next_page_token:

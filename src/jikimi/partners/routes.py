@@ -217,7 +217,7 @@ def partner_feedback(body: FeedbackBody, call: Partner) -> FeedbackResult:
 @router.get("/stopncii/FetchHashes", tags=["partners"])
 def stopncii_fetch(call: Partner,
                    start_timestamp: Annotated[int, Query(alias="startTimestamp", ge=0,
-                                                         le=2**40)] = 10,
+                                                         le=feed.MAX_TIMESTAMP)] = 10,
                    page_size: Annotated[int, Query(alias="pageSize", ge=1, le=10_000)] = 800,
                    next_page_token: Annotated[str | None, Query(alias="nextPageToken",
                                                                 max_length=100)] = None,
