@@ -7,6 +7,7 @@ from jikimi.core.database import Base
 from jikimi.evidence import models as _evidence  # noqa: F401
 from jikimi.matching import models as _matching  # noqa: F401
 from jikimi.partners import models as _partners  # noqa: F401
+from jikimi.portal import models as _portal  # noqa: F401
 from jikimi.review import models as _review  # noqa: F401
 from jikimi.scans import models as _scans  # noqa: F401
 from jikimi.takedown import models as _takedown  # noqa: F401

@@ -26,6 +26,8 @@ class Runtime:
     @classmethod
     def open(cls, settings: Settings, *, migrate: bool = False) -> Runtime:
         """Open the database and key file (creating the key file on first start)."""
+        import jikimi.wiring  # noqa: F401  (connects every capability's hooks)
+
         settings.resolved_data_dir.mkdir(parents=True, exist_ok=True)
         keys = load_or_create_keyring(settings.key_file)
         if migrate:
