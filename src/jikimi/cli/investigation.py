@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 import sys
 from pathlib import Path
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 import typer
 
@@ -13,8 +15,13 @@ from jikimi import investigation
 from jikimi.cli.common import cli_context, console, emit_table
 from jikimi.investigation import CsvTable, DocumentFormat, DocumentKind, ExportFile
 
+KST = ZoneInfo("Asia/Seoul")
 investigation_app = typer.Typer(help="Linkage of channels and litigation documents.",
                                 no_args_is_help=True)
+
+
+def _kst(moment: dt.datetime) -> str:
+    return moment.astimezone(KST).strftime("%Y-%m-%d %H:%M")
 
 
 class LinkageFormat(enum.StrEnum):
@@ -25,8 +32,8 @@ class LinkageFormat(enum.StrEnum):
 
 
 def _write(file: ExportFile, to: Path | None) -> None:
-    if to is None:
-        sys.stdout.buffer.write(file.content)
+    if to is None:  # a terminal or a pipe: no byte-order mark (it is there for Excel)
+        sys.stdout.buffer.write(file.content.removeprefix(b"\xef\xbb\xbf"))
         sys.stdout.flush()
         return
     to.parent.mkdir(parents=True, exist_ok=True)
@@ -74,8 +81,8 @@ def linkage_command(
                [(k.id, ", ".join(labels[p] for p in k.places), len(k.contents))
                 for k in out.clusters], title="clusters")
     emit_table(["place", "label", "cluster", "contents", "first", "last"],
-               [(p.key, p.label, p.cluster or "", len(p.contents), p.first_at.isoformat(),
-                 p.last_at.isoformat()) for p in out.places], title="places")
+               [(p.key, p.label, p.cluster or "", len(p.contents), _kst(p.first_at),
+                 _kst(p.last_at)) for p in out.places], title="places (times in KST)")
     emit_table(["poster", "label", "sightings", "contents", "places"],
                [(u.key, u.label, u.sightings, len(u.contents), len(u.places))
                 for u in out.posters], title="posters")
