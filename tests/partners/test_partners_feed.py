@@ -115,8 +115,13 @@ def test_sync_withdraw_lookup_feedback(client, runtime, world: World, tmp_path: 
     assert not {e["value"] for e in LocalCopy.load(state).entries.values()} & set(shared.pdqs)
     assert not reference.lookup_remote([("pdq", shared.pdqs[0])])["matched"]
     # erasure of the other case too
+    reference.feedback([{"entry_id": next(i for i, e in LocalCopy.load(state).entries.items()
+                                          if e["value"] == minor.pdqs[0]),
+                          "action": "removed", "content_id": "video/7"}])
     with runtime.context(staff_actor(world.staff["counsellor_a"])) as ctx:
         cases.erase_case(ctx, minor.code)
+        erased_reports = partners.feedback_for_case(ctx, minor.code)
+    assert [(f.action, f.partner_content_id) for f in erased_reports] == [("removed", "")]
     assert reference.sync().entries == 0
     # a new partner never receives the withdrawn values, not even as removals
     late = add_partner(runtime, "Platform Late")
@@ -132,7 +137,7 @@ def test_sync_withdraw_lookup_feedback(client, runtime, world: World, tmp_path: 
     partner_calls = 1 + 3 + 1 + 1 + 1 + 1 + 2 + 1 + 1 + 1 + 1  # lookups, pages, feedback...
     assert partner_audits(runtime) - calls_before >= partner_calls - 2
     assert partner_audits(runtime, "partner.lookup") == 3
-    assert partner_audits(runtime, "partner.feedback") == 1
+    assert partner_audits(runtime, "partner.feedback") == 2
 
     # revoked: 401, audited as a refusal
     key_id = created.json()["key_id"]

@@ -32,7 +32,7 @@ from typing import Any
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from jikimi.cases import Case, ConsentPurpose, on_case_erased, on_consent_withdrawn
@@ -49,6 +49,7 @@ from jikimi.partners.models import (
     FeedState,
     HashRecord,
     Partner,
+    PartnerFeedback,
     SharedCase,
 )
 
@@ -285,6 +286,9 @@ def _on_withdrawn(ctx: ServiceContext, case_id: int, purpose: ConsentPurpose) ->
 
 def _on_erased(ctx: ServiceContext, case_id: int) -> None:
     remove_case_from_feed(ctx, case_id, "case erased")
+    # partners' reports stay counted, without the platforms' content ids that point at it
+    ctx.session.execute(update(PartnerFeedback).where(PartnerFeedback.case_id == case_id)
+                        .values(partner_content_id="", tags=""))
 
 
 on_consent_withdrawn(_on_withdrawn)
