@@ -28,7 +28,6 @@ COMPLAINT_HEADINGS = ["증거목록", "1. 사건 정보", "2. 증거 목록", "3
 DAMAGES_HEADINGS = ["손해배상 청구를 위한 피해 요약서", "1. 사건 개요", "2. 유포 현황",
                     "3. 피해 확산 경위", "4. 피해 구제 조치 경과", "5. 증거 자료",
                     "6. 관련 법령"]
-PDF_PAGE_PNG = Path("/tmp/jikimi-investigation-complaint-page1.png")
 
 
 def pdf_text(data: bytes, tmp_path: Path) -> str:
@@ -82,8 +81,8 @@ def test_documents(runtime: Runtime, world: World, linked: Linked, captured: str
                            text=True, check=True).stdout
     assert "NotoSansCJK" in fonts and " yes " in fonts  # embedded, so Hangul is drawn
     subprocess.run(["pdftoppm", "-png", "-r", "70", "-f", "1", "-l", "1", "-singlefile",
-                    str(tmp_path / "doc.pdf"), str(PDF_PAGE_PNG.with_suffix(""))], check=True)
-    page = Image.open(PDF_PAGE_PNG).convert("L")
+                    str(tmp_path / "doc.pdf"), str(tmp_path / "page1")], check=True)
+    page = Image.open(tmp_path / "page1.png").convert("L")
     dark = sum(page.histogram()[:128]) / (page.width * page.height)
     assert 0.01 < dark < 0.5  # text on a white page, not blank
 
