@@ -7,6 +7,7 @@ import pytest
 from tests.conftest import World
 from tests.evidence.test_capture import staff
 from tests.review.seeding import seed_matches
+from tests.review.test_pages import session_for
 from tests.scans.conftest import Media, media  # noqa: F401 - fixtures for the gallery
 from tests.scans.conftest import Site as Gallery
 from tests.scans.conftest import site as gallery_site  # noqa: F401
@@ -47,3 +48,29 @@ def test_capture_from_confirmed_match(runtime: Runtime, world: World, gallery: G
     with runtime.context(staff(world, "admin_a")) as ctx:
         listed = evidence.list_evidence(ctx, seeded.case_code)
     assert [i.id for i in listed] == [detail.id]
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_capture_from_the_review_page(app, runtime: Runtime, world: World,  # type: ignore[no-untyped-def]
+                                      gallery: Gallery, media: Media) -> None:  # noqa: F811
+    """The confirmed match's page offers "capture as evidence" to investigators; the form
+    captures the item for the case and lands on the evidence page."""
+    seeded = seed_matches(runtime, world, gallery, media)
+    match_id = seeded.by_name["copy-mirrored.png"][0]
+    with runtime.context(cli_actor("test")) as ctx:
+        cases.record_consent(ctx, seeded.case_code, cases.ConsentPurpose.EVIDENCE_CAPTURE)
+    with runtime.context(staff(world, "analyst_a")) as ctx:
+        review.confirm(ctx, match_id, "같은 사진")
+    analyst, _ = session_for(app, world.staff["analyst_a"])
+    page = analyst.get(f"/review/{match_id}", headers={"Accept-Language": "ko"})
+    assert page.status_code == 200 and "증거로 수집" not in page.text  # analysts don't capture
+    admin, admin_csrf = session_for(app, world.staff["admin_a"], totp=True)
+    page = admin.get(f"/review/{match_id}", headers={"Accept-Language": "ko"})
+    assert page.status_code == 200 and "증거로 수집" in page.text
+    assert admin.post(f"/matches/{match_id}/evidence", data={"reason": "x"}).status_code == 403
+    r = admin.post(f"/matches/{match_id}/evidence",
+                   data={"reason": "고소 준비", "csrf_token": admin_csrf})
+    assert r.status_code == 303 and r.headers["location"].startswith("/evidence/")
+    with runtime.context(staff(world, "admin_a")) as ctx:
+        listed = evidence.list_evidence(ctx, seeded.case_code)
+    assert [f"/evidence/{i.id}" for i in listed] == [r.headers["location"]]

@@ -46,6 +46,16 @@ def evidence_capture(request: Request, code: str, url: Annotated[str, Form(max_l
     return RedirectResponse(f"/evidence/{detail.id}", status_code=303)
 
 
+@router.post("/matches/{match_id}/evidence", response_class=HTMLResponse)
+@page_errors
+def evidence_capture_match(request: Request, match_id: int, csrf_token: CsrfField = "",
+                           reason: ReasonField = "") -> Response:
+    """Capture the web item of a confirmed match (from the review page)."""
+    with staff_page(request, csrf_token) as (ctx, _user, _csrf):
+        detail = service.capture_from_match(ctx, match_id, reason=reason, via="web")
+    return RedirectResponse(f"/evidence/{detail.id}", status_code=303)
+
+
 @router.post("/cases/{code}/evidence/package")
 @page_errors
 def evidence_package(request: Request, code: str, background: BackgroundTasks,

@@ -15,6 +15,8 @@ KO: dict[str, str] = {
     "Takedowns": "삭제 요청",
     "Investigation": "수사 지원",
     "Partners": "협력 플랫폼",
+    "Case work": "사건 업무",
+    "Capture as evidence": "증거로 수집",
     "Log out": "로그아웃",
     "Log in": "로그인",
     "Staff log in": "직원 로그인",
