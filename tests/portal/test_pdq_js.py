@@ -437,3 +437,26 @@ def test_bad_input_throws_clear_errors(node: Runner) -> None:
     )  # fmt: skip
     messages = json.loads(done.stdout)
     assert all(m.startswith("pdq.js:") for m in messages), messages
+
+
+@needs_reference
+def test_node_test_suite_on_reference_images(tmp_path: Path) -> None:
+    """`node --test tests/portal/pdq.test.mjs`: for every reference image, the RGBA pixels the
+    Python reference hashes (after its downscale) give the same hash and quality in pdq.js."""
+    assert NODE is not None
+    expected = []
+    for i, row in enumerate(reference_rows()):
+        thumb = Image.open(REFERENCE / row["path"])
+        thumb.thumbnail((512, 512))
+        rgba = np.asarray(thumb.convert("RGBA"), dtype=np.uint8)
+        name = f"ref{i}.rgba"
+        np.ascontiguousarray(rgba).tofile(tmp_path / name)
+        expected.append({"name": row["path"], "file": name, "width": rgba.shape[1],
+                         "height": rgba.shape[0], "hash": row["pdq_hex"],
+                         "quality": int(row["quality"])})
+    (tmp_path / "expected.json").write_text(json.dumps(expected))
+    done = subprocess.run([NODE, "--test", str(Path(__file__).with_name("pdq.test.mjs"))],
+                          capture_output=True, text=True, timeout=300, check=False,
+                          env={**os.environ, "PDQ_FIXTURES": str(tmp_path)})
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+    assert f"# pass {len(expected) + 2}" in done.stdout, done.stdout[-1500:]
