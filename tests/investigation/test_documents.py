@@ -137,6 +137,16 @@ def test_documents(runtime: Runtime, world: World, linked: Linked, captured: str
             AuditEntry.action == "investigation.document")))
     assert len(documents) == 3 and all(d.record_id == linked.case_code for d in documents)
 
+    # --- once the victim's case is erased, nothing more is made from it ---------------------
+    with runtime.context(staff_actor(runtime, world, "counsellor_a")) as ctx:
+        cases.erase_case(ctx, linked.case_code)
+    admin = auth(world.staff["admin_a"])
+    assert client.get(f"{url}/damages-summary", headers=admin).status_code == 409
+    assert client.get(f"/api/v1/investigation/cases/{linked.case_code}/linkage",
+                      headers=admin).status_code == 409
+    # (the investigator's access came from the police-referral consent, erased with the case)
+    assert client.get(f"{url}/damages-summary", headers=inv).status_code == 403
+
 
 def test_documents_from_hostile_data_and_defaults() -> None:
     """No database: a minor's case, channel names with control characters and markup, no

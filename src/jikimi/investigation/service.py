@@ -33,7 +33,7 @@ from jikimi.cases import Case
 from jikimi.core.actors import ActorKind, Role
 from jikimi.core.context import ServiceContext
 from jikimi.core.database import utcnow
-from jikimi.errors import Forbidden, InvalidInput
+from jikimi.errors import Conflict, Forbidden, InvalidInput
 from jikimi.investigation.documents import (
     BUILDERS,
     DocumentFormat,
@@ -87,6 +87,9 @@ def case_for_investigation(ctx: ServiceContext, code: str, *, write: bool = Fals
     case_id, case_code = cases.case_ref(ctx, code)
     case = ctx.session.get(Case, case_id)
     assert case is not None
+    if case.erased_at is not None:
+        raise Conflict(f"case {case_code} was erased at the victim's request; its linkage and "
+                       "documents are no longer made", code="case_erased")
     return CaseRef(case_id, case_code, case.centre_id)
 
 
