@@ -184,6 +184,8 @@ def _ko(msgid: str) -> str:
 
 def _event_text(event: TimelineEvent) -> str:
     name = _ko(f"event.{event.kind}")
+    if name == f"event.{event.kind}":  # a kind with no Korean name yet: say it as recorded
+        name = event.kind
     parts = []
     for key in _EVENT_FIELDS:
         value = event.data.get(key)
