@@ -1,11 +1,13 @@
 """Consented face search through the CLI: enrol one person, then search and scan a folder of
-her other photos, the same photos on unrelated backgrounds, and other people's photos."""
+her other photos, the same photos on unrelated backgrounds, a generated clip with her face in
+some frames, and other people's photos and clip; the face matches wait in the review queue."""
 
 from __future__ import annotations
 
 import io
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from faces_media import face_clip, mean_pixel_model
@@ -57,15 +59,16 @@ def _scene_png() -> bytes:
     return out.getvalue()
 
 
-def _matched(env: dict[str, str], folder: Path, threshold: float) -> set[str]:
+def _search(env: dict[str, str], folder: Path, threshold: float) -> dict[str, dict[str, Any]]:
+    """``jikimi faces search --format json``: each file's line, by file name."""
     out = jikimi(env, "faces", "search", str(folder), "--format", "json", "--threshold",
                  str(threshold)).stdout
-    found = set()
-    for line in out.splitlines():
-        record = json.loads(line)
-        if any(face["matches"] for face in record["faces"]):
-            found.add(Path(record["path"]).name)
-    return found
+    records = [json.loads(line) for line in out.splitlines()]
+    return {Path(r["path"]).name: r for r in records}
+
+
+def _matched(records: dict[str, dict[str, Any]]) -> set[str]:
+    return {name for name, r in records.items() if any(f["matches"] for f in r["faces"])}
 
 
 def test_enrol_search_scan_and_withdraw(case_env: tuple[dict[str, str], str],
@@ -79,10 +82,10 @@ def test_enrol_search_scan_and_withdraw(case_env: tuple[dict[str, str], str],
     assert "1 face(s) enrolled" in enrolled
     expected = {p.name for p in folder.iterdir() if p.name.startswith(PERSON)}
     assert len(expected) == 7
-    assert _matched(env, folder, 0.55) == expected  # the strict threshold
+    records = _search(env, folder, 0.55)
+    assert _matched(records) == expected  # the strict threshold
     # a video: one line, the faces of the sampled frames with their times
-    clip = json.loads(jikimi(env, "faces", "search", str(folder / f"{PERSON}-clip.mp4"),
-                             "--format", "json").stdout)
+    clip = records[f"{PERSON}-clip.mp4"]
     assert clip["kind"] == "video" and clip["frames"] == 3
     assert [f["time"] for f in clip["faces"]] == [1.0, 2.0]
     assert all(m["case"] == code and m["distance"] < 0.55 for f in clip["faces"]
@@ -118,7 +121,7 @@ def test_enrol_search_scan_and_withdraw(case_env: tuple[dict[str, str], str],
     assert {e["status"] for e in queue} == {"pending"}
     # withdrawal removes the embeddings at once
     jikimi(env, "cases", "consent", code, "face_search", "--withdraw")
-    assert _matched(env, folder, 0.6) == set()
+    assert _matched(_search(env, folder, 0.6)) == set()
 
 
 def test_bad_inputs(case_env: tuple[dict[str, str], str], tmp_path: Path) -> None:
