@@ -47,9 +47,12 @@ from jikimi.core.runtime import Runtime  # noqa: E402
 from jikimi.matching import PdqIndex, brute_force_search  # noqa: E402
 
 
-def build(directory: Path, size: int, rng: np.random.Generator) -> tuple[Runtime, list[str]]:
-    url = f"sqlite:///{directory / 'jikimi.sqlite3'}"
+def build(directory: Path, size: int, rng: np.random.Generator, url: str
+          ) -> tuple[Runtime, list[str]]:
     upgrade_database(url)
+    sqlite = url.startswith("sqlite")
+    token = "lower(hex(randomblob(12)))" if sqlite else "md5(random()::text || id::text)"
+    true = "1" if sqlite else "true"
     runtime = Runtime.open(Settings(data_dir=directory, database_url=url))
     with runtime.context(cli_actor("bench")) as ctx:
         centre = accounts.add_centre(ctx, "서울센터")
@@ -68,15 +71,16 @@ def build(directory: Path, size: int, rng: np.random.Generator) -> tuple[Runtime
         for start in range(0, size, 50_000):
             session.execute(text(
                 "INSERT INTO bank_entries (bank_id, signal_type, value, value_key, quality, "
-                "variant, content_id, label, created_at, created_by) VALUES (:b, 'pdq', :v, :v, "
-                "100, 'original', :v, '', CURRENT_TIMESTAMP, 'bench')"),
-                [{"b": bank.id, "v": h} for h in hashes[start:start + 50_000]])
+                "variant, content_id, label, created_at, created_by) VALUES (:b, 'pdq', :v, :k, "
+                "100, 'original', :c, '', CURRENT_TIMESTAMP, 'bench')"),
+                [{"b": bank.id, "v": h, "k": h, "c": h} for h in hashes[start:start + 50_000]])
         session.execute(text("INSERT INTO bank_changes (entry_id, op, at) SELECT id, 'add', "
                              "created_at FROM bank_entries ORDER BY id"))
         session.execute(text(
             "INSERT INTO partner_feed_items (token, bank_entry_id, case_id, signal_type, value, "
-            "value_key, category, media, active, added_at) SELECT lower(hex(randomblob(12))), "
-            "id, :c, 'pdq', value, value_key, 'ncii', 'image', 1, created_at FROM bank_entries"),
+            f"value_key, category, media, active, added_at) SELECT {token}, "
+            f"id, :c, 'pdq', value, value_key, 'ncii', 'image', {true}, created_at "
+            "FROM bank_entries"),
             {"c": case_id})
         session.execute(text("INSERT INTO partner_feed_changes (item_id, op, at) SELECT id, "
                              "'add', added_at FROM partner_feed_items ORDER BY id"))
@@ -131,11 +135,14 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--postgres", metavar="URL", help="an empty PostgreSQL database "
+                        "(postgresql+psycopg://...) instead of SQLite")
     args = parser.parse_args()
     rng = np.random.default_rng(2026)
     with tempfile.TemporaryDirectory() as tmp:
         directory = Path(tmp)
-        runtime, hashes = build(directory, args.size, rng)
+        url = args.postgres or f"sqlite:///{directory / 'jikimi.sqlite3'}"
+        runtime, hashes = build(directory, args.size, rng, url)
         with runtime.context(cli_actor("bench")) as ctx:
             key = partners.add_partner(ctx, "Bench Platform", rate_per_minute=100_000).key
         runtime.close()
@@ -148,7 +155,7 @@ def main() -> None:
         expected = [int(i) < len(hits) for i in order]
 
         env = {**os.environ, "JIKIMI_DATA_DIR": str(directory),
-               "JIKIMI_DATABASE_URL": f"sqlite:///{directory / 'jikimi.sqlite3'}"}
+               "JIKIMI_DATABASE_URL": url}
         log = (directory / "server.log").open("w")
         started = time.perf_counter()
         server = subprocess.Popen([sys.executable, "-m", "jikimi.cli.app", "serve", "--port",
@@ -195,8 +202,9 @@ def main() -> None:
     p50 = statistics.median(ms)
     p99 = ms[min(len(ms) - 1, int(len(ms) * 0.99))]
     print()
-    print(f"| lookup of 1 PDQ against {args.size:,} shared hashes | requests/s | p50 ms "
-          "| p99 ms |")
+    backend = "PostgreSQL" if args.postgres else "SQLite"
+    print(f"| lookup of 1 PDQ against {args.size:,} shared hashes ({backend}) | requests/s "
+          "| p50 ms | p99 ms |")
     print("|---|---|---|---|")
     print(f"| HTTP `POST /api/v1/partner/lookup` ({args.concurrency} in flight, {done} "
           f"requests, {wrong} wrong answers) | {done / elapsed:.0f} | {p50:.1f} | {p99:.1f} |")

@@ -215,6 +215,11 @@ class _Refresh:
         self.session.flush()
 
 
+def _shareable(entry: BankEntry, case_id: int, negative: bool, desired: set[int]) -> bool:
+    return (case_id in desired and not negative and entry.removed_at is None
+            and entry.signal_type in SHARED_SIGNALS)
+
+
 def refresh_feed(session: Session) -> dt.datetime:
     """Bring the feed up to date with consents and the bank change log; returns the time of
     the refresh (every change it made is stamped with it)."""
@@ -228,25 +233,29 @@ def refresh_feed(session: Session) -> dt.datetime:
         session.add(SharedCase(case_id=case_id, since=run.now))
         run.activate(run.case_entries(case_id))
     session.flush()
-    # the bank change log since the last refresh (new cases were read whole just above)
-    rows = session.execute(
-        select(BankChange.seq, BankEntry, Bank.case_id, Bank.negative)
-        .join(BankEntry, BankEntry.id == BankChange.entry_id)
-        .join(Bank, Bank.id == BankEntry.bank_id)
-        .where(BankChange.seq > state.last_bank_seq).order_by(BankChange.seq)).all()
-    if rows:
-        latest: dict[int, tuple[BankEntry, int | None, bool]] = {}
+    # the bank change log since the last refresh (new cases were read whole just above);
+    # only case banks can be shared, in windows of the log so memory stays bounded
+    newest = session.scalar(select(func.max(BankChange.seq))) or 0
+    start = state.last_bank_seq
+    while start < newest:
+        end = min(start + 50_000, newest)
+        rows = session.execute(
+            select(BankChange.seq, BankEntry, Bank.case_id, Bank.negative)
+            .join(BankEntry, BankEntry.id == BankChange.entry_id)
+            .join(Bank, Bank.id == BankEntry.bank_id)
+            .where(BankChange.seq > start, BankChange.seq <= end,
+                   Bank.case_id.is_not(None)).order_by(BankChange.seq)).all()
+        latest: dict[int, tuple[BankEntry, int, bool]] = {}
         for row in rows:
             latest[row.BankEntry.id] = (row.BankEntry, row.case_id, row.negative)
         wanted = [(entry, case_id) for entry, case_id, negative in latest.values()
-                  if case_id in desired and not negative and entry.removed_at is None
-                  and entry.signal_type in SHARED_SIGNALS]
+                  if _shareable(entry, case_id, negative, desired)]
         run.activate(wanted)
         unwanted = [entry.id for entry, case_id, negative in latest.values()
-                    if not (case_id in desired and not negative and entry.removed_at is None
-                            and entry.signal_type in SHARED_SIGNALS)]
+                    if not _shareable(entry, case_id, negative, desired)]
         run.deactivate(run._items_for(unwanted).values())
-        state.last_bank_seq = rows[-1].seq
+        start = end
+    state.last_bank_seq = max(state.last_bank_seq, newest)
     run.finish()
     return run.now
 
