@@ -244,6 +244,8 @@ def authenticate(ctx: ServiceContext, presented: str) -> PartnerPrincipal:
                                key_id=key.key_id, partner_id=partner.id)
     if key.last_used_at is None or now - key.last_used_at > LAST_USED_RESOLUTION:
         key.last_used_at = now  # not on every call: the audit log has every call
+        # written now, so that waiting for this row never happens while holding another lock
+        ctx.session.flush()
     return PartnerPrincipal(partner.id, partner.name, key.key_id,
                             frozenset(key.scopes.split(",")), key.rate_per_minute)
 

@@ -32,7 +32,7 @@ from typing import Any
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-from sqlalchemy import func, select, update
+from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session
 
 from jikimi.cases import Case, ConsentPurpose, on_case_erased, on_consent_withdrawn
@@ -260,20 +260,22 @@ def refresh_feed(session: Session) -> dt.datetime:
     return run.now
 
 
-_refreshed_at = 0.0
+_refreshed_at: dict[str, float] = {}
 _refresh_lock = threading.Lock()
 LOOKUP_REFRESH_SECONDS = 5.0
 
 
 def refresh_feed_now_and_then(session: Session) -> None:
-    """Refresh the feed at most every few seconds in this process (for lookups, which run
-    per upload). Removals never wait for it: withdrawal and erasure remove items at once."""
-    global _refreshed_at
+    """Refresh the feed at most every few seconds per database in this process (for lookups,
+    which run per upload): an addition reaches lookups within seconds, while removals never
+    wait (withdrawal and erasure remove items at once)."""
+    bind = session.get_bind()
+    database = str(bind.url if isinstance(bind, Engine) else bind.engine.url)
     now = time.monotonic()
     with _refresh_lock:
-        if now - _refreshed_at < LOOKUP_REFRESH_SECONDS:
+        if now - _refreshed_at.get(database, -LOOKUP_REFRESH_SECONDS) < LOOKUP_REFRESH_SECONDS:
             return
-        _refreshed_at = now
+        _refreshed_at[database] = now
     refresh_feed(session)
 
 

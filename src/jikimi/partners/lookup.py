@@ -55,6 +55,9 @@ def lookup(ctx: ServiceContext, principal: PartnerPrincipal, matcher: Matcher,
             raise InvalidInput(f"fingerprint {number}: {exc.message}", code=exc.code) from exc
         queries.append(Query(kind_name, normalised, variant=str(number)))
     refresh_feed_now_and_then(ctx.session)
+    # nothing may be left to flush inside the matcher's lock: a flush there can wait for a row
+    # another request holds while that request waits for the matcher's lock
+    ctx.session.flush()
     matcher.sync(ctx.session)
     hits = matcher.search(ctx.session, queries, threshold)
     suppressed = any(h.bank.negative for h in hits)
