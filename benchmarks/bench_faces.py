@@ -347,6 +347,12 @@ def video_report(paths: Sequence[Path], repeat: int, seconds: int) -> None:
         for clip, run, fps, faces, decode, per in video_throughput(clips, repeat):
             decode_text = "" if math.isnan(decode) else f"{decode:.1f}"
             print(f"| {clip} | {run} | {fps:.1f} | {faces:.1f} | {decode_text} | {per:.2f} |")
+    # the reference, in the same run: the still photos of the set, one process
+    best = min(_timed(lambda _: [detect_faces(p) for p in paths], paths[0])
+               for _ in range(repeat))
+    faces = sum(len(detect_faces(p)) for p in paths)
+    print(f"| reference: the {len(paths)} photos (stills, 330-2500 px) | 1 process | "
+          f"{len(paths) / best:.1f} | {faces / best:.1f} | | {faces / len(paths):.2f} |")
 
 
 def main() -> None:
