@@ -24,7 +24,6 @@ KO: dict[str, str] = {
     "Videos are searched one frame per second, at most 60 frames.":
         "이미지나 영상은 서버에서 분석한 뒤 버려지며, 아무것도 저장되지 않습니다. 영상은 1초에 "
         "한 프레임씩, 최대 60프레임을 검색합니다.",
-    "Image or video": "이미지 또는 영상",
     "{n} video frames searched.": "영상 프레임 {n}개를 검색했습니다.",
     "Synthetic-media score": "합성 미디어 점수",
     "unevaluated model: not evidence": "평가되지 않은 모델: 근거 아님",
