@@ -63,7 +63,8 @@ def list_(output: FormatOption = OutputFormat.table) -> None:
         return
     emit_table(["partner", "key id", "scopes", "rate/min", "state", "last used"], [
         (p.name, k.key_id, ",".join(k.scopes), k.rate_per_minute,
-         "active" if k.active else ("revoked" if k.revoked_at else "expired"),
+         ("active" + (f" until {k.expires_at:%Y-%m-%d %H:%M} UTC" if k.expires_at else ""))
+         if k.active else ("revoked" if k.revoked_at else "expired"),
          k.last_used_at.isoformat(timespec="seconds") if k.last_used_at else "")
         for p in found for k in p.keys] or [(p.name, "", "", "", "disabled", "")
                                             for p in found])
