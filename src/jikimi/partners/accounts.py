@@ -231,13 +231,14 @@ def authenticate(ctx: ServiceContext, presented: str) -> PartnerPrincipal:
     if not match:
         raise NotAuthenticated("send the partner key as 'Authorization: Bearer jkp_...'",
                                code="partner_key_invalid")
-    key = ctx.session.scalar(select(PartnerKey).where(PartnerKey.key_id == match.group(1)))
+    row = ctx.session.execute(select(PartnerKey, Partner).join(
+        Partner, Partner.id == PartnerKey.partner_id).where(
+        PartnerKey.key_id == match.group(1))).one_or_none()
     digest = _digest(ctx, presented.strip())
-    if key is None or not hmac.compare_digest(key.secret_digest, digest):
+    if row is None or not hmac.compare_digest(row.PartnerKey.secret_digest, digest):
         raise NotAuthenticated("the partner key is unknown", code="partner_key_invalid")
+    key, partner = row.PartnerKey, row.Partner
     now = utcnow()
-    partner = ctx.session.get(Partner, key.partner_id)
-    assert partner is not None
     if not _key_active(key, now) or partner.disabled_at is not None:
         raise NotAuthenticated("the partner key was revoked or has expired: ask the centre "
                                "for a new one", code="partner_key_revoked",
