@@ -120,3 +120,32 @@ def test_subscriptions_api(client, runtime, world: World, tmp_path) -> None:  # 
                           json={"name": "leak", "bank": case_bank, "exchange": "local_file",
                                 "config": {"filename": str(signals)}})
     assert refused.status_code == 422 and refused.json()["error"]["code"] == "case_bank"
+
+
+VIDEO = '[[0,0.0,100,"' + "f0" * 32 + '"],[1,1.0,100,"' + "0f" * 32 + '"]]'
+
+
+def test_videos_and_negative_banks(client, runtime, world: World) -> None:  # type: ignore[no-untyped-def]
+    shared = sharing_case(runtime, world, images=1, seed=71)
+    with runtime.context(staff_actor(world.staff["counsellor_a"])) as ctx:
+        matching.add_entries(ctx, shared.bank, [
+            NewEntry("vpdq", VIDEO, None, "original", "video-1"),
+            NewEntry("md5", "cd" * 16, None, "original", "video-1")], case_access_checked=True)
+    who = principal(runtime, "Platform V")
+    with runtime.context(who.actor) as ctx:
+        records = partners.stopncii_fetch(ctx, who, start_timestamp=10)["hashRecords"]
+    kinds = {(r["signalType"], r["hashValue"]) for r in records}
+    # the video's MD5 is a VideoMD5; the image's MD5 is not in the StopNCII shape
+    assert ("VideoMD5", "cd" * 16) in kinds and ("ImagePDQ", shared.pdqs[0]) in kinds
+    assert not any(v == shared.md5s[0] for _k, v in kinds)
+    h = {"Authorization": f"Bearer {add_partner(runtime, 'Platform W').key}"}
+    found = client.post("/api/v1/partner/lookup", headers=h, json={"fingerprints": [
+        {"signal_type": "vpdq", "value": VIDEO}]}).json()
+    assert found["matched"] and found["matches"][0]["signal_type"] == "vpdq"
+    # known benign content in a negative bank suppresses the answer
+    with runtime.context(cli_actor("test")) as ctx:
+        matching.create_bank(ctx, "benign", negative=True)
+        matching.add_entries(ctx, "benign", [NewEntry("pdq", shared.pdqs[0], 90)])
+    suppressed = client.post("/api/v1/partner/lookup", headers=h, json={"fingerprints": [
+        {"signal_type": "pdq", "value": shared.pdqs[0]}]}).json()
+    assert suppressed == {"matched": False, "matches": []}
