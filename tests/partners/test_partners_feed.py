@@ -5,6 +5,7 @@ and feedback; an audit entry for every partner call."""
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 from pathlib import Path
 
@@ -26,6 +27,7 @@ from jikimi.core.actors import cli_actor
 from jikimi.core.audit import AuditEntry
 from jikimi.errors import NotAuthenticated
 from jikimi.partners.client import FeedVerificationError, LocalCopy, PartnerClient, verify_page
+from jikimi.partners.models import PartnerKey
 
 
 def partner_audits(runtime, action: str | None = None) -> int:  # type: ignore[no-untyped-def]
@@ -242,6 +244,12 @@ def test_rate_limit_and_scopes(client, runtime, world: World) -> None:
 
 def test_rotate_with_grace_and_disable(client, runtime, world: World) -> None:
     first = add_partner(runtime, "Platform R")
+    # stored as a keyed digest only: nothing in the table holds the key or its secret part
+    with runtime.sessions() as session:
+        stored = session.execute(select(PartnerKey)).scalars().one()
+        row = " ".join(str(getattr(stored, c.key)) for c in PartnerKey.__table__.columns)
+    assert first.key not in row and first.key.split("_")[2] not in row
+    assert stored.secret_digest != hashlib.sha256(first.key.encode()).hexdigest()
     rotated = client.post("/api/v1/partners/Platform R/rotate",
                           headers=auth(world.staff["admin_a"]), json={"grace_minutes": 10})
     assert rotated.status_code == 200
