@@ -135,3 +135,20 @@ def test_bank_subscribes_to_local_file_exchange(runtime, tmp_path: Path) -> None
     signals.unlink()
     broken = partners.fetch(runtime, cli_actor("test"), "file")
     assert broken.last_error.startswith("AssertionError") and broken.entries == 4
+
+
+def test_exchanges_without_credentials_report_the_error(runtime, monkeypatch,  # type: ignore[no-untyped-def]
+                                                        tmp_path: Path) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))  # no ~/.tx_ncmec_keys or the like
+    with runtime.context(cli_actor("test")) as ctx:
+        matching.create_bank(ctx, "ncmec")
+        sub = partners.subscribe(ctx, "ncmec-test", "ncmec", "ncmec",
+                                 {"environment": "test_NGO", "only_esp_ids": [1]})
+        assert sub.config == {"environment": "test_NGO", "only_esp_ids": [1]}
+        with pytest.raises(InvalidInput):
+            partners.subscribe(ctx, "x", "ncmec", "ncmec", {"environment": "Mars"})
+        with pytest.raises(InvalidInput):
+            partners.subscribe(ctx, "y", "ncmec", "stopncii", {},
+                               {"fetch_function_key": "k", "no_such_field": 1})
+    fetched = partners.fetch(runtime, cli_actor("test"), "ncmec-test")
+    assert fetched.last_error and fetched.entries == 0 and fetched.checkpoint is None

@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import enum
 import hashlib
 import importlib
 import json
 import re
+import typing
 from collections.abc import Iterator
 from typing import Any
 
@@ -114,7 +116,7 @@ def _fixed_stopncii() -> type[Any]:
     from threatexchange.exchanges.clients.stopncii import api
     from threatexchange.exchanges.impl import stop_ncii_api
 
-    class Fixed(stop_ncii_api.StopNCIISignalExchangeAPI):
+    class StopNCIISignalExchangeAPI(stop_ncii_api.StopNCIISignalExchangeAPI):
         """StopNCII with deletions: threatexchange 1.2's ``_get_delta_mapping`` compares the
         hash value (not its status) with Withdrawn/Deleted, so it never deletes."""
 
@@ -135,7 +137,7 @@ def _fixed_stopncii() -> type[Any]:
                 yield fetch_state.FetchDelta(
                     updates, stop_ncii_api.StopNCIICheckpoint.from_stopncii_fetch(result))
 
-    return Fixed
+    return StopNCIISignalExchangeAPI
 
 
 def exchange_class(kind: str) -> type[Any]:
@@ -157,16 +159,27 @@ def _may_subscribe(ctx: ServiceContext) -> None:
 
 
 def _collab(cls: type[Any], name: str, config: dict[str, Any]) -> Any:
+    """The exchange's collaboration settings from JSON (enums by name or value, sets from
+    lists), checked by the exchange's own dataclass."""
+    import dacite
+
     config_cls = cls.get_config_cls()
-    fields = {f.name for f in dataclasses.fields(config_cls)} - {"name", "api", "enabled"}
+    fields = {f.name for f in dataclasses.fields(config_cls) if f.init} - {
+        "name", "api", "enabled"}
     unknown = sorted(set(config) - fields)
     if unknown:
         raise InvalidInput(f"unknown settings {unknown} for this exchange (it takes: "
                            f"{', '.join(sorted(fields)) or 'none'})", code="bad_exchange_config")
+    data = dict(config)
+    for field_name, kind in typing.get_type_hints(config_cls).items():
+        if isinstance(kind, type) and issubclass(kind, enum.Enum) \
+                and isinstance(data.get(field_name), str) and data[field_name] in kind.__members__:
+            data[field_name] = kind[data[field_name]].value
+    data.update(name=name, api=cls.get_name(), enabled=True)
     try:
-        return config_cls(name=name, api=cls.get_name(), enabled=True, **config)
-    except TypeError as exc:
-        raise InvalidInput(f"the exchange settings are incomplete: {exc}",
+        return dacite.from_dict(config_cls, data, config=dacite.Config(cast=[enum.Enum, set]))
+    except (dacite.DaciteError, ValueError, TypeError) as exc:
+        raise InvalidInput(f"the exchange settings do not fit: {exc}",
                            code="bad_exchange_config") from exc
 
 
