@@ -8,6 +8,10 @@ that case on its platform, marked as a re-upload and linked to the earlier reque
 waiting for review: the content is known. Sending stays an analyst's decision (drafts are
 never sent by themselves). A copy at a URL already in an open request of the case is not a
 re-upload (it is the same copy seen again).
+
+Face matches are never re-uploads: a face is the same person, not the same content, and a
+face match waits for a person in the review queue. Entries with no content id are the same
+content only as themselves.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from jikimi.takedown.models import TakedownItem
 from jikimi.takedown.service import propose
 
 WATCH_ACTOR = "system:reupload-watch"
+FACE_SIGNAL = "face"
 
 
 def on_confirmed(ctx: ServiceContext, match: ItemMatch) -> None:
@@ -36,16 +41,18 @@ def on_confirmed(ctx: ServiceContext, match: ItemMatch) -> None:
 
 def confirmed_original(session: Session, match: ItemMatch) -> ItemMatch | None:
     """An earlier confirmed match of the same case to the same registered content."""
-    if not match.case_code:
+    if not match.case_code or match.signal_type == FACE_SIGNAL:
         return None
     entry = session.get(BankEntry, match.entry_id)
     if entry is None:
         return None
-    same_content = select(BankEntry.id).where(BankEntry.bank_id == entry.bank_id,
-                                              BankEntry.content_id == entry.content_id)
+    same_content = (select(BankEntry.id).where(BankEntry.bank_id == entry.bank_id,
+                                               BankEntry.content_id == entry.content_id)
+                    if entry.content_id else select(BankEntry.id).where(BankEntry.id == entry.id))
     return session.scalar(
         select(ItemMatch).join(ReviewDecision, ReviewDecision.match_id == ItemMatch.id)
         .where(ReviewDecision.status == ReviewStatus.CONFIRMED.value,
+               ItemMatch.signal_type != FACE_SIGNAL,
                ItemMatch.case_code == match.case_code, ItemMatch.id != match.id,
                ItemMatch.entry_id.in_(same_content))
         .order_by(ItemMatch.id).limit(1))
