@@ -9,9 +9,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
 
 from jikimi.core.actors import ActorKind, Role
+from jikimi.core.audit import AuditHead
 from jikimi.core.context import ServiceContext
 from jikimi.core.database import utcnow
 from jikimi.core.text import clean_text
@@ -170,12 +172,34 @@ def add_entries(ctx: ServiceContext, name: str, entries: Sequence[NewEntry], *,
     rows = list(prepared.values())
     ctx.session.add_all(rows)
     ctx.session.flush()
+    lock_change_log(ctx.session)
     ctx.session.add_all([BankChange(entry_id=row.id, op="add", at=now) for row in rows])
     ctx.session.flush()
     content_ids = list(dict.fromkeys(row.content_id for row in rows))
     ctx.audit("bank.add_entries", "bank", bank.id, centre_id=ctx.actor.centre_id,
               details={"added": len(rows)})
     return AddedEntries(bank=bank.name, added=len(rows), content_ids=content_ids)
+
+
+
+CHANGE_LOG_LOCK = 0x6A696B696D69  # "jikimi": the advisory lock that orders bank_changes
+
+
+def lock_change_log(session: Session) -> None:
+    """Serialise writers of the bank change log until this transaction ends.
+
+    Readers (the matcher, the partner feed) follow the log by sequence number. On PostgreSQL
+    two transactions could otherwise take sequence numbers 10 and 11 and commit 11 first: a
+    reader passing 11 would never see 10. Holding a transaction-level advisory lock from before
+    the sequence is drawn until commit makes commit order equal sequence order. SQLite writers
+    are already serialised (``BEGIN IMMEDIATE``).
+
+    The audit chain's head row is locked first: every writer of the log audits in the same
+    transaction and so takes that lock anyway; taking it first keeps one lock order (audit head,
+    then this lock) and so no deadlock."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(AuditHead.id).where(AuditHead.id == 1).with_for_update())
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHANGE_LOG_LOCK})
 
 
 def entries_for_fingerprints(fp: ImageFingerprints | VideoFingerprints,
@@ -207,6 +231,8 @@ def remove_case_entries(ctx: ServiceContext, case_id: int, *,
         query = query.where(BankEntry.signal_type == signal_type)
     now = utcnow()
     rows = list(ctx.session.scalars(query))
+    if rows:
+        lock_change_log(ctx.session)
     for row in rows:
         row.removed_at = now
         ctx.session.add(BankChange(entry_id=row.id, op="remove", at=now))
@@ -227,6 +253,7 @@ def remove_entry(ctx: ServiceContext, entry_id: int) -> None:
     if row.removed_at is not None:
         raise Conflict(f"entry {entry_id} was already removed")
     row.removed_at = utcnow()
+    lock_change_log(ctx.session)
     ctx.session.add(BankChange(entry_id=row.id, op="remove", at=row.removed_at))
     ctx.audit("bank.remove_entry", "bank", bank.id, centre_id=ctx.actor.centre_id,
               details={"entry_id": entry_id})
