@@ -23,22 +23,24 @@ def test_queue_order_cli_and_quarantine(cli_env, runtime, world, site, media,  #
     assert queue[0]["minor"] is True and queue[0]["case_code"] == seeded.case_code
     assert [q["distance"] for q in queue if q["signal_type"] == "pdq"] == sorted(
         q["distance"] for q in queue if q["signal_type"] == "pdq")
-    first, second, third, fourth = seeded.match_ids[:4]
+    # one match per item and registered picture (not one per variant that matched)
+    assert len({q["locator"] for q in queue}) == len(queue) == 3
+    first, second, third = seeded.match_ids[:3]
     jikimi(cli_env, "review", "confirm", str(first))
     no_reason = jikimi(cli_env, "review", "reject", str(second), "--reason", "", check=False)
     assert no_reason.returncode == 1 and "why" in no_reason.stderr
-    bulk = jikimi(cli_env, "review", "reject", str(second), str(third), str(first),
+    bulk = jikimi(cli_env, "review", "reject", str(second), str(first),
                   "--reason", "다른 사진")
-    assert f"match {third}: rejected" in bulk.stdout
+    assert f"match {second}: rejected" in bulk.stdout
     assert f"match {first}: rejected" in bulk.stdout  # confirmed → rejected is allowed
     analyst = world.staff["analyst_a"]
-    jikimi(cli_env, "review", "assign", str(fourth), "--to", str(analyst.id))
+    jikimi(cli_env, "review", "assign", str(third), "--to", str(analyst.id))
     with runtime.context(cli_actor("test")) as ctx:
-        assert [m.match_id for m in review.queue(ctx, assigned=str(analyst.id))] == [fourth]
+        assert [m.match_id for m in review.queue(ctx, assigned=str(analyst.id))] == [third]
         pending = {q.match_id for q in review.queue(ctx)}
-        assert {first, second, third}.isdisjoint(pending) and fourth in pending
+        assert {first, second}.isdisjoint(pending) and third in pending
         rejected = review.queue(ctx, status=review.ReviewStatus.REJECTED)
-        assert {q.match_id for q in rejected} == {first, second, third}
+        assert {q.match_id for q in rejected} == {first, second}
         assert {q.reason for q in rejected} == {"다른 사진"}
         again = review.decide_many(ctx, [second], review.ReviewStatus.REJECTED, "x")
         assert again[0].code == "invalid_transition"
