@@ -1,5 +1,5 @@
 """Previews and platform mapping as pure functions: greyscale, small, blurred unless asked,
-deterministic; hostile bytes give clear media errors; videos get a placeholder."""
+deterministic; hostile bytes give clear media errors; videos show a blurred first frame."""
 
 from __future__ import annotations
 
@@ -60,14 +60,42 @@ def test_hostile_bytes_give_media_errors() -> None:
         make_preview(b"")
 
 
-def test_videos_get_a_placeholder() -> None:
+def test_videos_show_a_blurred_first_frame(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A video's preview is its first frame, greyscale and blurred by default (clear only on
+    request); a video whose frames cannot be read, and a bare header, get the placeholder."""
+    import subprocess
+
     mp4_head = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + b"\x00" * 64
     assert make_preview(mp4_head) == placeholder()
-    target = PreviewTarget(match_id=1, source_type="urls", source_config={"urls": ["x"]},
-                           item_key="k", locator="http://127.0.0.1:9/never-fetched.mp4",
-                           sha256="0" * 64, kind="video")
-    shown = render(target, blurred=False)
-    assert shown.placeholder and shown.media_type == "image/png"
+    folder = tmp_path / "seized"
+    folder.mkdir()
+    clip = folder / "clip.mp4"
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i",
+                    "testsrc=size=320x240:rate=5:duration=2", "-pix_fmt", "yuv420p",
+                    str(clip)], check=True, timeout=60)
+    (folder / "broken.mp4").write_bytes(clip.read_bytes()[:600])
+
+    def target(name: str) -> PreviewTarget:
+        path = folder / name
+        return PreviewTarget(match_id=1, source_type="archive",
+                             source_config={"path": str(folder)}, item_key=str(path),
+                             locator=str(path), sha256="0" * 64, kind="video")
+
+    blurred = render(target("clip.mp4"), blurred=True)
+    clear = render(target("clip.mp4"), blurred=False)
+    assert not blurred.placeholder and blurred.media_type == "image/jpeg"
+    for shown in (blurred, clear):
+        img = Image.open(io.BytesIO(shown.content))
+        assert img.mode == "L" and max(img.size) <= 320
+    # the clear frame has the test pattern's sharp edges; the blurred one has none
+    def sharp_edges(data: bytes) -> int:
+        """Pixels next to a jump of more than 24 grey levels."""
+        grey = np.asarray(Image.open(io.BytesIO(data)), dtype=np.int16)
+        return int((np.abs(np.diff(grey, axis=1)) > 24).sum())
+
+    assert sharp_edges(clear.content) > 500 and sharp_edges(blurred.content) == 0
+    broken = render(target("broken.mp4"), blurred=True)
+    assert broken.placeholder and broken.media_type == "image/png"
 
 
 def test_items_map_to_platforms() -> None:

@@ -4,7 +4,9 @@ Least exposure: a preview is small, greyscale and blurred unless the reviewer de
 for the clear one (the service audits that). The bytes are fetched through the item's own
 source (its HTTP client for web sources, its folder or archive for local ones, with the
 source's limits), decoded with the one safe decoder, shrunk, and thrown away after the response.
-Videos get a neutral placeholder instead of a frame: no video is decoded for a preview.
+Videos show their first sampled frame, treated like an image (greyscale, blurred by default);
+the video is written to a private temporary directory only while FFmpeg reads that frame. A
+video whose frame cannot be read gets a neutral placeholder.
 """
 
 from __future__ import annotations
@@ -12,10 +14,13 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import io
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFilter
 
+from jikimi.errors import MediaError
 from jikimi.hashing.decode import (
     DecodeLimits,
     MediaKind,
@@ -86,6 +91,27 @@ def make_preview(data: bytes, *, blurred: bool = True,
     return out.getvalue()
 
 
+def video_frame(data: bytes, limits: DecodeLimits = PREVIEW_LIMITS) -> bytes | None:
+    """The first frame of a video as PNG bytes (None when no frame can be read); the video's
+    bytes sit in a private temporary directory only while FFmpeg reads the frame."""
+    from jikimi.faces.video import VideoSampling, sample_frames
+
+    check_size(len(data), limits)
+    sampling = VideoSampling(max_frames=1, long_side=PREVIEW_SIZE * 2)
+    with tempfile.TemporaryDirectory(prefix="jikimi-preview-") as tmp:
+        path = Path(tmp) / "item"
+        path.write_bytes(data)
+        path.chmod(0o600)
+        try:
+            for _seconds, frame in sample_frames(path, limits=limits, sampling=sampling):
+                out = io.BytesIO()
+                frame.save(out, "PNG")
+                return out.getvalue()
+        except MediaError:
+            return None
+    return None
+
+
 def placeholder() -> bytes:
     """A neutral grey card with a "play" triangle, for videos (no frame is shown)."""
     img = Image.new("L", (PREVIEW_SIZE, PREVIEW_SIZE * 9 // 16), 150)
@@ -122,11 +148,17 @@ def _reader(source_type: str, config: dict[str, object]) -> ConfigReader:
 
 
 def render(target: PreviewTarget, *, blurred: bool) -> Preview:
-    """Fetch and shrink one item; videos (by the matched kind or the bytes) get a placeholder."""
-    if target.kind == "video":
-        return Preview(placeholder(), "image/png", blurred, True, False)
+    """Fetch and shrink one item; a video shows its first frame (a placeholder when none can
+    be read)."""
     data = fetch_item(target)
     changed = hashlib.sha256(data).hexdigest() != target.sha256
-    if sniff_format(data[:64]).kind is not MediaKind.IMAGE:
+    kind = sniff_format(data[:64]).kind
+    if kind is MediaKind.VIDEO:
+        frame = video_frame(data)
+        if frame is None:
+            return Preview(placeholder(), "image/png", blurred, True, changed)
+        return Preview(make_preview(frame, blurred=blurred), "image/jpeg", blurred, False,
+                       changed)
+    if kind is not MediaKind.IMAGE:
         return Preview(placeholder(), "image/png", blurred, True, changed)
     return Preview(make_preview(data, blurred=blurred), "image/jpeg", blurred, False, changed)
