@@ -130,7 +130,7 @@ def _load(ctx: ServiceContext, code: str) -> tuple[Case, CaseAccess, list[int],
     access = case_access(ctx.actor, case_centre_id=case.centre_id, assignee_ids=assignees,
                          active_consents=_active_consents(records))
     if access.none:
-        ctx.audit("case.access_denied", "case", case.code, centre_id=case.centre_id)
+        ctx.audit_refusal("case.access_denied", "case", case.code, centre_id=case.centre_id)
         raise Forbidden(f"you may not see case {case.code}")
     return case, access, assignees, records
 

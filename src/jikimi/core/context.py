@@ -22,6 +22,9 @@ class ServiceContext:
     actor: Actor
     settings: Settings
     _audit_key: bytes = field(init=False, repr=False)
+    refusals: list[dict[str, Any]] = field(default_factory=list, repr=False)
+    """Refusals audited in this unit of work: written again in their own transaction when this
+    one rolls back (a refused request usually ends in an error, which rolls back)."""
 
     def __post_init__(self) -> None:
         self._audit_key = audit_key(self.keys.signing_secret)
@@ -46,3 +49,23 @@ class ServiceContext:
             centre_id=centre_id,
             details=details,
         )
+
+    def audit_refusal(
+        self,
+        action: str,
+        record_type: str,
+        record_id: str | int,
+        *,
+        centre_id: int | None = None,
+        details: dict[str, Any] | None = None,
+    ) -> AuditEntry:
+        """Audit a refused access: kept even when the refusal's error rolls the unit back."""
+        self.refusals.append({"actor": self.actor, "action": action, "record_type": record_type,
+                              "record_id": record_id, "centre_id": centre_id,
+                              "details": details})
+        return self.audit(action, record_type, record_id, centre_id=centre_id, details=details)
+
+    def record_refusals_after_rollback(self, session: Session) -> None:
+        """Write this unit's refusals into ``session`` (a new transaction)."""
+        for refusal in self.refusals:
+            append_entry(session, self._audit_key, **refusal)

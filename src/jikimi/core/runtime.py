@@ -37,10 +37,19 @@ class Runtime:
 
     @contextmanager
     def context(self, actor: Actor) -> Iterator[ServiceContext]:
-        """A unit of work that commits on success and rolls back on any error."""
-        with self.sessions() as session, session.begin():
-            yield ServiceContext(session=session, keys=self.keys, actor=actor,
-                                 settings=self.settings)
+        """A unit of work that commits on success and rolls back on any error; refused
+        accesses it audited are written again, in their own transaction, after a rollback."""
+        ctx: ServiceContext | None = None
+        try:
+            with self.sessions() as session, session.begin():
+                ctx = ServiceContext(session=session, keys=self.keys, actor=actor,
+                                     settings=self.settings)
+                yield ctx
+        except BaseException:
+            if ctx is not None and ctx.refusals:
+                with self.sessions() as session, session.begin():
+                    ctx.record_refusals_after_rollback(session)
+            raise
 
     def close(self) -> None:
         self.engine.dispose()

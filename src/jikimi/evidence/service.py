@@ -111,8 +111,8 @@ def authorise_case(ctx: ServiceContext, case_code: str, need: Need) -> Case:
     if ctx.actor.kind is ActorKind.SYSTEM:
         return case
     if ctx.actor.role not in _ROLES[need]:
-        ctx.audit("evidence.access_denied", "case", code, centre_id=case.centre_id,
-                  details={"need": need.value})
+        ctx.audit_refusal("evidence.access_denied", "case", code, centre_id=case.centre_id,
+                          details={"need": need.value})
         raise Forbidden(f"your role may not {_WHAT[need]} case {code}")
     return case
 

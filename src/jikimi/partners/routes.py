@@ -251,8 +251,9 @@ def stopncii_feedback(body: StopNCIIFeedbackBody, call: Partner) -> dict[str, An
 @router.post("/stopncii/SubmitHashes", tags=["partners"])
 def stopncii_submit_hashes(call: Partner) -> dict[str, Any]:
     """Not offered: the centre's hashes come from victims and their counsellors only."""
-    call.ctx.audit("partner.stopncii_submit_refused", "partner", call.principal.partner_id,
-                   details={"key_id": call.principal.key_id})
+    call.ctx.audit_refusal("partner.stopncii_submit_refused", "partner",
+                           call.principal.partner_id,
+                           details={"key_id": call.principal.key_id})
     raise Forbidden("jikimi does not take hashes from platforms; report content to the "
                     "centre instead", code="submit_hashes_not_offered")
 
