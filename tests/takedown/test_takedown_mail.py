@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import socket
-from collections.abc import Iterator
 from email import message_from_bytes, policy
 from email.message import EmailMessage
-from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
+from tests.takedown.conftest import Recorder, free_port
 
 from jikimi.core.config import SmtpSettings
 from jikimi.errors import InvalidInput
@@ -33,37 +30,11 @@ DIRECTORY = load_directory()
 VICTIM_NAME = "김지은"  # never given to the notice; must never appear in a message
 
 
-class Recorder:
-    def __init__(self) -> None:
-        self.messages: list[tuple[list[str], bytes]] = []
-
-    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,
-                          options: list[str]) -> str:
-        if address.startswith("reject"):
-            return "550 no such user"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.messages.append((list(envelope.rcpt_tos), envelope.original_content))
-        return "250 Message accepted"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
-def smtp() -> Iterator[tuple[Recorder, SmtpSettings]]:
-    recorder = Recorder()
-    controller = Controller(recorder, hostname="127.0.0.1", port=_free_port())
-    controller.start()
-    try:
-        yield recorder, SmtpSettings(host="127.0.0.1", port=controller.port)
-    finally:
-        controller.stop()
+def smtp(smtp_server: tuple[Recorder, int]) -> tuple[Recorder, SmtpSettings]:
+    """The takedown tests' SMTP server (conftest), as the mail module's settings."""
+    recorder, port = smtp_server
+    return recorder, SmtpSettings(host="127.0.0.1", port=port)
 
 
 def notice_input(platform_id: str) -> NoticeInput:
@@ -152,7 +123,7 @@ def test_partial_refusal_is_not_retried(smtp: tuple[Recorder, SmtpSettings]) -> 
 
 
 def test_unreachable_server_is_retryable() -> None:
-    settings = SmtpSettings(host="127.0.0.1", port=_free_port())
+    settings = SmtpSettings(host="127.0.0.1", port=free_port())
     message = compose_email(render_notice(notice_input("naver")), "delete@centre.example.org",
                             ["abuse@platform.example"], "<a.3@centre.example.org>")
     with pytest.raises(MailDeliveryError, match=r"127\.0\.0\.1") as info:

@@ -7,6 +7,8 @@ from jikimi.matching.schemas import AddedEntries, BankOut, EntryOut, MatchOut, M
 from jikimi.matching.service import (
     NewEntry,
     add_entries,
+    best_per_content,
+    content_key,
     create_bank,
     entries_for_fingerprints,
     get_bank,
@@ -29,7 +31,8 @@ from jikimi.matching.signal_types import (
 __all__ = [
     "SIGNAL_TYPES", "AddedEntries", "Bank", "BankChange", "BankEntry", "BankOut", "EntryOut",
     "Hit", "MatchOut", "MatchResult", "Matcher", "NewEntry", "PdqIndex", "Query",
-    "SignalIndex", "SignalType", "add_entries", "brute_force_search", "create_bank",
+    "SignalIndex", "SignalType", "add_entries", "best_per_content", "brute_force_search",
+    "content_key", "create_bank",
     "entries_for_fingerprints", "get_bank", "image_queries", "list_banks", "list_entries",
     "match_queries", "parse_hash_lines", "queries_for_fingerprints", "register_signal_type",
     "remove_case_entries", "remove_entry",

@@ -172,7 +172,8 @@ def add_entries(ctx: ServiceContext, name: str, entries: Sequence[NewEntry], *,
     rows = list(prepared.values())
     ctx.session.add_all(rows)
     ctx.session.flush()
-    lock_change_log(ctx.session)
+    if rows:
+        lock_change_log(ctx.session)
     ctx.session.add_all([BankChange(entry_id=row.id, op="add", at=now) for row in rows])
     ctx.session.flush()
     content_ids = list(dict.fromkeys(row.content_id for row in rows))
@@ -317,18 +318,28 @@ def _match_out(hit: Hit) -> MatchOut:
                     case_code=hit.bank.case_code, reliable=hit.reliable)
 
 
-def _best_per_content(hits: Sequence[Hit]) -> list[Hit]:
-    """One hit per registered content, bank and signal type: the closest (and, at equal
-    distance, the unmodified query), so that variants of one image do not crowd the result."""
+def _hit_rank(hit: Hit) -> tuple[bool, int, bool, bool]:
+    """Best first: an exact file hash, then the closest, then the unmodified query and entry."""
+    return (not lookup_signal_type(hit.signal_type).indexed_in_database, hit.distance,
+            hit.query_variant != "original", hit.entry_variant != "original")
+
+
+def best_per_content(hits: Sequence[Hit], *, per_signal_type: bool = True) -> list[Hit]:
+    """One hit per registered content and bank (and signal type, unless ``per_signal_type`` is
+    False), the best by :func:`_hit_rank`, so that variants of one image do not crowd the
+    result. Entries registered without a content id (face templates) stand for themselves."""
     best: dict[tuple[int, str, str], Hit] = {}
     for hit in hits:
-        key = (hit.bank.id, hit.content_id, hit.signal_type)
-        current = best.get(key)
-        rank = (hit.distance, hit.query_variant != "original", hit.entry_variant != "original")
-        if current is None or rank < (current.distance, current.query_variant != "original",
-                                      current.entry_variant != "original"):
+        key = (hit.bank.id, content_key(hit.content_id, hit.entry_id),
+               hit.signal_type if per_signal_type else "")
+        if key not in best or _hit_rank(hit) < _hit_rank(best[key]):
             best[key] = hit
     return sorted(best.values(), key=lambda h: (h.distance, h.bank.name, h.entry_id))
+
+
+def content_key(content_id: str, entry_id: int) -> str:
+    """Which registered content an entry is of: its content id, or the entry itself."""
+    return content_id or f"entry:{entry_id}"
 
 
 def match_queries(ctx: ServiceContext, matcher: Matcher, queries: Sequence[Query], *,
@@ -338,7 +349,7 @@ def match_queries(ctx: ServiceContext, matcher: Matcher, queries: Sequence[Query
     if threshold is not None and not 0 <= threshold <= 31:
         raise InvalidInput("the PDQ threshold is 0 to 31 bits")
     matcher.sync(ctx.session)
-    hits = _best_per_content(matcher.search(ctx.session, queries, threshold))
+    hits = best_per_content(matcher.search(ctx.session, queries, threshold))
     positive = [_match_out(h) for h in hits if not h.bank.negative]
     negative = [_match_out(h) for h in hits if h.bank.negative]
     if negative:

@@ -23,8 +23,7 @@ from jikimi.core.database import utcnow
 from jikimi.core.runtime import Runtime
 from jikimi.core.text import clean_text
 from jikimi.errors import Conflict, Forbidden, InvalidInput, NotFound
-from jikimi.matching import Matcher
-from jikimi.matching.matcher import Hit
+from jikimi.matching import Matcher, best_per_content, content_key
 from jikimi.matching.models import Bank, BankEntry
 from jikimi.scans.analysis import ItemResult, PendingItem, analyse_batch
 from jikimi.scans.models import Item, ItemMatch, ItemVersion, Scan, ScanItem, SourceRecord
@@ -291,52 +290,28 @@ def _write_result(session: Session, matcher: Matcher, scan: Scan, result: ItemRe
     row.item_version_id = version.id
     row.status = "done"
     hits = matcher.resolve(session, result.candidates)
-    new = 0
     # One match per registered content (all its variants and hash types share a content id):
     # the analyst reviews "this item is that picture", not each variant that matched.
-    known = {_content_key(bank_id, content_id, entry_id) for bank_id, content_id, entry_id in
+    known = {(bank_id, content_key(content_id, entry_id)) for bank_id, content_id, entry_id in
              session.execute(select(ItemMatch.bank_id, BankEntry.content_id, ItemMatch.entry_id)
                              .join(BankEntry, BankEntry.id == ItemMatch.entry_id)
                              .where(ItemMatch.item_version_id == version.id))}
     suppressed = any(h.bank.negative for h in hits)
-    best: dict[tuple[int, str], Hit] = {}
-    for hit in hits:
-        if hit.bank.negative or suppressed:
-            continue
-        key = _content_key(hit.bank.id, hit.content_id, hit.entry_id)
-        if key in known:
-            continue
-        if key not in best or _hit_rank(hit) < _hit_rank(best[key]):
-            best[key] = hit
-    recorded: list[ItemMatch] = []
-    for hit in best.values():
-        recorded.append(ItemMatch(item_version_id=version.id, entry_id=hit.entry_id,
-                                  bank_id=hit.bank.id, case_code=hit.bank.case_code,
-                                  signal_type=hit.signal_type, distance=hit.distance,
-                                  variant=hit.query_variant, entry_variant=hit.entry_variant,
-                                  reliable=hit.reliable, scan_id=scan.id, created_at=now))
-        new += 1
+    best = [] if suppressed else [
+        hit for hit in best_per_content(hits, per_signal_type=False)
+        if (hit.bank.id, content_key(hit.content_id, hit.entry_id)) not in known]
+    recorded = [ItemMatch(item_version_id=version.id, entry_id=hit.entry_id,
+                          bank_id=hit.bank.id, case_code=hit.bank.case_code,
+                          signal_type=hit.signal_type, distance=hit.distance,
+                          variant=hit.query_variant, entry_variant=hit.entry_variant,
+                          reliable=hit.reliable, scan_id=scan.id, created_at=now)
+                for hit in best]
     if recorded:
         session.add_all(recorded)
         session.flush()
         for hook in _matches_recorded_hooks:
             hook(session, recorded)
-    return new
-
-
-_EXACT_SIGNALS = frozenset({"sha256", "md5"})
-
-
-def _content_key(bank_id: int, content_id: str, entry_id: int) -> tuple[int, str]:
-    """Which registered content a hit is of: its content id in its bank, or (for entries
-    registered without one, such as face templates) the entry itself."""
-    return (bank_id, content_id) if content_id else (bank_id, f"entry:{entry_id}")
-
-
-def _hit_rank(hit: Hit) -> tuple[int, int, int]:
-    """Best first: an exact file match, then the smallest distance, then the unaltered query."""
-    return (0 if hit.signal_type in _EXACT_SIGNALS else 1, hit.distance,
-            0 if hit.query_variant == "original" else 1)
+    return len(recorded)
 
 
 @dataclass
