@@ -68,6 +68,12 @@ def test_capture_from_the_review_page(app, runtime: Runtime, world: World,  # ty
     page = admin.get(f"/review/{match_id}", headers={"Accept-Language": "ko"})
     assert page.status_code == 200 and "증거로 수집" in page.text
     assert admin.post(f"/matches/{match_id}/evidence", data={"reason": "x"}).status_code == 403
+    assert admin.post("/matches/999999/evidence",
+                      data={"reason": "x", "csrf_token": admin_csrf}).status_code == 404
+    assert admin.post("/matches/not-a-number/evidence",
+                      data={"reason": "x", "csrf_token": admin_csrf}).status_code == 422
+    assert admin.post(f"/matches/{match_id}/evidence",
+                      data={"reason": "x" * 5000, "csrf_token": admin_csrf}).status_code == 422
     r = admin.post(f"/matches/{match_id}/evidence",
                    data={"reason": "고소 준비", "csrf_token": admin_csrf})
     assert r.status_code == 303 and r.headers["location"].startswith("/evidence/")

@@ -13,8 +13,9 @@ from PIL import Image
 from tests.scans.conftest import encode, scene
 
 from jikimi.errors import CorruptMedia, MediaTooLarge, UnsupportedMedia
+from jikimi.hashing.decode import DecodeLimits
 from jikimi.review import make_preview, placeholder, render
-from jikimi.review.preview import PREVIEW_SIZE, PreviewTarget
+from jikimi.review.preview import PREVIEW_SIZE, PreviewTarget, video_frame
 from jikimi.review.service import _item_platform
 from jikimi.takedown import load_directory
 
@@ -96,6 +97,9 @@ def test_videos_show_a_blurred_first_frame(tmp_path) -> None:  # type: ignore[no
     assert sharp_edges(clear.content) > 500 and sharp_edges(blurred.content) == 0
     broken = render(target("broken.mp4"), blurred=True)
     assert broken.placeholder and broken.media_type == "image/png"
+    assert video_frame(b"not a video at all") is None
+    with pytest.raises(MediaTooLarge):
+        video_frame(clip.read_bytes(), DecodeLimits(max_bytes=1000))
 
 
 def test_items_map_to_platforms() -> None:
