@@ -1,0 +1,20 @@
+"""ownership: reserved for centre ownership (issue 13) (empty until that work needs a schema change)
+
+Revision ID: 0009
+Revises: 0008
+"""
+
+from __future__ import annotations
+
+revision = '0009'
+down_revision = '0008'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
