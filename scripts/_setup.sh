@@ -14,7 +14,7 @@ as_root() {
 SERVE_APT=(python3-venv build-essential pkg-config cmake ffmpeg
   libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libswresample-dev
   libavfilter-dev libavdevice-dev fonts-noto-cjk chromium)
-TEST_APT=(postgresql chromium poppler-utils)
+TEST_APT=(postgresql chromium poppler-utils npm)
 
 ensure_apt() {
   local missing=()
@@ -44,5 +44,17 @@ ensure_venv() {  # $1: pip extras, e.g. "" or "[test]"
     .venv/bin/pip install -q --disable-pip-version-check --upgrade pip
     .venv/bin/pip install -q --disable-pip-version-check -e ".$extras"
     echo "$want" > "$stamp"
+  fi
+}
+
+# npm packages the browser tests inject into pages (axe-core for the accessibility test), in a
+# project-local node_modules that git ignores.
+AXE_CORE_VERSION=4.11.1
+ensure_node_modules() {
+  if [ ! -f node_modules/axe-core/axe.min.js ] || \
+     ! grep -q "\"version\": \"$AXE_CORE_VERSION\"" node_modules/axe-core/package.json; then
+    echo "==> installing axe-core $AXE_CORE_VERSION into node_modules"
+    npm install --no-save --no-package-lock --no-audit --no-fund --prefix "$ROOT" \
+      "axe-core@$AXE_CORE_VERSION" >/dev/null
   fi
 }
