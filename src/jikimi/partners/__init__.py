@@ -18,6 +18,7 @@ from jikimi.partners.accounts import (
 from jikimi.partners.exchange import SubscriptionOut, fetch, list_subscriptions, subscribe
 from jikimi.partners.feed import (
     feed_counts,
+    feed_is_current,
     feed_page,
     public_key_text,
     refresh_feed,
@@ -39,7 +40,8 @@ from jikimi.partners.lookup import LookupResult, lookup
 __all__ = [
     "ACTIONS", "SCOPES", "CaseFeedback", "FeedbackIn", "KeyOut", "LookupResult", "NewKey",
     "PartnerOut", "PartnerPrincipal", "PartnerStatistics", "SubscriptionOut", "add_partner",
-    "authenticate", "export_bank", "feed_counts", "feed_page", "feedback_for_case", "fetch",
+    "authenticate", "export_bank", "feed_counts", "feed_is_current", "feed_page",
+    "feedback_for_case", "fetch",
     "import_signals", "list_partners", "list_subscriptions", "lookup", "public_key_text",
     "read_signals", "record_feedback", "refresh_feed", "revoke_key", "revoke_partner",
     "rotate_key", "statistics", "stopncii_fetch", "subscribe", "verify_signature",

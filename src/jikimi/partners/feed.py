@@ -24,19 +24,18 @@ import datetime as dt
 import hashlib
 import json
 import secrets
-import threading
-import time
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-from sqlalchemy import Engine, func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import delete, event, func, insert, select, update
+from sqlalchemy.orm import ORMExecuteState, Session
 
 from jikimi.cases import Case, ConsentPurpose, on_case_erased, on_consent_withdrawn
 from jikimi.cases.models import ConsentRecord  # read-only: which cases consent to sharing
+from jikimi.core.audit import AuditHead
 from jikimi.core.context import ServiceContext
 from jikimi.core.database import utcnow
 from jikimi.core.security import Keyring
@@ -79,7 +78,15 @@ def stopncii_type(item: FeedItem) -> str | None:
 
 
 # --- refresh ---------------------------------------------------------------------------------
+CHUNK = 2000
+"""Rows per statement in a refresh (bounded IN lists and memory, on SQLite and PostgreSQL)."""
+
+
 def _state(session: Session) -> FeedState:
+    if session.get_bind().dialect.name == "postgresql":
+        # one lock order everywhere: the audit head (held by every audited writer, and by
+        # writers of the bank change log before its advisory lock), then the feed state
+        session.execute(select(AuditHead.id).where(AuditHead.id == 1).with_for_update())
     state = session.execute(select(FeedState).where(FeedState.id == 1).with_for_update()
                             ).scalar_one_or_none()
     if state is None:  # the migration inserts it; a hand-made database may lack it
@@ -97,132 +104,190 @@ def _consenting_cases(session: Session) -> set[int]:
     return {r.case_id for r in rows}
 
 
+def _chunks(values: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
+
+
 class _Refresh:
-    """One refresh: item changes, then the StopNCII records they touch."""
+    """One refresh, set-based: items inserted, re-activated and de-activated a chunk of rows
+    per statement, their changes logged, then the StopNCII records of the values they touch
+    re-versioned in bulk. Never row by row: a refresh after an import of a million hashes is
+    a few hundred statements."""
 
     def __init__(self, session: Session, state: FeedState) -> None:
         self.session = session
         self.state = state
         self.now = utcnow()
         self.touched: set[tuple[str, str]] = set()
-        self._cases: dict[int, Case] = {}
+        self._minor: dict[int, bool] = {}
 
-    def _case(self, case_id: int) -> Case:
-        if case_id not in self._cases:
-            case = self.session.get(Case, case_id)
-            assert case is not None
-            self._cases[case_id] = case
-        return self._cases[case_id]
+    def _categories(self, case_ids: Iterable[int]) -> None:
+        missing = sorted(set(case_ids) - set(self._minor))
+        for chunk in _chunks(missing):
+            for row in self.session.execute(select(Case.id, Case.minor).where(
+                    Case.id.in_(chunk))):
+                self._minor[row.id] = bool(row.minor)
 
-    def _media(self, entries: Sequence[BankEntry]) -> dict[tuple[int, str], str]:
-        """image or video per (bank, content): a content with a vPDQ entry is a video."""
-        keys = {(e.bank_id, e.content_id) for e in entries}
+    def _category(self, case_id: int) -> str:
+        return "csam" if self._minor.get(case_id) else "ncii"
+
+    def _videos(self, keys: set[tuple[int, str]]) -> set[tuple[int, str]]:
+        """Which (bank, content) pairs are videos: a content with a vPDQ entry."""
         videos: set[tuple[int, str]] = set()
-        contents = sorted({c for _b, c in keys})
-        for start in range(0, len(contents), 2000):
+        for chunk in _chunks(sorted({c for _b, c in keys})):
             rows = self.session.execute(select(BankEntry.bank_id, BankEntry.content_id).where(
-                BankEntry.content_id.in_(contents[start:start + 2000]),
-                BankEntry.signal_type == "vpdq")).all()
+                BankEntry.content_id.in_(chunk), BankEntry.signal_type == "vpdq")).all()
             videos.update((r.bank_id, r.content_id) for r in rows)
-        return {k: ("video" if k in videos else "image") for k in keys}
+        return videos
 
-    def activate(self, entries: Sequence[tuple[BankEntry, int]]) -> None:
-        """Make these (entry, case id) pairs active items."""
-        if not entries:
+    def apply_entries(self, entry_ids: Sequence[int], desired: set[int]) -> None:
+        """Bring the items of these bank entries in line with what should be shared now."""
+        for chunk in _chunks(sorted(set(entry_ids))):
+            entries = self.session.execute(
+                select(BankEntry.id, BankEntry.bank_id, BankEntry.content_id,
+                       BankEntry.signal_type, BankEntry.value, BankEntry.value_key,
+                       BankEntry.removed_at, Bank.case_id, Bank.negative)
+                .join(Bank, Bank.id == BankEntry.bank_id)
+                .where(BankEntry.id.in_(chunk))).all()
+            items = {row.bank_entry_id: row for row in self.session.execute(
+                select(FeedItem.id, FeedItem.bank_entry_id, FeedItem.active,
+                       FeedItem.signal_type, FeedItem.value_key, FeedItem.media)
+                .where(FeedItem.bank_entry_id.in_(chunk)))}
+            wanted = [e for e in entries
+                      if e.case_id is not None and e.case_id in desired and not e.negative
+                      and e.removed_at is None and e.signal_type in SHARED_SIGNALS]
+            wanted_ids = {e.id for e in wanted}
+            self._categories(e.case_id for e in wanted)
+            new = [e for e in wanted if e.id not in items]
+            videos = self._videos({(e.bank_id, e.content_id) for e in new}) if new else set()
+            if new:
+                self.session.execute(insert(FeedItem), [
+                    {"token": secrets.token_urlsafe(16), "bank_entry_id": e.id,
+                     "case_id": e.case_id, "signal_type": e.signal_type, "value": e.value,
+                     "value_key": e.value_key, "category": self._category(e.case_id),
+                     "media": "video" if (e.bank_id, e.content_id) in videos else "image",
+                     "active": True, "added_at": self.now} for e in new])
+                created = self.session.execute(
+                    select(FeedItem.id, FeedItem.signal_type, FeedItem.value_key,
+                           FeedItem.media).where(
+                        FeedItem.bank_entry_id.in_([e.id for e in new]))).all()
+                self._log(created, "add")
+            revived = [(items[e.id], e.case_id) for e in wanted
+                       if e.id in items and not items[e.id].active]
+            for category in ("csam", "ncii"):
+                ids = [item.id for item, case_id in revived
+                       if self._category(case_id) == category]
+                if ids:
+                    self.session.execute(
+                        update(FeedItem).where(FeedItem.id.in_(ids))
+                        .values(active=True, added_at=self.now, removed_at=None,
+                                category=category)
+                        .execution_options(synchronize_session=False))
+            self._log([item for item, _ in revived], "add")
+            self._deactivate([item for entry_id, item in items.items()
+                              if item.active and entry_id not in wanted_ids])
+
+    def _deactivate(self, items: Sequence[Any]) -> int:
+        """De-activate items (rows with id, signal_type, value_key, media)."""
+        for chunk in _chunks([item.id for item in items]):
+            self.session.execute(update(FeedItem).where(FeedItem.id.in_(chunk))
+                                 .values(active=False, removed_at=self.now)
+                                 .execution_options(synchronize_session=False))
+        self._log(items, "remove")
+        return len(items)
+
+    def _log(self, items: Sequence[Any], op: str) -> None:
+        if not items:
             return
-        existing = self._items_for([e.id for e, _ in entries])
-        media = self._media([e for e, _ in entries])
-        for entry, case_id in entries:
-            item = existing.get(entry.id)
-            if item is not None and item.active:
-                continue
-            if item is None:
-                item = FeedItem(token=secrets.token_urlsafe(16), bank_entry_id=entry.id,
-                                case_id=case_id, signal_type=entry.signal_type,
-                                value=entry.value, value_key=entry.value_key,
-                                category=category_for(self._case(case_id)),
-                                media=media[(entry.bank_id, entry.content_id)], active=True,
-                                added_at=self.now)
-                self.session.add(item)
-                self.session.flush()
-            else:
-                item.active = True
-                item.added_at = self.now
-                item.removed_at = None
-                item.category = category_for(self._case(case_id))
-            self._log(item, "add")
-
-    def deactivate(self, items: Iterable[FeedItem]) -> int:
-        count = 0
+        for chunk in _chunks(items, 10_000):
+            self.session.execute(insert(FeedChange), [
+                {"item_id": item.id, "op": op, "at": self.now} for item in chunk])
         for item in items:
-            if not item.active:
-                continue
-            item.active = False
-            item.removed_at = self.now
-            self._log(item, "remove")
-            count += 1
-        return count
+            kind = _stopncii_kind(item.signal_type, item.media)
+            if kind:
+                self.touched.add((kind, item.value_key))
 
-    def _log(self, item: FeedItem, op: str) -> None:
-        self.session.add(FeedChange(item_id=item.id, op=op, at=self.now))
-        kind = stopncii_type(item)
-        if kind:
-            self.touched.add((kind, item.value_key))
-
-    def _items_for(self, entry_ids: Sequence[int]) -> dict[int, FeedItem]:
-        found: dict[int, FeedItem] = {}
-        for start in range(0, len(entry_ids), 5000):
-            for item in self.session.scalars(select(FeedItem).where(
-                    FeedItem.bank_entry_id.in_(entry_ids[start:start + 5000]))):
-                found[item.bank_entry_id] = item
-        return found
-
-    def case_entries(self, case_id: int) -> list[tuple[BankEntry, int]]:
-        rows = self.session.scalars(select(BankEntry).join(Bank, Bank.id == BankEntry.bank_id)
-                                    .where(Bank.case_id == case_id, Bank.negative.is_(False),
-                                           BankEntry.removed_at.is_(None),
-                                           BankEntry.signal_type.in_(SHARED_SIGNALS)))
-        return [(row, case_id) for row in rows]
+    def add_case(self, case_id: int, desired: set[int]) -> None:
+        entry_ids = self.session.scalars(
+            select(BankEntry.id).join(Bank, Bank.id == BankEntry.bank_id)
+            .where(Bank.case_id == case_id, Bank.negative.is_(False),
+                   BankEntry.removed_at.is_(None),
+                   BankEntry.signal_type.in_(SHARED_SIGNALS))).all()
+        self.apply_entries(list(entry_ids), desired)
 
     def remove_case(self, case_id: int) -> int:
-        removed = self.deactivate(self.session.scalars(select(FeedItem).where(
-            FeedItem.case_id == case_id, FeedItem.active.is_(True))))
-        shared = self.session.get(SharedCase, case_id)
-        if shared is not None:
-            self.session.delete(shared)
+        removed = self._deactivate(self.session.execute(
+            select(FeedItem.id, FeedItem.signal_type, FeedItem.value_key, FeedItem.media)
+            .where(FeedItem.case_id == case_id, FeedItem.active.is_(True))).all())
+        self.session.execute(delete(SharedCase).where(SharedCase.case_id == case_id)
+                             .execution_options(synchronize_session=False))
         return removed
 
     def finish(self) -> None:
         """Re-version the StopNCII records of every hash value whose items changed."""
-        self.session.flush()
         names = {"ImagePDQ": "pdq", "VideoMD5": "md5"}
-        for kind, value in sorted(self.touched):
-            active = self.session.scalar(select(func.count()).select_from(FeedItem).where(
-                FeedItem.signal_type == names[kind], FeedItem.value_key == value,
-                FeedItem.active.is_(True))) or 0
-            record = self.session.scalar(select(HashRecord).where(
-                HashRecord.signal_type == kind, HashRecord.value == value))
-            self.state.version += 1
-            status = "Active" if active else "Deleted"
-            if record is None:
-                self.session.add(HashRecord(signal_type=kind, value=value, status=status,
-                                            modified_at=self.now, version=self.state.version))
-            else:
-                record.status = status
-                record.modified_at = self.now
-                record.version = self.state.version
+        version = self.state.version
+        for kind in ("ImagePDQ", "VideoMD5"):
+            values = sorted(v for k, v in self.touched if k == kind)
+            for chunk in _chunks(values):
+                active = {row.value_key for row in self.session.execute(
+                    select(FeedItem.value_key).where(
+                        FeedItem.signal_type == names[kind], FeedItem.value_key.in_(chunk),
+                        FeedItem.active.is_(True)).distinct())}
+                existing = {row.value: row.id for row in self.session.execute(
+                    select(HashRecord.id, HashRecord.value).where(
+                        HashRecord.signal_type == kind, HashRecord.value.in_(chunk)))}
+                updates, inserts = [], []
+                for value in chunk:
+                    version += 1
+                    fields = {"status": "Active" if value in active else "Deleted",
+                              "modified_at": self.now, "version": version}
+                    if value in existing:
+                        updates.append({"id": existing[value], **fields})
+                    else:
+                        inserts.append({"signal_type": kind, "value": value, **fields})
+                if updates:
+                    self.session.execute(update(HashRecord), updates,
+                                         execution_options={"synchronize_session": False})
+                if inserts:
+                    self.session.execute(insert(HashRecord), inserts)
+        self.state.version = version
         self.touched.clear()
+        # ORM objects of these tables loaded earlier in this transaction are stale now
+        for obj in list(self.session.identity_map.values()):
+            if isinstance(obj, FeedItem | HashRecord | SharedCase):
+                self.session.expire(obj)
         self.session.flush()
 
 
-def _shareable(entry: BankEntry, case_id: int, negative: bool, desired: set[int]) -> bool:
-    return (case_id in desired and not negative and entry.removed_at is None
-            and entry.signal_type in SHARED_SIGNALS)
+def _stopncii_kind(signal: str, media: str) -> str | None:
+    if signal == "pdq":
+        return "ImagePDQ"
+    if signal == "md5" and media == "video":
+        return "VideoMD5"
+    return None
+
+
+def feed_is_current(session: Session) -> bool:
+    """Whether the feed has applied every bank change and consent (cheap: three small
+    reads, no lock); the follower refreshes only when it is not."""
+    state = session.get(FeedState, 1)
+    newest = session.scalar(select(func.max(BankChange.seq))) or 0
+    if state is None or state.last_bank_seq < newest:
+        return False
+    applied = set(session.scalars(select(SharedCase.case_id)))
+    return applied == _consenting_cases(session)
 
 
 def refresh_feed(session: Session) -> dt.datetime:
     """Bring the feed up to date with consents and the bank change log; returns the time of
-    the refresh (every change it made is stamped with it)."""
+    the refresh (every change it made is stamped with it).
+
+    Called where bank entries change (in the same transaction: the import, the staff page),
+    by the server's and the worker's follower, and before a feed page is signed; never by a
+    lookup."""
+    session.flush()
     state = _state(session)
     run = _Refresh(session, state)
     desired = _consenting_cases(session)
@@ -230,57 +295,57 @@ def refresh_feed(session: Session) -> dt.datetime:
     for case_id in sorted(applied - desired):
         run.remove_case(case_id)
     for case_id in sorted(desired - applied):
-        session.add(SharedCase(case_id=case_id, since=run.now))
-        run.activate(run.case_entries(case_id))
-    session.flush()
+        session.execute(insert(SharedCase), [{"case_id": case_id, "since": run.now}])
+        run.add_case(case_id, desired)
     # the bank change log since the last refresh (new cases were read whole just above);
     # only case banks can be shared, in windows of the log so memory stays bounded
     newest = session.scalar(select(func.max(BankChange.seq))) or 0
     start = state.last_bank_seq
     while start < newest:
         end = min(start + 50_000, newest)
-        rows = session.execute(
-            select(BankChange.seq, BankEntry, Bank.case_id, Bank.negative)
+        entry_ids = session.scalars(
+            select(BankChange.entry_id).distinct()
             .join(BankEntry, BankEntry.id == BankChange.entry_id)
             .join(Bank, Bank.id == BankEntry.bank_id)
             .where(BankChange.seq > start, BankChange.seq <= end,
-                   Bank.case_id.is_not(None)).order_by(BankChange.seq)).all()
-        latest: dict[int, tuple[BankEntry, int, bool]] = {}
-        for row in rows:
-            latest[row.BankEntry.id] = (row.BankEntry, row.case_id, row.negative)
-        wanted = [(entry, case_id) for entry, case_id, negative in latest.values()
-                  if _shareable(entry, case_id, negative, desired)]
-        run.activate(wanted)
-        unwanted = [entry.id for entry, case_id, negative in latest.values()
-                    if not _shareable(entry, case_id, negative, desired)]
-        run.deactivate(run._items_for(unwanted).values())
+                   Bank.case_id.is_not(None))).all()
+        run.apply_entries(list(entry_ids), desired)
         start = end
     state.last_bank_seq = max(state.last_bank_seq, newest)
     run.finish()
     return run.now
 
 
-_refreshed_at: dict[str, float] = {}
-_refresh_lock = threading.Lock()
-LOOKUP_REFRESH_SECONDS = 5.0
+BANK_CHANGED = "jikimi.partners.bank_changed"
+"""``session.info`` flag: this transaction wrote the bank change log or gave sharing consent."""
 
 
-def refresh_feed_now_and_then(session: Session) -> None:
-    """Refresh the feed at most every few seconds per database in this process (for lookups,
-    which run per upload): an addition reaches lookups within seconds, while removals never
-    wait (withdrawal and erasure remove items at once)."""
-    bind = session.get_bind()
-    database = str(bind.url if isinstance(bind, Engine) else bind.engine.url)
-    now = time.monotonic()
-    with _refresh_lock:
-        if now - _refreshed_at.get(database, -LOOKUP_REFRESH_SECONDS) < LOOKUP_REFRESH_SECONDS:
-            return
-        _refreshed_at[database] = now
-    refresh_feed(session)
+@event.listens_for(Session, "after_flush")
+def _note_bank_changes(session: Session, _flush: Any) -> None:
+    if any(isinstance(obj, BankChange) or (
+            isinstance(obj, ConsentRecord)
+            and obj.purpose == ConsentPurpose.PARTNER_SHARING.value) for obj in session.new):
+        session.info[BANK_CHANGED] = True
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _note_bulk_bank_changes(state: ORMExecuteState) -> None:
+    if state.is_insert and getattr(state.statement, "table", None) is BankChange.__table__:
+        state.session.info[BANK_CHANGED] = True
+
+
+@event.listens_for(Session, "before_commit")
+def _refresh_with_bank_changes(session: Session) -> None:
+    """A transaction that changed bank entries or gave sharing consent brings the feed up to
+    date before it commits (set-based, so an import of a million hashes costs seconds in the
+    import, never in a platform's request)."""
+    if session.info.pop(BANK_CHANGED, False):
+        refresh_feed(session)
 
 
 def remove_case_from_feed(ctx: ServiceContext, case_id: int, reason: str) -> int:
     """Remove a case's items from the feed at once (withdrawal, erasure)."""
+    ctx.session.flush()
     run = _Refresh(ctx.session, _state(ctx.session))
     removed = run.remove_case(case_id)
     run.finish()

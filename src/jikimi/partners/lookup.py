@@ -12,7 +12,7 @@ from jikimi.core.context import ServiceContext
 from jikimi.errors import InvalidInput
 from jikimi.matching import Matcher, Query, signal_type
 from jikimi.partners.accounts import PartnerPrincipal
-from jikimi.partners.feed import SHARED_SIGNALS, refresh_feed_now_and_then
+from jikimi.partners.feed import SHARED_SIGNALS
 from jikimi.partners.models import FeedItem
 
 MAX_FINGERPRINTS = 100
@@ -54,7 +54,6 @@ def lookup(ctx: ServiceContext, principal: PartnerPrincipal, matcher: Matcher,
         except InvalidInput as exc:
             raise InvalidInput(f"fingerprint {number}: {exc.message}", code=exc.code) from exc
         queries.append(Query(kind_name, normalised, variant=str(number)))
-    refresh_feed_now_and_then(ctx.session)
     # nothing may be left to flush inside the matcher's lock: a flush there can wait for a row
     # another request holds while that request waits for the matcher's lock
     ctx.session.flush()
