@@ -34,9 +34,11 @@ def test_takedown_pages(centre_mail, page, live_server, live_world, site,  # noq
     page.goto(live_server.url + "/takedowns")
     page.locator("table.takedowns tbody tr a").first.click()
     assert page.locator("h1 .badge").first.inner_text() == "초안"
-    page.click("#send")
-    notice = page.locator("#notice").inner_text()
+    page.click("#preview")
+    notice = page.locator("#notice-body").input_value()
     assert "copy-mirrored.png" in notice and seeded.case_code in notice
+    page.click("#approve")
+    assert "copy-mirrored.png" in page.locator("#notice").inner_text()
     page.fill("#sent-note", "신고 양식 접수번호 123")
     page.click("#mark-sent")
     assert page.locator("h1 .badge").first.inner_text() == "발송됨"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -147,6 +148,95 @@ def send_command(
         console.print(detail.notice_body or "", markup=False, highlight=False)
 
 
+@takedowns_app.command("preview")
+def preview_command(
+    request_id: int,
+    to: Annotated[str | None, typer.Option("--to", help="e-mail address instead of the "
+                                                        "directory's")] = None,
+    language: Annotated[str | None, typer.Option("--language")] = None,
+    basis: Annotated[list[str] | None, typer.Option("--basis", help="article id from "
+                                                    "legal.json (repeatable)")] = None,
+    allow_unverified: Annotated[bool, typer.Option("--allow-unverified")] = False,
+    output: FormatOption = OutputFormat.table,
+) -> None:
+    """Prepare a draft's notice and show it (nothing is sent until `approve`)."""
+    try:
+        with cli_context() as ctx:
+            detail = service.prepare_notice(ctx, request_id, recipient=to, language=language,
+                                            legal_basis=basis,
+                                            allow_unverified=allow_unverified)
+    except JikimiError as exc:
+        raise _fail(exc) from exc
+    if output is OutputFormat.json:
+        emit_json(detail)
+        return
+    _print_detail(detail)
+    console.print(f"\nEdit with `jikimi takedowns edit {detail.id} --body-file FILE`, then "
+                  f"`jikimi takedowns approve {detail.id}`.")
+
+
+@takedowns_app.command("edit")
+def edit_command(
+    request_id: int,
+    subject: Annotated[str | None, typer.Option("--subject", help="the new subject line")
+                       ] = None,
+    body_file: Annotated[Path | None, typer.Option("--body-file", help="a UTF-8 text file with "
+                                                   "the new notice text")] = None,
+) -> None:
+    """Replace the prepared notice's subject and/or text (audited)."""
+    try:
+        with cli_context() as ctx:
+            current = service.get_request(ctx, request_id)
+            body = current.notice_body or ""
+            if body_file is not None:
+                try:
+                    body = body_file.read_text(encoding="utf-8")
+                except (OSError, UnicodeDecodeError) as exc:
+                    err_console.print(f"[red]error[/red]: cannot read {body_file}: {exc}")
+                    raise typer.Exit(1) from exc
+            detail = service.edit_notice(ctx, request_id,
+                                         subject=subject or current.notice_subject or "",
+                                         body=body)
+    except JikimiError as exc:
+        raise _fail(exc) from exc
+    console.print(f"{detail.reference}: notice edited; approve it with `jikimi takedowns "
+                  f"approve {detail.id}`")
+
+
+@takedowns_app.command("approve")
+def approve_command(
+    request_id: int,
+    by_hand: Annotated[bool, typer.Option("--by-hand", help="submit it yourself (web form) "
+                                          "instead of e-mail")] = False,
+    queue_only: Annotated[bool, typer.Option("--queue-only", help="leave the e-mail to the "
+                                             "dispatcher")] = False,
+) -> None:
+    """Approve the prepared notice as it reads: e-mail it, or release it for the web form."""
+    try:
+        with cli_context() as ctx:
+            detail = service.approve_notice(ctx, request_id, by_hand=by_hand)
+    except JikimiError as exc:
+        raise _fail(exc) from exc
+    if detail.outbox_status == "queued" and not queue_only:
+        runtime = open_runtime()
+        try:
+            ids = service.queued_message_ids(runtime, request_id)
+            report = dispatch(runtime, message_ids=ids)
+        except JikimiError as exc:
+            raise _fail(exc) from exc
+        finally:
+            runtime.close()
+        console.print(f"{detail.reference}: notice to {detail.channel_address} "
+                      + ("sent" if report.sent else "in the outbox"))
+        return
+    if detail.outbox_status:
+        console.print(f"{detail.reference}: notice in the outbox ({detail.outbox_status})")
+        return
+    console.print(f"{detail.reference}: approved; submit it through "
+                  f"{detail.channel_address or 'the site'}, then run `jikimi takedowns "
+                  f"mark-sent {detail.id}`")
+
+
 @takedowns_app.command("mark-sent")
 def mark_sent_command(request_id: int,
                       note: Annotated[str, typer.Option("--note")] = "") -> None:
@@ -244,9 +334,11 @@ def stats_command(
     if output is OutputFormat.json:
         emit_json(stats)
         return
+    median = ("no removals yet" if stats.median_hours_to_removal is None
+              else f"median {stats.median_hours_to_removal} h to removal")
     console.print(f"{stats.requests_total} requests, {stats.sent_total} sent, "
-                  f"{stats.removed_total} removed; median {stats.median_hours_to_removal} h to "
-                  f"removal; re-upload rate {stats.reupload_rate}; {stats.overdue_now} overdue")
+                  f"{stats.removed_total} removed; {median}; re-upload rate "
+                  f"{stats.reupload_rate}; {stats.overdue_now} overdue")
     emit_table(["month", "platform", "sent", "removed"],
                [(r.month, r.platform_id, r.requests, r.removed) for r in stats.by_month])
 

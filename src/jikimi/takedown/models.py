@@ -51,6 +51,12 @@ class TakedownRequest(Base):
     notice_warnings: Mapped[str] = mapped_column(Text, default="[]")
     prepared_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     prepared_by: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    # The officer's edits of the prepared notice, and her approval (e-mail queued, or the
+    # notice released for the web form).
+    edited_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    edited_by: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    approved_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    approved_by: Mapped[str | None] = mapped_column(String(120), nullable=True)
     sent_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     sent_by: Mapped[str | None] = mapped_column(String(120), nullable=True)
     deadline: Mapped[dt.datetime | None] = mapped_column(UtcDateTime(), nullable=True,

@@ -40,6 +40,20 @@ class SendIn(BaseModel):
     allow_unverified: bool = Field(False, description="allow an unverified address or article")
 
 
+class NoticeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    subject: str = Field(max_length=300)
+    body: str = Field(max_length=20_000)
+
+
+class ApproveIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    by_hand: bool = Field(False, description="release the notice for submission by hand (web "
+                          "form) even when the platform takes e-mail")
+
+
 class MarkSentIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -114,10 +128,42 @@ def show(request_id: Id, ctx: StaffContext) -> RequestDetail:
 @router.post("/takedowns/{request_id}/send", response_model=RequestDetail, tags=["takedowns"])
 def send(request_id: Id, body: SendIn, request: Request, ctx: StaffContext,
          background: BackgroundTasks) -> RequestDetail:
-    """Render the notice; e-mail it through the outbox, or prepare it for the web form."""
+    """Preview and approve in one step (automation): e-mail the notice through the outbox, or
+    prepare it for the web form. Without a mail server the e-mail waits for the worker."""
     detail = service.send_request(ctx, request_id, recipient=body.recipient,
                                   language=body.language, legal_basis=body.legal_basis,
                                   allow_unverified=body.allow_unverified)
+    if detail.outbox_status == "queued":
+        background.add_task(_dispatch_after_commit, get_runtime(request), request_id)
+    return detail
+
+
+@router.post("/takedowns/{request_id}/preview", response_model=RequestDetail,
+             tags=["takedowns"])
+def preview(request_id: Id, body: SendIn, ctx: StaffContext) -> RequestDetail:
+    """Render the draft's notice (platform's language unless ``language``) for the officer to
+    read and edit; nothing is sent until it is approved."""
+    return service.prepare_notice(ctx, request_id, recipient=body.recipient,
+                                  language=body.language, legal_basis=body.legal_basis,
+                                  allow_unverified=body.allow_unverified)
+
+
+@router.put("/takedowns/{request_id}/notice", response_model=RequestDetail,
+            tags=["takedowns"])
+def edit_notice(request_id: Id, body: NoticeIn, ctx: StaffContext) -> RequestDetail:
+    """Replace the prepared notice's subject and text (audited); it must still list every
+    URL of the request."""
+    return service.edit_notice(ctx, request_id, subject=body.subject, body=body.body)
+
+
+@router.post("/takedowns/{request_id}/approve", response_model=RequestDetail,
+             tags=["takedowns"])
+def approve(request_id: Id, body: ApproveIn, request: Request, ctx: StaffContext,
+            background: BackgroundTasks) -> RequestDetail:
+    """Approve the notice as it reads: e-mail it through the outbox, or release it for the
+    web form (then ``mark-sent``). Without a mail server an e-mail approval answers 409 with
+    a sentence saying so."""
+    detail = service.approve_notice(ctx, request_id, by_hand=body.by_hand)
     if detail.outbox_status == "queued":
         background.add_task(_dispatch_after_commit, get_runtime(request), request_id)
     return detail

@@ -97,6 +97,12 @@ class RequestDetail(RequestSummary):
     escalation_subject: str | None
     escalation_body: str | None
     escalated_at: dt.datetime | None
+    edited_at: dt.datetime | None = Field(None, description="when an officer last edited "
+                                          "the prepared notice")
+    edited_by: str | None = None
+    approved_at: dt.datetime | None = Field(None, description="when an officer approved the "
+                                            "notice (e-mail queued or released for the form)")
+    approved_by: str | None = None
     contact_verified: bool | None = Field(
         description="whether the contact the notice goes to is documented (None: none yet)")
     items: list[RequestItemOut]

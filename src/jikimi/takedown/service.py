@@ -40,7 +40,7 @@ from jikimi.core.context import ServiceContext
 from jikimi.core.database import utcnow
 from jikimi.core.runtime import Runtime
 from jikimi.core.text import clean_text, is_email
-from jikimi.errors import ConfigurationError, Conflict, Forbidden, InvalidInput, NotFound
+from jikimi.errors import Conflict, Forbidden, InvalidInput, NotFound
 from jikimi.review import ReviewDecision, ReviewStatus
 from jikimi.scans import Item, ItemMatch, ItemVersion, SourceRecord
 from jikimi.sources.http import HttpClient
@@ -99,13 +99,17 @@ from jikimi.takedown.schemas import (
 from jikimi.takedown.stats import statistics, statistics_csv
 
 __all__ = [
+    "approve_notice",
+    "edit_notice",
     "escalate",
     "get_platform",
     "get_request",
     "list_platforms",
     "list_requests",
+    "mail_readiness",
     "mark_overdue",
     "mark_sent",
+    "prepare_notice",
     "propose",
     "queued_message_ids",
     "reference",
@@ -410,6 +414,8 @@ def _detail(session: Session, request: TakedownRequest) -> RequestDetail:
         notice_warnings=json.loads(request.notice_warnings),
         escalation_subject=request.escalation_subject,
         escalation_body=request.escalation_body, escalated_at=request.escalated_at,
+        edited_at=request.edited_at, edited_by=request.edited_by,
+        approved_at=request.approved_at, approved_by=request.approved_by,
         contact_verified=_contact_verified(session, request),
         items=[RequestItemOut(
             id=i.id, url=i.url, fingerprints=[FingerprintOut(**f) for f in
@@ -459,10 +465,11 @@ def _centre(session: Session, ctx: ServiceContext, request: TakedownRequest, lan
     except NotFound:
         phone = "1366"
     sender = ctx.settings.smtp_from
-    if not is_email(sender):
-        raise ConfigurationError(
-            f"JIKIMI_SMTP_FROM ({sender!r}) must be the centre's real e-mail address: notices "
-            "give it as the address to answer", code="smtp_from_invalid")
+    if not _sender_ok(sender):
+        raise SettingMissing(
+            "Notices cannot be prepared yet because the centre's reply address "
+            "(JIKIMI_SMTP_FROM) is not set up: ask an administrator (the status page shows "
+            "what is missing).", code="sender_address_missing")
     return Centre(name=name, email=sender, phone=phone)
 
 
@@ -517,7 +524,7 @@ def _queue_email(session: Session, ctx: ServiceContext, request: TakedownRequest
     return row
 
 
-def _drop_rejected(ctx: ServiceContext, request: TakedownRequest) -> None:
+def _drop_rejected(ctx: ServiceContext, request: TakedownRequest) -> int:
     """Take out of a draft the URLs whose match an analyst has since rejected."""
     rejected = list(ctx.session.scalars(
         select(TakedownItem).join(ReviewDecision, ReviewDecision.match_id == TakedownItem.match_id)
@@ -529,44 +536,61 @@ def _drop_rejected(ctx: ServiceContext, request: TakedownRequest) -> None:
         ctx.session.delete(item)
     if rejected:
         ctx.session.flush()
+    return len(rejected)
 
 
-def send_request(ctx: ServiceContext, request_id: int, *, recipient: str | None = None,
-                 language: str | None = None, legal_basis: Sequence[str] | None = None,
-                 allow_unverified: bool = False, now: dt.datetime | None = None
-                 ) -> RequestDetail:
-    """Approve a draft: render its notice and queue the e-mail, or prepare it for the web form.
+class SettingMissing(Conflict):
+    """An operator setting the action needs is missing; the message says so in one sentence
+    the analyst can act on (tell an administrator, or submit by hand)."""
 
-    The notice is in ``language`` or the platform's language (English when no templates
-    exist for it), states the centre, the statutes (``legal_basis`` or legal.json's default
-    plus the request's categories), the URLs with their fingerprints, the case code and the
-    deadline; never the victim's personal data. E-mail goes to the platform's documented
-    address (an unverified one only with ``allow_unverified``) or to ``recipient``; the
-    message is composed once, with its Message-ID, and the outbox sends it. Without an e-mail
-    channel the request keeps the prepared notice until :func:`mark_sent`. Sending a request
-    whose e-mail was given up (dead) queues the same message again.
-    """
-    request = _load(ctx, request_id, act=True)
+    code = "setting_missing"
+
+
+def mail_readiness(settings: Any) -> list[str]:
+    """What is missing for notices to go out by e-mail: error codes of :class:`SettingMissing`
+    (``sender_address_missing``, ``mail_server_missing``); empty when everything is set."""
+    missing = []
+    if not _sender_ok(settings.smtp_from):
+        missing.append("sender_address_missing")
+    if not settings.smtp_url:
+        missing.append("mail_server_missing")
+    return missing
+
+
+def _sender_ok(sender: str) -> bool:
+    domain = sender.rpartition("@")[2]
+    return is_email(sender) and "." in domain and domain != "localhost"
+
+
+def _approvable(ctx: ServiceContext, request: TakedownRequest) -> OutboxMessage | None:
+    """The request's notice e-mail (if any); raises unless the draft may still change."""
     current = TakedownStatus(request.status)
     if current is not _T.DRAFT:
         raise Conflict(f"request {request.id} is {current.value}; only drafts are sent",
                        code="invalid_transition")
-    now = now or utcnow()
     existing = _outbox_rows(ctx.session, [request.id]).get(request.id)
-    if existing is not None:
-        status = OutboxStatus(existing.status)
-        if status is OutboxStatus.DEAD:
-            OUTBOX_TRANSITIONS.check(status, OutboxStatus.QUEUED)
-            existing.status = OutboxStatus.QUEUED.value
-            existing.next_attempt_at = now
-            existing.last_error = None
-            existing.updated_at = now
-            _event(ctx.session, request, ctx.actor.ref, "requeued", at=now,
-                   message_id=existing.message_id)
-            ctx.audit("takedown.requeue", "takedown", request.id, centre_id=request.centre_id)
-            return _detail(ctx.session, request)
-        raise Conflict(f"the notice of request {request.id} is already {status.value} in the "
-                       "outbox", code="already_queued")
+    if existing is not None and existing.status != OutboxStatus.DEAD.value:
+        raise Conflict(f"the notice of request {request.id} is already {existing.status} in "
+                       "the outbox", code="already_queued")
+    return existing
+
+
+def prepare_notice(ctx: ServiceContext, request_id: int, *, recipient: str | None = None,
+                   language: str | None = None, legal_basis: Sequence[str] | None = None,
+                   allow_unverified: bool = False, now: dt.datetime | None = None
+                   ) -> RequestDetail:
+    """Render a draft's notice for the officer to read (the preview): in ``language`` or the
+    platform's language (English when no templates exist for it), with the centre, the
+    statutes (``legal_basis`` or legal.json's default plus the request's categories), the URLs
+    with their fingerprints, the case code and the deadline; never the victim's personal data.
+    The text is stored as the draft's notice; nothing is sent until :func:`approve_notice`.
+    Preparing again (another language, recipient or basis) replaces an edited text."""
+    request = _load(ctx, request_id, act=True)
+    if request.approved_at is not None:
+        raise Conflict(f"the notice of request {request.id} is already approved",
+                       code="already_approved")
+    _approvable(ctx, request)
+    now = now or utcnow()
     if recipient is not None:
         recipient = clean_text(recipient, "the recipient", max_chars=254)
         if not is_email(recipient) or not recipient.isascii():
@@ -599,18 +623,147 @@ def send_request(ctx: ServiceContext, request_id: int, *, recipient: str | None 
             warnings.append(f"the e-mail address {address} is unverified")
     request.notice_warnings = json.dumps(warnings)
     request.prepared_at, request.prepared_by = now, ctx.actor.ref
+    request.edited_at = request.edited_by = None
     request.deadline = deadline
-    request.draft_key = None  # later URLs open a new draft
     request.updated_at = now
     _event(ctx.session, request, ctx.actor.ref, "prepared", at=now, channel=channel,
            address=address, language=notice.language, legal_basis=list(refs))
-    if channel == ChannelKind.EMAIL.value and address:
-        _queue_email(ctx.session, ctx, request, "notice", notice.subject, notice.body,
-                     notice.language, address, now)
-    ctx.audit("takedown.send", "takedown", request.id, centre_id=request.centre_id,
+    ctx.audit("takedown.prepare", "takedown", request.id, centre_id=request.centre_id,
               details={"channel": channel, "language": notice.language,
                        "platform": request.platform_id, "urls": len(items)})
     return _detail(ctx.session, request)
+
+
+MAX_SUBJECT_CHARS = 300
+MAX_BODY_CHARS = 20_000
+
+
+def edit_notice(ctx: ServiceContext, request_id: int, *, subject: str, body: str,
+                now: dt.datetime | None = None) -> RequestDetail:
+    """Replace the prepared notice's subject and body with the officer's text (audited; the
+    history keeps digests of both versions). The subject stays one line; the body must still
+    list every URL of the request, since a notice without them asks for nothing."""
+    from hashlib import sha256
+
+    from jikimi.takedown.notices import single_line
+
+    request = _load(ctx, request_id, act=True)
+    if request.notice_body is None:
+        raise Conflict(f"request {request.id} has no prepared notice; preview it first",
+                       code="not_prepared")
+    if request.approved_at is not None:
+        raise Conflict(f"the notice of request {request.id} is already approved",
+                       code="already_approved")
+    _approvable(ctx, request)
+    subject = subject.strip()
+    if not subject or subject != single_line(subject) or len(subject) > MAX_SUBJECT_CHARS:
+        raise InvalidInput(f"the subject must be one line of 1 to {MAX_SUBJECT_CHARS} "
+                           "characters", code="bad_notice_subject", field="subject")
+    body = body.replace("\r\n", "\n").replace("\r", "\n")
+    if not body.strip() or len(body) > MAX_BODY_CHARS or any(
+            (ord(c) < 32 and c not in "\n\t") or 0x7f <= ord(c) <= 0x9f for c in body):
+        raise InvalidInput(f"the text must be 1 to {MAX_BODY_CHARS} characters without control "
+                           "characters", code="bad_notice_body", field="body")
+    missing = [url for url in (i.url for i in _notice_items(ctx.session, request))
+               if url not in body]
+    if missing:
+        raise InvalidInput(f"the text must still list every URL of the request (missing: "
+                           f"{missing[0]})", code="notice_url_missing", field="body")
+    body = "\n".join(line.rstrip() for line in body.split("\n")).strip() + "\n"
+    now = now or utcnow()
+    before = sha256(f"{request.notice_subject}\n{request.notice_body}".encode()).hexdigest()
+    after = sha256(f"{subject}\n{body}".encode()).hexdigest()
+    if before == after:
+        return _detail(ctx.session, request)
+    request.notice_subject, request.notice_body = subject, body
+    request.edited_at, request.edited_by = now, ctx.actor.ref
+    request.updated_at = now
+    _event(ctx.session, request, ctx.actor.ref, "edited", at=now, before_sha256=before,
+           after_sha256=after)
+    ctx.audit("takedown.edit", "takedown", request.id, centre_id=request.centre_id,
+              details={"before_sha256": before, "after_sha256": after,
+                       "chars": len(body)})
+    return _detail(ctx.session, request)
+
+
+def approve_notice(ctx: ServiceContext, request_id: int, *, by_hand: bool = False,
+                   queue_without_server: bool = False, now: dt.datetime | None = None
+                   ) -> RequestDetail:
+    """The officer approves the prepared (and perhaps edited) notice exactly as it reads:
+    e-mail platforms get it in the durable outbox (sent by
+    :func:`jikimi.takedown.outbox.dispatch`); web-form platforms, or ``by_hand``, release it
+    for the analyst to submit, who then records it with :func:`mark_sent`. E-mail needs a
+    mail server (``JIKIMI_SMTP_URL``): without one the approval is refused with a sentence
+    saying so, unless ``queue_without_server`` (the message then waits for the worker).
+    Approving a request whose e-mail was given up (dead) queues the same message again."""
+    request = _load(ctx, request_id, act=True)
+    existing = _approvable(ctx, request)
+    now = now or utcnow()
+    if existing is not None:  # dead: the same message again
+        OUTBOX_TRANSITIONS.check(OutboxStatus.DEAD, OutboxStatus.QUEUED)
+        existing.status = OutboxStatus.QUEUED.value
+        existing.next_attempt_at = now
+        existing.last_error = None
+        existing.updated_at = now
+        _event(ctx.session, request, ctx.actor.ref, "requeued", at=now,
+               message_id=existing.message_id)
+        ctx.audit("takedown.requeue", "takedown", request.id, centre_id=request.centre_id)
+        return _detail(ctx.session, request)
+    if request.notice_body is None or request.notice_subject is None:
+        raise Conflict(f"request {request.id} has no prepared notice; preview it first",
+                       code="not_prepared")
+    if request.approved_at is not None:
+        raise Conflict(f"the notice of request {request.id} is already approved",
+                       code="already_approved")
+    dropped = _drop_rejected(ctx, request)
+    unlisted = [i.url for i in _notice_items(ctx.session, request)
+                if i.url not in request.notice_body]
+    if dropped or unlisted:
+        raise Conflict("the request's URLs changed since the notice was prepared (a match was "
+                       "confirmed or rejected); preview it again", code="notice_outdated")
+    by_email = (request.channel == ChannelKind.EMAIL.value and bool(request.channel_address)
+                and not by_hand)
+    if by_email and not ctx.settings.smtp_url and not queue_without_server:
+        raise SettingMissing(
+            "This notice cannot be e-mailed yet because no mail server is set up "
+            "(JIKIMI_SMTP_URL): ask an administrator, or approve it for submission by hand.",
+            code="mail_server_missing")
+    request.approved_at, request.approved_by = now, ctx.actor.ref
+    request.draft_key = None  # later URLs open a new draft
+    request.updated_at = now
+    _event(ctx.session, request, ctx.actor.ref, "approved", at=now,
+           channel=request.channel if not by_hand else "manual",
+           edited=request.edited_at is not None)
+    if by_email:
+        assert request.channel_address is not None
+        _queue_email(ctx.session, ctx, request, "notice", request.notice_subject,
+                     request.notice_body, request.language or "en", request.channel_address,
+                     now)
+    ctx.audit("takedown.send", "takedown", request.id, centre_id=request.centre_id,
+              details={"channel": request.channel, "language": request.language,
+                       "platform": request.platform_id, "by_hand": by_hand,
+                       "edited": request.edited_at is not None})
+    return _detail(ctx.session, request)
+
+
+def send_request(ctx: ServiceContext, request_id: int, *, recipient: str | None = None,
+                 language: str | None = None, legal_basis: Sequence[str] | None = None,
+                 allow_unverified: bool = False, now: dt.datetime | None = None
+                 ) -> RequestDetail:
+    """Prepare and approve in one step, for automation (``POST .../send``, ``jikimi
+    takedowns send``): :func:`prepare_notice` (unless a prepared, unapproved notice exists
+    and nothing is asked differently) then :func:`approve_notice`; without a mail server the
+    e-mail waits in the outbox for the worker. Sending a request whose e-mail was given up
+    (dead) queues the same message again."""
+    request = _load(ctx, request_id, act=True)
+    existing = _approvable(ctx, request)
+    fresh = existing is None and request.approved_at is None and (
+        request.edited_at is None or recipient or language or legal_basis
+        or allow_unverified)
+    if fresh:
+        prepare_notice(ctx, request_id, recipient=recipient, language=language,
+                       legal_basis=legal_basis, allow_unverified=allow_unverified, now=now)
+    return approve_notice(ctx, request_id, queue_without_server=True, now=now)
 
 
 def mark_sent(ctx: ServiceContext, request_id: int, *, sent_at: dt.datetime | None = None,
@@ -618,9 +771,10 @@ def mark_sent(ctx: ServiceContext, request_id: int, *, sent_at: dt.datetime | No
     """Record that the analyst submitted the prepared notice (web form, or by hand after the
     e-mail was given up); the deadline runs from then."""
     request = _load(ctx, request_id, act=True)
-    if request.status != _T.DRAFT.value or request.notice_body is None:
-        raise Conflict(f"request {request.id} has no prepared notice waiting to be sent; "
-                       "send it first", code="not_prepared")
+    if request.status != _T.DRAFT.value or request.notice_body is None \
+            or request.approved_at is None:
+        raise Conflict(f"request {request.id} has no approved notice waiting to be sent; "
+                       "approve it first", code="not_prepared")
     outbox = _outbox_rows(ctx.session, [request.id]).get(request.id)
     if outbox is not None and outbox.status != OutboxStatus.DEAD.value:
         raise Conflict(f"the notice of request {request.id} goes by e-mail (outbox: "

@@ -12,9 +12,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from jikimi.accounts import get_runtime
+from jikimi.accounts import StaffUser, get_runtime, request_language
+from jikimi.accounts.names import actor_labeller
 from jikimi.core.actors import Role
-from jikimi.errors import InvalidInput, JikimiError, NotFound
+from jikimi.core.context import ServiceContext
+from jikimi.core.i18n import error_message
+from jikimi.errors import Conflict, InvalidInput, JikimiError, NotFound
 from jikimi.takedown import service
 from jikimi.takedown.lifecycle import TAKEDOWN_TRANSITIONS, TakedownStatus
 from jikimi.takedown.notices import available_languages
@@ -233,45 +236,123 @@ def platform_submit(
 
 
 # --- one request -----------------------------------------------------------------------------
+@dataclass
+class Typed:
+    """What the officer typed into the notice forms, kept when the page comes back with an
+    error beside a field."""
+
+    language: str = ""
+    recipient: str = ""
+    subject: str | None = None
+    body: str | None = None
+
+
+def _detail_page(request: Request, ctx: ServiceContext, user: StaffUser, csrf: str,
+                 request_id: int, *, typed: Typed | None = None, error: str | None = None,
+                 error_field: str | None = None, status_code: int = 200) -> Response:
+    detail = service.get_request(ctx, _request_id(request_id))
+    status = TakedownStatus(detail.status)
+    targets = sorted(t.value for t in TAKEDOWN_TRANSITIONS.allowed.get(status, frozenset())
+                     if t in service.MANUAL_TARGETS)
+    refs = [detail.edited_by, detail.approved_by, *(e.actor for e in detail.events),
+            *(c.checked_by for c in detail.checks)]
+    lang = request_language(request)
+    platform = next((p for p in service.list_platforms(ctx) if p.id == detail.platform_id),
+                    None)
+    return render(request, "takedown_detail.html", status_code=status_code, user=user,
+                  csrf=csrf, d=detail, targets=targets, languages=available_languages(),
+                  can_act=user.role in (Role.ANALYST, Role.ADMIN),
+                  missing=service.mail_readiness(ctx.settings),
+                  platform_language=platform.language if platform else "",
+                  typed=typed or Typed(), error=error, error_field=error_field,
+                  who=actor_labeller(ctx.session, refs, lang, user.centre_id))
+
+
 @router.get("/takedowns/{request_id}", response_class=HTMLResponse)
 @page_errors
 def takedown_detail(request: Request, request_id: int) -> Response:
     with staff_page(request) as (ctx, user, csrf):
-        detail = service.get_request(ctx, _request_id(request_id))
-        status = TakedownStatus(detail.status)
-        targets = sorted(t.value for t in TAKEDOWN_TRANSITIONS.allowed.get(status, frozenset())
-                         if t in service.MANUAL_TARGETS)
-        return render(request, "takedown_detail.html", user=user, csrf=csrf, d=detail,
-                      targets=targets, languages=available_languages(),
-                      can_act=user.role in (Role.ANALYST, Role.ADMIN))
+        return _detail_page(request, ctx, user, csrf, request_id)
 
 
 def _back(request_id: int) -> RedirectResponse:
     return RedirectResponse(f"/takedowns/{request_id}", status_code=303)
 
 
-@router.post("/takedowns/{request_id}/send", response_class=HTMLResponse)
+def _said(request: Request, exc: JikimiError) -> str:
+    return error_message(exc.code, exc.message, request_language(request))
+
+
+@router.post("/takedowns/{request_id}/preview", response_class=HTMLResponse)
 @page_errors
-def send_submit(request: Request, request_id: int,
-                csrf_token: Annotated[str, Form(max_length=200)] = "",
-                recipient: Annotated[str, Form(max_length=254)] = "",
-                language: Annotated[str, Form(max_length=20)] = "",
-                allow_unverified: Annotated[str, Form(max_length=5)] = "") -> Response:
-    runtime = get_runtime(request)
-    with staff_page(request, csrf_token) as (ctx, _user, _csrf):
+def preview_submit(request: Request, request_id: int,
+                   csrf_token: Annotated[str, Form(max_length=200)] = "",
+                   recipient: Annotated[str, Form(max_length=254)] = "",
+                   language: Annotated[str, Form(max_length=20)] = "",
+                   allow_unverified: Annotated[str, Form(max_length=5)] = "") -> Response:
+    """Render the notice for the officer to read and edit (nothing is sent)."""
+    typed = Typed(language=language, recipient=recipient)
+    with staff_page(request, csrf_token) as (ctx, user, csrf):
         if language and language not in available_languages():
             raise InvalidInput(f"no notice templates in {language!r}", code="bad_language")
-        detail = service.send_request(ctx, _request_id(request_id),
-                                      recipient=recipient.strip() or None,
-                                      language=language or None,
-                                      allow_unverified=allow_unverified == "1")
+        try:
+            with ctx.session.begin_nested():
+                service.prepare_notice(ctx, _request_id(request_id),
+                                       recipient=recipient.strip() or None,
+                                       language=language or None,
+                                       allow_unverified=allow_unverified == "1")
+        except (InvalidInput, Conflict) as exc:
+            return _detail_page(request, ctx, user, csrf, request_id, typed=typed,
+                                error=_said(request, exc), error_field="preview",
+                                status_code=exc.http_status)
+    return RedirectResponse(f"/takedowns/{request_id}#notice-card", status_code=303)
+
+
+@router.post("/takedowns/{request_id}/notice", response_class=HTMLResponse)
+@page_errors
+def notice_submit(request: Request, request_id: int,
+                  csrf_token: Annotated[str, Form(max_length=200)] = "",
+                  subject: Annotated[str, Form(max_length=300)] = "",
+                  body: Annotated[str, Form(max_length=20_000)] = "") -> Response:
+    """Save the officer's text of the notice; an error comes back beside its field with
+    what she typed."""
+    with staff_page(request, csrf_token) as (ctx, user, csrf):
+        try:
+            with ctx.session.begin_nested():
+                service.edit_notice(ctx, _request_id(request_id), subject=subject, body=body)
+        except (InvalidInput, Conflict) as exc:
+            field = str(exc.details.get("field") or "body")
+            return _detail_page(request, ctx, user, csrf, request_id,
+                                typed=Typed(subject=subject, body=body),
+                                error=_said(request, exc), error_field=field,
+                                status_code=exc.http_status)
+    return RedirectResponse(f"/takedowns/{request_id}#notice-card", status_code=303)
+
+
+@router.post("/takedowns/{request_id}/approve", response_class=HTMLResponse)
+@page_errors
+def approve_submit(request: Request, request_id: int,
+                   csrf_token: Annotated[str, Form(max_length=200)] = "",
+                   by_hand: Annotated[str, Form(max_length=5)] = "") -> Response:
+    """Approve the notice as it reads: e-mail it now, or release it for the web form."""
+    runtime = get_runtime(request)
+    with staff_page(request, csrf_token) as (ctx, user, csrf):
+        try:
+            with ctx.session.begin_nested():
+                detail = service.approve_notice(ctx, _request_id(request_id),
+                                                by_hand=by_hand == "1")
+        except (InvalidInput, Conflict) as exc:
+            return _detail_page(request, ctx, user, csrf, request_id,
+                                error=_said(request, exc), error_field="approve",
+                                status_code=exc.http_status)
     if detail.outbox_status == "queued" and runtime.settings.smtp is not None:
         try:  # the worker sends it otherwise; the outbox row records any failure
             from jikimi.takedown.outbox import dispatch
 
             dispatch(runtime, message_ids=service.queued_message_ids(runtime, request_id))
         except JikimiError:
-            log.warning("dispatch after sending request %s failed", request_id, exc_info=True)
+            log.warning("dispatch after approving request %s failed", request_id,
+                        exc_info=True)
     return _back(request_id)
 
 
