@@ -112,7 +112,8 @@ def test_missing_settings_are_a_sentence_not_a_500(
     r = client.post(f"/api/v1/takedowns/{tumblr}/approve", json={},
                     headers=auth(world.staff["analyst_a"], "ko"))
     assert r.status_code == 409 and r.json()["error"]["code"] == "mail_server_missing"
-    assert "메일 서버" in r.json()["error"]["message"] and "JIKIMI_" not in r.json()["error"]["message"]
+    said = r.json()["error"]["message"]
+    assert "메일 서버" in said and "JIKIMI_" not in said
     r = client.post(f"/api/v1/takedowns/{tumblr}/approve", json={"by_hand": True},
                     headers=analyst)
     assert r.status_code == 200 and r.json()["outbox"] == []
