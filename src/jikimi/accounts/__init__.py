@@ -1,6 +1,6 @@
 """Centres and staff accounts: login with TOTP, sessions, personal API tokens."""
 
-from jikimi.accounts.models import ApiToken, Centre, StaffSession, StaffUser
+from jikimi.accounts.models import ApiToken, Centre, LoginThrottle, StaffSession, StaffUser
 from jikimi.accounts.service import (
     LoginResult,
     NewUser,
@@ -9,14 +9,17 @@ from jikimi.accounts.service import (
     add_user,
     begin_totp,
     change_password,
+    check_can_manage,
     create_api_token,
     enable_totp,
+    end_credentials,
     get_user,
     list_api_tokens,
     list_centres,
     list_users,
     login,
     logout,
+    reset_password,
     resolve_centre,
     revoke_api_token,
     unlock_user,
@@ -26,11 +29,12 @@ from jikimi.accounts.service import (
 )
 
 __all__ = [
-    "ApiToken", "Centre", "LoginResult", "NewUser", "StaffSession", "StaffUser", "actor_for",
-    "add_centre", "add_user", "begin_totp", "change_password", "create_api_token",
-    "enable_totp", "get_user", "list_api_tokens", "list_centres", "list_users", "login",
-    "logout", "resolve_centre", "revoke_api_token", "unlock_user", "update_user",
-    "user_for_api_token", "user_for_session",
+    "ApiToken", "Centre", "LoginResult", "LoginThrottle", "NewUser", "StaffSession",
+    "StaffUser", "actor_for", "add_centre", "add_user", "begin_totp", "change_password",
+    "check_can_manage", "create_api_token", "enable_totp", "end_credentials", "get_user",
+    "list_api_tokens", "list_centres", "list_users", "login", "logout", "reset_password",
+    "resolve_centre", "revoke_api_token", "unlock_user", "update_user", "user_for_api_token",
+    "user_for_session",
 ]
 
 from jikimi.accounts.http import (

@@ -65,3 +65,18 @@ class ApiToken(Base):
     expires_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     last_used_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+
+
+class LoginThrottle(Base):
+    """Failed logins for an e-mail address that has no account.
+
+    Unknown addresses lock exactly like accounts do, so the answer to a login never tells
+    whether an address has an account. The address is kept only as a keyed digest.
+    """
+
+    __tablename__ = "login_throttles"
+
+    email_digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from jikimi.accounts import service
 from jikimi.accounts.http import (
     SESSION_COOKIE,
+    Principal,
     PublicContext,
     StaffContext,
     csrf_token_for,
@@ -198,8 +199,13 @@ def me(ctx: StaffContext, user: Me) -> UserOut:
 
 
 @router.post("/me/password", status_code=204, tags=["auth"])
-def change_password(body: PasswordChange, ctx: StaffContext, user: Me) -> Response:
-    service.change_password(ctx, user, body.current_password, body.new_password)
+def change_password(body: PasswordChange, request: Request, ctx: StaffContext,
+                    user: Me) -> Response:
+    """Change your password: your other sessions end and your API tokens are revoked (the
+    session you change it from stays logged in)."""
+    principal: Principal = request.state.principal
+    service.change_password(ctx, user, body.current_password, body.new_password,
+                            keep_session=principal.session_token)
     return Response(status_code=204)
 
 
@@ -281,3 +287,17 @@ def update_user(user_id: RecordId, body: UserPatch, ctx: StaffContext) -> UserOu
 @router.post("/users/{user_id}/unlock", response_model=UserOut, tags=["users"])
 def unlock_user(user_id: RecordId, ctx: StaffContext) -> UserOut:
     return UserOut.of(service.unlock_user(ctx, user_id))
+
+
+class PasswordResetOut(BaseModel):
+    user: UserOut
+    password: str = Field(description="the new password, shown once")
+
+
+@router.post("/users/{user_id}/password-reset", response_model=PasswordResetOut,
+             tags=["users"])
+def reset_password(user_id: RecordId, ctx: StaffContext) -> PasswordResetOut:
+    """Give an account a new random password (shown once): all its sessions end and its API
+    tokens are revoked."""
+    password = service.reset_password(ctx, user_id)
+    return PasswordResetOut(user=UserOut.of(service.get_user(ctx, user_id)), password=password)

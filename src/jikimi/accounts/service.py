@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from jikimi.accounts.models import ApiToken, Centre, StaffSession, StaffUser
+from jikimi.accounts.models import ApiToken, Centre, LoginThrottle, StaffSession, StaffUser
 from jikimi.core.actors import ROLES_REQUIRING_TOTP, Actor, ActorKind, Role
 from jikimi.core.context import ServiceContext
 from jikimi.core.database import utcnow
@@ -98,12 +98,24 @@ class NewUser:
     totp_uri: str | None
 
 
-def _check_can_manage(actor: Actor, centre_id: int, role: Role | None = None) -> None:
+def check_can_manage(actor: Actor, centre_id: int, *, target_role: Role | None = None,
+                     new_role: Role | None = None) -> None:
+    """The one rule for changing staff accounts (API, web and CLI all come here).
+
+    The CLI (the operator at the server) and central admins manage every account. A centre
+    admin manages only accounts of her own centre that are not central admins, and may not
+    make anyone a central admin. ``target_role`` is the account's current role (None when
+    creating one), ``new_role`` the role it would get.
+    """
     if actor.kind is ActorKind.SYSTEM or actor.has_role(Role.CENTRAL_ADMIN):
         return
     if actor.has_role(Role.ADMIN) and actor.centre_id == centre_id:
-        if role is Role.CENTRAL_ADMIN:
-            raise Forbidden("only a central-centre administrator may create central admins")
+        if target_role is Role.CENTRAL_ADMIN:
+            raise Forbidden("only a central-centre administrator may change a central admin's "
+                            "account", code="central_admin_only")
+        if new_role is Role.CENTRAL_ADMIN:
+            raise Forbidden("only a central-centre administrator may create central admins",
+                            code="central_admin_only")
         return
     raise Forbidden("only an administrator of this centre may manage its staff")
 
@@ -125,7 +137,7 @@ def add_user(
     password: str | None = None,
 ) -> NewUser:
     """Create a staff account. Admin roles get a TOTP secret at once (2FA is required)."""
-    _check_can_manage(ctx.actor, centre.id, role)
+    check_can_manage(ctx.actor, centre.id, new_role=role)
     if role is Role.CENTRAL_ADMIN and not centre.is_central:
         raise InvalidInput("a central admin must belong to the central centre")
     email = normalise_email(email)
@@ -185,7 +197,7 @@ def update_user(
     display_name: str | None = None,
 ) -> StaffUser:
     user = get_user(ctx, user_id)
-    _check_can_manage(ctx.actor, user.centre_id, role)
+    check_can_manage(ctx.actor, user.centre_id, target_role=Role(user.role), new_role=role)
     changes: dict[str, object] = {}
     if active is not None and active != user.active:
         if user.id == ctx.actor.id and not active:
@@ -210,7 +222,7 @@ def update_user(
 
 def unlock_user(ctx: ServiceContext, user_id: int) -> StaffUser:
     user = get_user(ctx, user_id)
-    _check_can_manage(ctx.actor, user.centre_id)
+    check_can_manage(ctx.actor, user.centre_id, target_role=Role(user.role))
     user.failed_logins = 0
     user.locked_until = None
     ctx.audit("user.unlock", "user", user.id, centre_id=user.centre_id)
@@ -254,14 +266,10 @@ def login(
         return failure
     user = ctx.session.scalar(select(StaffUser).where(StaffUser.email == email_norm))
     if user is None:
-        burn_password_check(password)
-        ctx.audit("auth.login_failed", "user", "-", details={"reason": "unknown_account"})
-        return failure
+        return _unknown_account_failure(ctx, email_norm, password, failure)
     if user.locked_until is not None and user.locked_until > now:
         ctx.audit("auth.login_locked", "user", user.id, centre_id=user.centre_id)
-        return NotAuthenticated(
-            "this account is locked after repeated failed logins; try again later or ask an "
-            "administrator to unlock it", code="account_locked")
+        return _locked()
     password_ok = verify_password(user.password_hash, password)
     totp_ok = True
     if password_ok and user.totp_enabled:
@@ -272,15 +280,14 @@ def login(
         secret = ctx.keys.decrypt(user.totp_secret_enc or b"", context=f"totp:{user.email}")
         totp_ok = verify_totp(secret.decode(), totp_code)
     if not (password_ok and totp_ok) or not user.active:
-        if not user.active:
-            reason = "inactive"
-        else:
-            reason = "bad_password" if not password_ok else "bad_totp"
-            user.failed_logins += 1
-            if user.failed_logins >= settings.login_max_failures:
-                user.locked_until = now + dt.timedelta(minutes=settings.login_lockout_minutes)
-                user.failed_logins = 0
-                reason += "+locked"
+        # Inactive accounts count failures too: they must lock like every other address.
+        reason = "inactive" if not user.active else (
+            "bad_password" if not password_ok else "bad_totp")
+        user.failed_logins += 1
+        if user.failed_logins >= settings.login_max_failures:
+            user.locked_until = now + dt.timedelta(minutes=settings.login_lockout_minutes)
+            user.failed_logins = 0
+            reason += "+locked"
         ctx.audit("auth.login_failed", "user", user.id, centre_id=user.centre_id,
                   details={"reason": reason})
         return failure
@@ -298,6 +305,38 @@ def login(
                                  created_at=now, expires_at=expires))
     ctx.audit("auth.login", "user", user.id, centre_id=user.centre_id)
     return LoginResult(user, token, expires)
+
+
+def _locked() -> NotAuthenticated:
+    return NotAuthenticated(
+        "this account is locked after repeated failed logins; try again later or ask an "
+        "administrator to unlock it", code="account_locked")
+
+
+def _unknown_account_failure(ctx: ServiceContext, email: str, password: str,
+                             failure: NotAuthenticated) -> NotAuthenticated:
+    """A login for an address without an account fails, and locks after as many failures
+    as a real account would (kept by keyed digest), so the answers never differ."""
+    settings = ctx.settings
+    now = utcnow()
+    digest = ctx.keys.secret_digest(email, context="login-throttle")
+    throttle = ctx.session.get(LoginThrottle, digest)
+    if throttle is None:
+        throttle = LoginThrottle(email_digest=digest, failed_logins=0, updated_at=now)
+        ctx.session.add(throttle)
+    if throttle.locked_until is not None and throttle.locked_until > now:
+        ctx.audit("auth.login_locked", "user", "-", details={"reason": "unknown_account"})
+        return _locked()
+    burn_password_check(password)
+    throttle.failed_logins += 1
+    throttle.updated_at = now
+    reason = "unknown_account"
+    if throttle.failed_logins >= settings.login_max_failures:
+        throttle.locked_until = now + dt.timedelta(minutes=settings.login_lockout_minutes)
+        throttle.failed_logins = 0
+        reason += "+locked"
+    ctx.audit("auth.login_failed", "user", "-", details={"reason": reason})
+    return failure
 
 
 def user_for_session(session: Session, token: str) -> StaffUser | None:
@@ -318,13 +357,58 @@ def logout(ctx: ServiceContext, token: str) -> None:
         ctx.audit("auth.logout", "user", row.user_id, centre_id=ctx.actor.centre_id)
 
 
-def change_password(ctx: ServiceContext, user: StaffUser, current: str, new: str) -> None:
+def end_credentials(session: Session, user_id: int, keep_session: str | None = None
+                     ) -> tuple[int, int]:
+    """End every session of a user (but the one whose token is ``keep_session``) and revoke
+    every personal API token; returns how many of each ended."""
+    now = utcnow()
+    keep = token_digest(keep_session) if keep_session else None
+    sessions = tokens = 0
+    for staff_session in session.scalars(
+        select(StaffSession).where(StaffSession.user_id == user_id,
+                                   StaffSession.revoked_at.is_(None))
+    ):
+        if staff_session.token_digest != keep:
+            staff_session.revoked_at = now
+            sessions += 1
+    for api_token in session.scalars(
+        select(ApiToken).where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
+    ):
+        api_token.revoked_at = now
+        tokens += 1
+    return sessions, tokens
+
+
+def change_password(ctx: ServiceContext, user: StaffUser, current: str, new: str,
+                    *, keep_session: str | None = None) -> None:
+    """Change one's own password. Every other session ends and every personal API token is
+    revoked (one of them may be how an attacker got in); ``keep_session`` is the session
+    token the change was made from, which stays logged in."""
     if not verify_password(user.password_hash, current):
         raise Forbidden("the current password is wrong", code="wrong_password")
     if len(new) < MIN_PASSWORD_LENGTH:
         raise InvalidInput(f"passwords need at least {MIN_PASSWORD_LENGTH} characters")
     user.password_hash = hash_password(new)
-    ctx.audit("user.password_change", "user", user.id, centre_id=user.centre_id)
+    sessions, tokens = end_credentials(ctx.session, user.id, keep_session)
+    ctx.audit("user.password_change", "user", user.id, centre_id=user.centre_id,
+              details={"sessions_ended": sessions, "tokens_revoked": tokens})
+
+
+def reset_password(ctx: ServiceContext, user_id: int) -> str:
+    """An administrator sets a new random password for an account (returned once): every
+    session of the account ends, its API tokens are revoked and a lock is lifted."""
+    user = get_user(ctx, user_id)
+    check_can_manage(ctx.actor, user.centre_id, target_role=Role(user.role))
+    if user.id == ctx.actor.id:
+        raise Conflict("change your own password on your account page", code="own_account")
+    password = generate_password()
+    user.password_hash = hash_password(password)
+    user.failed_logins = 0
+    user.locked_until = None
+    sessions, tokens = end_credentials(ctx.session, user.id)
+    ctx.audit("user.password_reset", "user", user.id, centre_id=user.centre_id,
+              details={"sessions_ended": sessions, "tokens_revoked": tokens})
+    return password
 
 
 # --- TOTP enrolment --------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from jikimi.cli.common import (
     err_console,
     open_runtime,
 )
+from jikimi.cli.errors import SafeGroup
 from jikimi.cli.evidence import evidence_app
 from jikimi.cli.faces import faces_app
 from jikimi.cli.investigation import investigation_app
@@ -36,7 +37,7 @@ from jikimi.core.runtime import Runtime
 from jikimi.hashing.commands import register as register_hash_commands
 
 app = typer.Typer(help="지킴이 jikimi — digital-sex-crime victim support centre.",
-                  no_args_is_help=True, pretty_exceptions_enable=False)
+                  no_args_is_help=True, pretty_exceptions_enable=False, cls=SafeGroup)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 centres_app = typer.Typer(help="Support centres.", no_args_is_help=True)
 users_app = typer.Typer(help="Staff accounts.", no_args_is_help=True)
@@ -157,6 +158,19 @@ def users_list(centre: Annotated[str | None, typer.Option("--centre")] = None,
         emit_table(["id", "email", "role", "centre", "active", "2FA"],
                    [(d["id"], d["email"], d["role"], d["centre_id"], d["active"],
                      d["totp_enabled"]) for d in data])
+
+
+@users_app.command("reset-password")
+def users_reset_password(user_id: int, output: FormatOption = OutputFormat.table) -> None:
+    """Give an account a new password (printed once); its sessions and API tokens end."""
+    with cli_context() as ctx:
+        password = accounts.reset_password(ctx, user_id)
+        email = accounts.get_user(ctx, user_id).email
+    if output is OutputFormat.json:
+        emit_json({"id": user_id, "email": email, "password": password})
+        return
+    console.print(f"account {user_id} {email}: new password (shown once): "
+                  f"[bold]{password}[/bold]")
 
 
 # --- cases -----------------------------------------------------------------------------------

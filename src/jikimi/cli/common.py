@@ -33,7 +33,21 @@ FormatOption = Annotated[OutputFormat, typer.Option("--format", help="table or j
 
 
 def open_runtime(migrate: bool = False) -> Runtime:
-    return Runtime.open(load_settings(), migrate=migrate)
+    """Open the installation. An empty database gets its schema on first use; one at another
+    revision is refused with the command to run (``jikimi db upgrade``)."""
+    from jikimi.core.schema_state import ensure_schema
+
+    settings = load_settings()
+    runtime = Runtime.open(settings, migrate=migrate)
+    if not migrate:
+        try:
+            if ensure_schema(settings.sqlalchemy_url):
+                err_console.print("created the database schema (first use of this data "
+                                  "directory)")
+        except BaseException:
+            runtime.close()
+            raise
+    return runtime
 
 
 @contextmanager

@@ -13,6 +13,7 @@ from jikimi.core.actors import Actor
 from jikimi.core.config import Settings
 from jikimi.core.context import ServiceContext
 from jikimi.core.database import make_engine, make_session_factory, upgrade_database
+from jikimi.core.permissions import secure_data_dir, sqlite_file
 from jikimi.core.security import Keyring, load_or_create_keyring
 
 
@@ -28,7 +29,7 @@ class Runtime:
         """Open the database and key file (creating the key file on first start)."""
         import jikimi.wiring  # noqa: F401  (connects every capability's hooks)
 
-        settings.resolved_data_dir.mkdir(parents=True, exist_ok=True)
+        secure_data_dir(settings.resolved_data_dir, sqlite_file(settings.sqlalchemy_url))
         keys = load_or_create_keyring(settings.key_file)
         if migrate:
             upgrade_database(settings.sqlalchemy_url)
