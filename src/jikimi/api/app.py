@@ -34,6 +34,8 @@ from jikimi.web.investigation_pages import router as investigation_pages
 from jikimi.web.partners_pages import router as partners_pages
 from jikimi.web.review_pages import router as review_pages
 from jikimi.web.routes import router as web_router
+from jikimi.web.sources_pages import router as sources_pages
+from jikimi.web.subscription_pages import router as subscription_pages
 from jikimi.web.takedown_pages import router as takedown_pages
 
 # Routes that take media uploads (fingerprinted in memory, never stored).
@@ -72,7 +74,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
                    partners_router, evidence_router, investigation_router):
         app.include_router(router)
     for pages in (web_router, review_pages, takedown_pages, partners_pages, evidence_pages,
-                  investigation_pages):
+                  investigation_pages, sources_pages, subscription_pages):
         app.include_router(pages)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(SecurityHeaders)

@@ -15,7 +15,14 @@ from jikimi.partners.accounts import (
     revoke_partner,
     rotate_key,
 )
-from jikimi.partners.exchange import SubscriptionOut, fetch, list_subscriptions, subscribe
+from jikimi.partners.exchange import (
+    EXCHANGES,
+    SubscriptionOut,
+    exchange_class,
+    fetch,
+    list_subscriptions,
+    subscribe,
+)
 from jikimi.partners.feed import (
     feed_counts,
     feed_is_current,
@@ -38,9 +45,10 @@ from jikimi.partners.files import export_bank, import_signals, read_signals
 from jikimi.partners.lookup import LookupResult, lookup
 
 __all__ = [
-    "ACTIONS", "SCOPES", "CaseFeedback", "FeedbackIn", "KeyOut", "LookupResult", "NewKey",
+    "ACTIONS", "EXCHANGES", "SCOPES", "CaseFeedback", "FeedbackIn", "KeyOut", "LookupResult",
+    "NewKey",
     "PartnerOut", "PartnerPrincipal", "PartnerStatistics", "SubscriptionOut", "add_partner",
-    "authenticate", "export_bank", "feed_counts", "feed_is_current", "feed_page",
+    "authenticate", "exchange_class", "export_bank", "feed_counts", "feed_is_current", "feed_page",
     "feedback_for_case", "fetch",
     "import_signals", "list_partners", "list_subscriptions", "lookup", "public_key_text",
     "read_signals", "record_feedback", "refresh_feed", "revoke_key", "revoke_partner",
