@@ -1,20 +1,19 @@
-"""Robustness of PDQ under re-upload transformations: plain, +dihedral, jikimi's variants.
+"""Robustness through the product's own path: plain PDQ, jikimi's PDQ variants, region hashes.
 
-For each benign image (scikit-image's bundled photographs, the PDQ reference images, generated
-scenes) and each transformation of issue 3, the transformed copy is a query; it is recalled
-when one of its query hashes is within 31 bits of one of the hashes registered for its
-original. A match needs both hashes to have quality >= 50 (low-quality hashes never claim a
-match on their own). False matches: the same rule over every pair of unrelated images, both
-with the untransformed originals as queries and with every transformed query.
+Every photograph is registered as `jikimi banks add` registers it (fingerprint_bytes with
+variants, entries_for_fingerprints, add_entries: PDQ, its variants, the ``pdq_region`` hashes,
+SHA-256, MD5), each in its own bank, in a throw-away SQLite installation. Every altered copy is
+looked up as every door looks up found media (matching.media_lookups, then match_queries with
+the Matcher), and counted by which signal matched it: plain PDQ (original against original),
+jikimi today (any PDQ variant), jikimi with the region hashes. False matches: photographs not
+registered, looked up the same way, against every registered photograph; the distance
+histograms are per signal (the closest of a pair's lookups and entries).
 
-    .venv/bin/python benchmarks/bench_robustness.py [--scenes 22]
+The unrelated corpus is Debian's wallpaper photographs (apt-get install -y gnome-backgrounds
+mate-backgrounds plasma-workspace-wallpapers), scikit-image's sample images, the PDQ reference
+images and the face photographs in ../shared/data.
 
-Methods:
-  plain     registered: PDQ of the original; query: PDQ
-  dihedral  registered: pdqhash.compute_dihedral of the original (8); query: PDQ
-  jikimi    registered: jikimi.hashing.registration_variants (8 flips/rotations of the pixels,
-            up to 4 unframed candidates, centred crops); query: jikimi.hashing.query_variants
-            (PDQ and the same unframed candidates)
+    .venv/bin/python benchmarks/bench_robustness.py [--registered 40] [--plot docs/x.png]
 """
 
 from __future__ import annotations
@@ -30,9 +29,11 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageEnhance, ImageOps
 
-from jikimi.hashing import query_variants, registration_variants
-from jikimi.hashing.decode import MediaFormat, MediaKind
-from jikimi.hashing.pdq import dihedral_hashes, reference_thumbnail, rgb_array
+from jikimi import accounts, matching
+from jikimi.core.actors import cli_actor
+from jikimi.core.config import Settings
+from jikimi.core.runtime import Runtime
+from jikimi.hashing import fingerprint_bytes
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 THRESHOLD = 31
@@ -240,104 +241,349 @@ TRANSFORMS: dict[str, Callable[[Image.Image], Image.Image]] = {
 }
 
 # ---------------------------------------------------------------------------------------------
-# hashing and matching
-
-Hashes = list[tuple[int, int]]  # (hash as int, quality)
-
-_FMT = MediaFormat("image", MediaKind.IMAGE, None)
+def crop_side(p: int) -> Callable[[Image.Image], Image.Image]:
+    """Remove ``p`` % of the width from the left only."""
+    return lambda img: img.crop((img.width * p // 100, 0, img.width, img.height))
 
 
-def plain(img: Image.Image) -> Hashes:
-    v = query_variants(img)[0]
-    return [(int(v.hex, 16), v.quality)]
+def crop_offcentre(left: int, top: int, right: int, bottom: int
+                   ) -> Callable[[Image.Image], Image.Image]:
+    """Remove the given percentages from each side."""
+    def f(img: Image.Image) -> Image.Image:
+        w, h = img.size
+        return img.crop((w * left // 100, h * top // 100, w - w * right // 100,
+                         h - h * bottom // 100))
+
+    return f
 
 
-def dihedral(img: Image.Image) -> Hashes:
-    pixels = rgb_array(reference_thumbnail(img.copy(), _FMT))
-    return [(int(h.hex, 16), h.quality) for h in dihedral_hashes(pixels)]
+def caption_over(img: Image.Image) -> Image.Image:
+    """A channel caption drawn over the bottom of the picture (not added above it)."""
+    out = img.copy()
+    d = ImageDraw.Draw(out)
+    bar = max(10, img.height * 12 // 100)
+    d.rectangle((0, img.height - bar, img.width, img.height), fill=(20, 20, 20))
+    d.text((img.width // 30, img.height - bar * 3 // 4), "@channel_name  subscribe now",
+           fill="white", font_size=max(8, bar // 2))  # fmt: skip
+    return out
 
 
-def variants(img: Image.Image) -> Hashes:
-    return [(int(v.hex, 16), v.quality) for v in registration_variants(img)]
+def logo_corner(corner: str) -> Callable[[Image.Image], Image.Image]:
+    """A site logo box (about 12 % of the width) stamped in one corner."""
+    def f(img: Image.Image) -> Image.Image:
+        out = img.copy()
+        d = ImageDraw.Draw(out)
+        s = max(8, img.width * 12 // 100)
+        m = s // 5
+        x0 = m if "l" in corner else img.width - s - m
+        y0 = m if "t" in corner else img.height - s // 2 - m
+        d.rectangle((x0, y0, x0 + s, y0 + s // 2), fill=(250, 200, 0))
+        d.text((x0 + s // 8, y0 + s // 8), "SITE", fill="black", font_size=max(6, s // 4))
+        return out
+
+    return f
 
 
-def queries(img: Image.Image) -> Hashes:
-    return [(int(v.hex, 16), v.quality) for v in query_variants(img)]
+def watermark(img: Image.Image) -> Image.Image:
+    """Semi-transparent watermark text across the middle."""
+    base = img.convert("RGBA")
+    layer = Image.new("RGBA", base.size, (0, 0, 0, 0))
+    d = ImageDraw.Draw(layer)
+    size = max(10, img.height // 10)
+    d.text((img.width // 8, img.height // 2 - size // 2), "© watermark.example", font_size=size,
+           fill=(255, 255, 255, 110))
+    return Image.alpha_composite(base, layer).convert("RGB")
 
 
-def matches(query: Hashes, registered: Hashes) -> bool:
-    return any(
-        qq >= MIN_QUALITY and rq >= MIN_QUALITY and (q ^ r).bit_count() <= THRESHOLD
-        for q, qq in query
-        for r, rq in registered
-    )
+def then_resize(f: Callable[[Image.Image], Image.Image], k: float
+                ) -> Callable[[Image.Image], Image.Image]:
+    return lambda img: resize(k)(f(img))
+
+
+# alteration -> (group, transform); the groups carry the issue's recall targets
+ALTERATIONS: dict[str, tuple[str, Callable[[Image.Image], Image.Image]]] = {
+    "mirror (left-right)": ("A", lambda img: img.transpose(Image.Transpose.FLIP_LEFT_RIGHT)),
+    "rotate 90": ("A", lambda img: img.transpose(Image.Transpose.ROTATE_90)),
+    "rotate 180": ("A", lambda img: img.transpose(Image.Transpose.ROTATE_180)),
+    "jpeg q30": ("A", jpeg(30)),
+    "resize 0.5x": ("A", resize(0.5)),
+    "resize 0.25x": ("A", resize(0.25)),
+    "mirror + resize 0.5x": ("A", then_resize(
+        lambda img: img.transpose(Image.Transpose.FLIP_LEFT_RIGHT), 0.5)),
+    "border 10% (white)": ("B", border),
+    "letterbox (black bars)": ("B", letterbox),
+    "screenshot in a frame": ("B", screenshot),
+    "crop 5% (centred)": ("B", crop_centre(5)),
+    "crop 7% (centred)": ("B", crop_centre(7)),
+    "crop 12% (centred)": ("B", crop_centre(12)),
+    "crop 20% (centred)": ("B", crop_centre(20)),
+    "corner logo (top left)": ("C", logo_corner("tl")),
+    "corner logo (bottom right)": ("C", logo_corner("br")),
+    "caption bar over the bottom": ("C", caption_over),
+    "watermark text": ("C", watermark),
+    "crop 10% (one corner)": ("C", crop_corner(10)),
+    "crop 15% (one corner)": ("C", crop_corner(15)),
+    "crop 15% (left side)": ("C", crop_side(15)),
+    "crop 7% left + 4% top": ("C", crop_offcentre(7, 4, 0, 0)),
+    "crop 12% right + 8% bottom": ("C", crop_offcentre(0, 0, 12, 8)),
+    "rotate +5°": ("C", rotate(5)),
+    "rotate -5°": ("C", rotate(-5)),
+    "rotate +10°": ("C", rotate(10)),
+    "rotate -8°": ("C", rotate(-8)),
+    "corner logo + resize 0.6x": ("C", then_resize(logo_corner("br"), 0.6)),
+    "caption bar + resize 0.6x": ("C", then_resize(caption_over, 0.6)),
+    "crop 10% (one corner) + resize 0.6x": ("C", then_resize(crop_corner(10), 0.6)),
+    "rotate -5° + resize 0.6x": ("C", then_resize(rotate(-5), 0.6)),
+}
+TARGETS = {"A": 0.95, "B": 0.9, "C": 0.8}
+
+# ---------------------------------------------------------------------------------------------
+# the unrelated corpus
+
+WALLPAPER_DIRS = (Path("/usr/share/backgrounds"), Path("/usr/share/wallpapers"))
+WALLPAPER_PACKAGES = ("gnome-backgrounds", "mate-backgrounds", "plasma-workspace-wallpapers")
+
+
+def wallpapers() -> list[tuple[str, Image.Image]]:
+    """Debian's wallpaper photographs, one per picture (the largest of the sizes shipped;
+    light/dark twins dropped); a picture of 1600 px or more each way also gives its four
+    quarters, which share no pixels with each other (the whole picture is then left out)."""
+    files = [p for d in WALLPAPER_DIRS if d.exists() for p in d.rglob("*")
+             if p.suffix.lower() in (".jpg", ".jpeg", ".png", ".webp") and p.is_file()]
+    if not files:
+        sys.exit("no wallpapers: apt-get install -y " + " ".join(WALLPAPER_PACKAGES))
+    best: dict[str, tuple[int, Path]] = {}
+    for p in files:
+        parts = p.parts
+        key = parts[parts.index("wallpapers") + 1] if "wallpapers" in parts else p.stem
+        for suffix in ("-l", "-d", "-day", "-night", "-light", "-dark", "_l", "_d"):
+            key = key.removesuffix(suffix)
+        try:
+            with Image.open(p) as im:
+                area = im.width * im.height
+        except OSError:
+            continue
+        if key not in best or best[key][0] < area:
+            best[key] = (area, p)
+    out: list[tuple[str, Image.Image]] = []
+    for key, (_area, path) in sorted(best.items()):
+        img = Image.open(path).convert("RGB")
+        if img.width >= 1600 and img.height >= 1600:
+            w, h = img.width // 2, img.height // 2
+            for i, (x, y) in enumerate(((0, 0), (w, 0), (0, h), (w, h))):
+                out.append((f"wallpaper:{key}:q{i}", img.crop((x, y, x + w, y + h))))
+        else:
+            out.append((f"wallpaper:{key}", img))
+    return out
+
+
+def face_photos() -> list[tuple[str, Image.Image]]:
+    out = []
+    for p in sorted((SHARED / "faces").rglob("*")):
+        if p.suffix.lower() in (".jpg", ".jpeg", ".png"):
+            out.append((f"shared:{p.parent.name}/{p.name}", Image.open(p).convert("RGB")))
+    return out
+
+
+def shrink(img: Image.Image, side: int = 1200) -> Image.Image:
+    if max(img.size) > side:
+        img = img.copy()
+        img.thumbnail((side, side))
+    return img
+
+
+def encode(img: Image.Image, q: int = 92) -> bytes:
+    buf = io.BytesIO()
+    img.convert("RGB").save(buf, "JPEG", quality=q)
+    return buf.getvalue()
+
+
+# ---------------------------------------------------------------------------------------------
+# the product path: registration as `jikimi banks add`, lookups as every door
+
+
+def open_install(tmp: Path) -> Runtime:
+    settings = Settings(data_dir=tmp / "inst", database_url=f"sqlite:///{tmp}/bench.db")
+    return Runtime.open(settings, migrate=True)
+
+
+def register(runtime: Runtime, images: list[tuple[str, Image.Image]]) -> dict[str, str]:
+    """Each photo in its own bank, as `jikimi banks add`; returns content id -> name."""
+    contents: dict[str, str] = {}
+    with runtime.context(cli_actor("bench")) as ctx:
+        accounts.add_centre(ctx, "bench")
+    with runtime.context(cli_actor("bench")) as ctx:
+        for i, (name, img) in enumerate(images):
+            fp = fingerprint_bytes(encode(img), with_variants=True)
+            bank = f"victim-{i:03d}"
+            matching.create_bank(ctx, bank)
+            added = matching.add_entries(ctx, bank, matching.entries_for_fingerprints(fp, name))
+            contents[added.content_ids[0]] = name
+    return contents
+
+
+def classify(result: matching.MatchResult) -> dict[str, set[str]]:
+    """Which contents each way of matching found: plain PDQ, PDQ with jikimi's variants
+    (today), and with the region hashes (the new signal)."""
+    plain, today, new = set(), set(), set()
+    for m in result.matches:
+        if not m.reliable:
+            continue
+        new.add(m.content_id)
+        if m.signal_type in ("pdq", "sha256", "md5"):
+            today.add(m.content_id)
+        if m.signal_type in ("sha256", "md5") or (
+                m.signal_type == "pdq" and m.variant == "original"
+                and m.entry_variant == "original"):
+            plain.add(m.content_id)
+    return {"plain": plain, "today": today, "new": new}
+
+
+def every_hit(runtime: Runtime, matcher: matching.Matcher, lookups: list[matching.Query]
+              ) -> matching.MatchResult:
+    """All hits, one per content and signal type (match_queries keeps the best of each)."""
+    with runtime.context(cli_actor("bench")) as ctx:
+        return matching.match_queries(ctx, matcher, lookups)
+
+
+def distances(lookups: list[matching.Query],
+              entries: dict[str, tuple[np.ndarray, np.ndarray]]) -> dict[str, np.ndarray]:
+    """Per signal type, the smallest distance from any reliable lookup to each registered
+    content's reliable entries (256 when either side has none)."""
+    out = {}
+    for signal, (table, mask) in entries.items():
+        values = [q.value for q in lookups if q.signal_type == signal
+                  and (q.quality is None or q.quality >= MIN_QUALITY)]
+        best = np.full(table.shape[0], 256, dtype=np.int64)
+        for v in values:
+            q = np.frombuffer(bytes.fromhex(v), dtype=np.uint8)
+            d = np.unpackbits(np.bitwise_xor(table, q), axis=2).sum(axis=2, dtype=np.int64)
+            d[~mask] = 256
+            best = np.minimum(best, d.min(axis=1))
+        out[signal] = best
+    return out
+
+
+def entry_tables(runtime: Runtime, contents: dict[str, str]
+                 ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """The registered hashes (quality >= 50) per signal, as the matcher indexes them:
+    (contents x n x 32 bytes, contents x n mask of real entries)."""
+    from sqlalchemy import select
+
+    rows: dict[str, dict[str, list[bytes]]] = {"pdq": {}, "pdq_region": {}}
+    with runtime.context(cli_actor("bench")) as ctx:
+        for e in ctx.session.scalars(select(matching.BankEntry)):
+            if e.signal_type in rows and (e.quality or 0) >= MIN_QUALITY:
+                rows[e.signal_type].setdefault(e.content_id, []).append(bytes.fromhex(e.value))
+    order = list(contents)
+    tables = {}
+    for signal, by_content in rows.items():
+        n = max(len(v) for v in by_content.values())
+        table = np.zeros((len(order), n, 32), dtype=np.uint8)
+        mask = np.zeros((len(order), n), dtype=bool)
+        for i, cid in enumerate(order):
+            for j, raw in enumerate(by_content.get(cid, [])):
+                table[i, j] = np.frombuffer(raw, dtype=np.uint8)
+                mask[i, j] = True
+        tables[signal] = (table, mask)
+    return tables
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scenes", type=int, default=22, help="generated scenes to add")
+    parser.add_argument("--registered", type=int, default=40,
+                        help="photos registered (held out of the unrelated set)")
+    parser.add_argument("--plot", type=Path, default=None, help="write the histogram PNG here")
     args = parser.parse_args()
-    started = time.monotonic()
-    images = load_images(args.scenes)
-    names = [n for n, _ in images]
-    reg_plain = [plain(img) for _, img in images]
-    reg_dih = [dihedral(img) for _, img in images]
-    reg_var = [variants(img) for _, img in images]
-    q_orig = [queries(img) for _, img in images]
-    n = len(images)
-    reliable = [i for i in range(n) if reg_plain[i][0][1] >= MIN_QUALITY]
+    import tempfile
 
-    rows: list[tuple[str, float, float, float]] = []
-    false_transformed = {"plain": 0, "dihedral": 0, "jikimi": 0}
-    pairs_transformed = 0
-    for tname, tf in TRANSFORMS.items():
-        hit = {"plain": 0, "dihedral": 0, "jikimi": 0}
-        for i in reliable:
-            t = tf(images[i][1]).convert("RGB")
-            qp, qv = plain(t), queries(t)
-            hit["plain"] += matches(qp, reg_plain[i])
-            hit["dihedral"] += matches(qp, reg_dih[i])
-            hit["jikimi"] += matches(qv, reg_var[i])
-            for j in range(n):
-                if j != i:
-                    pairs_transformed += 1
-                    false_transformed["plain"] += matches(qp, reg_plain[j])
-                    false_transformed["dihedral"] += matches(qp, reg_dih[j])
-                    false_transformed["jikimi"] += matches(qv, reg_var[j])
-        k = len(reliable)
-        rows.append((tname, hit["plain"] / k, hit["dihedral"] / k, hit["jikimi"] / k))
+    started = time.perf_counter()
+    photos = [(n, shrink(i)) for n, i in load_images(0) + wallpapers() + face_photos()]
+    rng = np.random.default_rng(14)
+    order = rng.permutation(len(photos))
+    registered = [photos[i] for i in order[:args.registered]]
+    unrelated = [photos[i] for i in order[args.registered:]]
+    print(f"corpus: {len(photos)} photographs ({len(registered)} registered, "
+          f"{len(unrelated)} unrelated queries)")
+    with tempfile.TemporaryDirectory() as tmp:
+        runtime = open_install(Path(tmp))
+        contents = register(runtime, registered)
+        by_name = {v: k for k, v in contents.items()}
+        with runtime.context(cli_actor("bench")) as ctx:
+            matcher = matching.Matcher()
+            matcher.sync(ctx.session)
+        tables = entry_tables(runtime, contents)
+        order_ids = list(contents)
 
-    unrelated = [(i, j) for i in range(n) for j in range(n) if i != j]
-    false_orig = {
-        "plain": sum(matches(reg_plain[i], reg_plain[j]) for i, j in unrelated),
-        "dihedral": sum(matches(reg_plain[i], reg_dih[j]) for i, j in unrelated),
-        "jikimi": sum(matches(q_orig[i], reg_var[j]) for i, j in unrelated),
-    }  # fmt: skip
-    pairs = n * (n - 1)
+        print("\n| alteration | target | plain PDQ | jikimi today (PDQ variants) | "
+              "jikimi + region hashes | wrong image |")
+        print("|---|---:|---:|---:|---:|---:|")
+        group_recall: dict[str, list[float]] = {}
+        wrong_total = 0
+        true_region: list[int] = []
+        for alteration, (group, transform) in ALTERATIONS.items():
+            found = {"plain": 0, "today": 0, "new": 0}
+            wrong = 0
+            for name, img in registered:
+                _fp, lookups = matching.media_lookups(encode(transform(img), 88))
+                kinds = classify(every_hit(runtime, matcher, lookups))
+                cid = by_name[name]
+                for k in found:
+                    found[k] += cid in kinds[k]
+                wrong += len(kinds["new"] - {cid})
+                d = distances(lookups, tables)
+                true_region.append(int(d["pdq_region"][order_ids.index(cid)]))
+            n = len(registered)
+            wrong_total += wrong
+            group_recall.setdefault(group, []).append(found["new"] / n)
+            print(f"| {alteration} | {TARGETS[group]:.2f} | {found['plain'] / n:.2f} | "
+                  f"{found['today'] / n:.2f} | {found['new'] / n:.2f} | {wrong} |")
 
-    print(f"images: {n} ({len(reliable)} with quality >= {MIN_QUALITY} used as queries; "
-          f"{sum(1 for x in names if x.startswith('skimage'))} scikit-image, "
-          f"{sum(1 for x in names if x.startswith('pdq-ref'))} PDQ reference, "
-          f"{sum(1 for x in names if x.startswith('scene'))} generated)")  # fmt: skip
-    print(
-        f"registered hashes per image: plain 1, dihedral 8, jikimi "
-        f"{min(len(r) for r in reg_var)}-{max(len(r) for r in reg_var)}; threshold {THRESHOLD}"
-    )
-    print()
-    print(f"| {'transformation':<24} | plain PDQ | PDQ + dihedral | jikimi variants |")
-    print(f"|{'-' * 26}|----------:|---------------:|----------------:|")
-    for tname, p, d, v in rows:
-        print(f"| {tname:<24} | {p:9.2f} | {d:14.2f} | {v:15.2f} |")
-    print()
-    print(f"false matches, untransformed originals, all {pairs} ordered pairs of unrelated images:")
-    for m in ("plain", "dihedral", "jikimi"):
-        print(f"  {m:<9} {false_orig[m]} ({false_orig[m] / pairs:.5f})")
-    print(
-        f"false matches, each transformed query vs each unrelated one ({pairs_transformed} pairs):"
-    )
-    for m in ("plain", "dihedral", "jikimi"):
-        print(f"  {m:<9} {false_transformed[m]} ({false_transformed[m] / pairs_transformed:.6f})")
-    print(f"\n{time.monotonic() - started:.0f} s", file=sys.stderr)
+        # unrelated photographs: every lookup against every registered photograph
+        pair_min: dict[str, list[np.ndarray]] = {"pdq": [], "pdq_region": []}
+        matched_unrelated = 0
+        for _name, img in unrelated:
+            _fp, lookups = matching.media_lookups(encode(img, 88))
+            if every_hit(runtime, matcher, lookups).matched:
+                matched_unrelated += 1
+            for signal, best in distances(lookups, tables).items():
+                pair_min[signal].append(best)
+        pairs = len(unrelated) * len(registered)
+        print(f"\nunrelated photographs matched through the product path: {matched_unrelated} "
+              f"of {len(unrelated)}; wrong-image matches among altered copies: {wrong_total}")
+        print(f"\nfalse matches per million unrelated pairs ({pairs} pairs, each pair's "
+              "closest lookup/entry distance):")
+        print("| threshold | " + " | ".join(pair_min) + " |")
+        print("|---:|" + "---:|" * len(pair_min))
+        arrays = {k: np.concatenate(v) for k, v in pair_min.items()}
+        for t in (16, 20, 24, 28, 31, 36, 40, 48):
+            cells = [f"{(a <= t).sum() / pairs * 1e6:,.0f}" for a in arrays.values()]
+            print(f"| {t} | " + " | ".join(cells) + " |")
+        for k, a in arrays.items():
+            print(f"nearest unrelated pair, {k}: {int(a.min())} bits")
+        if args.plot:
+            plot(arrays, np.array(true_region), args.plot)
+        print(f"\n({time.perf_counter() - started:.0f} s)")
+
+
+def plot(unrelated: dict[str, np.ndarray], related_region: np.ndarray, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(8, 4))
+    bins = np.arange(0, 161, 2)
+    for k, a in unrelated.items():
+        ax.hist(a, bins=bins, alpha=0.5, label=f"unrelated pairs, {k} (closest lookup)")
+    ax.hist(related_region, bins=bins, alpha=0.5, label="altered copy vs its original, pdq_region")
+    ax.axvline(31, color="k", linestyle="--", linewidth=1)
+    ax.set_xlabel("Hamming distance (bits)")
+    ax.set_ylabel("pairs")
+    ax.set_yscale("log")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
 
 
 if __name__ == "__main__":

@@ -22,6 +22,8 @@ function run(job) {
       return pdq.thumbnailSize(job.width, job.height, job.max ?? 512);
     case 'variants':
       return pdq.registrationVariants(load(job), job.width, job.height, job.options ?? {});
+    case 'regions':
+      return pdq.registrationRegions(load(job), job.width, job.height, job.options ?? {});
     case 'frameBox':
       return pdq.frameBox(load(job), job.width, job.height);
     case 'frameBoxes':

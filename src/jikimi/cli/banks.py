@@ -167,8 +167,8 @@ def match_command(
     threshold: Annotated[int | None, typer.Option("--threshold", min=0, max=31,
                                                   help="PDQ distance (default: each bank's)")
                          ] = None,
-    dihedral: Annotated[bool, typer.Option("--dihedral", help="also match mirrored and "
-                                           "rotated copies")] = False,
+    dihedral: Annotated[bool, typer.Option("--dihedral", help="kept for old scripts: "
+                                           "mirrored and rotated copies always match")] = False,
     output: Annotated[MatchFormat, typer.Option("--format")] = MatchFormat.table,
 ) -> None:
     """Match files against every bank; one JSON line per input with --format json."""
@@ -182,10 +182,8 @@ def match_command(
         for path in files:
             record: dict[str, object] = {"path": str(path)}
             try:
-                fp = fingerprint_file(path)
-                result = matching.match_queries(
-                    ctx, matcher, matching.queries_for_fingerprints(fp, dihedral=dihedral),
-                    threshold=threshold)
+                _fp, lookups = matching.file_lookups(path)
+                result = matching.match_queries(ctx, matcher, lookups, threshold=threshold)
                 record.update(result.model_dump(mode="json"))
             except (MediaError, OSError) as exc:
                 any_failed = True

@@ -46,7 +46,8 @@ from jikimi.evidence.schemas import (
 )
 from jikimi.evidence.storage import EvidenceStore, seal, unseal
 from jikimi.evidence.warc import build_warc, read_warc
-from jikimi.hashing import ImageFingerprints, fingerprint_bytes
+from jikimi.hashing import ImageFingerprints
+from jikimi.matching import media_lookups
 from jikimi.review import ReviewDecision, ReviewStatus
 from jikimi.scans import Item, ItemMatch, ItemVersion
 from jikimi.sources import HttpClient
@@ -319,7 +320,7 @@ def _hashes(body: bytes, kind: str) -> dict[str, Any]:
                            "pdq": None, "pdq_quality": None}
     if kind == "image":
         try:
-            prints = fingerprint_bytes(body)
+            prints, _lookups = media_lookups(body)
         except MediaError:
             return out
         if isinstance(prints, ImageFingerprints):

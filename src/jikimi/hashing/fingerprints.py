@@ -27,14 +27,15 @@ from jikimi.hashing.pdq import (
     _CONVERT_BEFORE_RESIZE,
     LOW_QUALITY_THRESHOLD,
     dihedral_hashes,
-    hash_array,
     reference_thumbnail,
     rgb_array,
 )
+from jikimi.hashing.regions import may_have_frame, query_regions, registration_regions
 from jikimi.hashing.variants import (
     PdqVariant,
     Source,
     query_variants_of_thumbnail,
+    unframed_variants,
     variants_of_thumbnail,
 )
 from jikimi.hashing.video import VideoFrameHash, check_seconds_per_hash, vpdq_frames
@@ -64,6 +65,12 @@ class ImageFingerprints:
     """True for an animation (GIF, APNG, WebP); ``pdq`` is then its first frame."""
     variants: tuple[PdqVariant, ...] = ()
     """Registration variants, when asked for (``with_variants=True``)."""
+    regions: tuple[PdqVariant, ...] = ()
+    """Region hashes to register (``pdq_region``), when asked for (``with_variants=True``)."""
+    unframed: tuple[PdqVariant, ...] = ()
+    """Lookups (``for_lookup=True``): PDQ of the picture inside a border, letterbox or screen."""
+    region_lookups: tuple[PdqVariant, ...] = ()
+    """Lookups (``for_lookup=True``): region hashes of the found picture (``pdq_region``)."""
 
     kind: Literal["image"] = "image"
 
@@ -89,6 +96,12 @@ class ImageFingerprints:
         }
         if self.variants:
             out["variants"] = [v.to_json() for v in self.variants]
+        if self.regions:
+            out["regions"] = [v.to_json() for v in self.regions]
+        if self.unframed:
+            out["unframed"] = [v.to_json() for v in self.unframed]
+        if self.region_lookups:
+            out["region_lookups"] = [v.to_json() for v in self.region_lookups]
         return out
 
 
@@ -132,25 +145,33 @@ Fingerprints = ImageFingerprints | VideoFingerprints
 
 
 def _image_fingerprints(
-    data: bytes, fmt: MediaFormat, limits: DecodeLimits, with_variants: bool
+    data: bytes, fmt: MediaFormat, limits: DecodeLimits, with_variants: bool,
+    for_lookup: bool = False,
 ) -> ImageFingerprints:
     img = open_image(data, fmt, limits)
     width, height = img.size
     animated = bool(getattr(img, "is_animated", False))
     thumb = reference_thumbnail(img, fmt)
     pixels = rgb_array(thumb)
-    main = hash_array(pixels)
+    dihedral = dihedral_hashes(pixels)  # its first hash is PDQ itself: one pass, not two
+    main = dihedral[0]
+    unframed: tuple[PdqVariant, ...] = ()
+    if for_lookup and may_have_frame(pixels):
+        unframed = unframed_variants(thumb, _source(data, fmt, limits))
     return ImageFingerprints(
         format=fmt.name,
         width=width,
         height=height,
         pdq=main.hex,
         quality=main.quality,
-        dihedral=tuple(h.hex for h in dihedral_hashes(pixels)),
+        dihedral=tuple(h.hex for h in dihedral),
         sha256=hashlib.sha256(data).hexdigest(),
         md5=hashlib.md5(data, usedforsecurity=False).hexdigest(),
         animated=animated,
         variants=variants_of_thumbnail(thumb, _source(data, fmt, limits)) if with_variants else (),
+        regions=registration_regions(thumb) if with_variants else (),
+        unframed=unframed,
+        region_lookups=query_regions(pixels) if for_lookup else (),
     )
 
 
@@ -230,13 +251,16 @@ def fingerprint_bytes(
     seconds_per_hash: float = 1.0,
     animated_as_video: bool = False,
     with_variants: bool = False,
+    for_lookup: bool = False,
 ) -> Fingerprints:
     """Fingerprint an image or video given as bytes; the format is read from the bytes.
 
     Images get PDQ exactly as Meta's reference computes it, with its dihedral variants and
     SHA-256/MD5; videos get vPDQ (one frame every ``seconds_per_hash`` seconds, 0 = every
     frame). With ``animated_as_video``, an animated GIF or APNG is hashed as a video instead of
-    by its first frame. With ``with_variants``, images also carry their registration variants.
+    by its first frame. With ``with_variants``, images also carry their registration variants
+    and region hashes; with ``for_lookup``, what found media is looked up by (the unframed
+    picture when a frame is seen, region hashes): see :mod:`jikimi.matching.lookup`.
     Raises ``UnsupportedMedia``, ``MediaTooLarge`` or ``CorruptMedia``.
     """
     check_seconds_per_hash(seconds_per_hash)
@@ -244,7 +268,7 @@ def fingerprint_bytes(
     fmt = sniff_format(data[:_SNIFF_BYTES])
     if fmt.kind is MediaKind.VIDEO or (animated_as_video and _is_animation(data, fmt, limits)):
         return _video_from_bytes(data, fmt, limits, seconds_per_hash)
-    return _image_fingerprints(data, fmt, limits, with_variants)
+    return _image_fingerprints(data, fmt, limits, with_variants, for_lookup)
 
 
 def fingerprint_file(
@@ -254,6 +278,7 @@ def fingerprint_file(
     seconds_per_hash: float = 1.0,
     animated_as_video: bool = False,
     with_variants: bool = False,
+    for_lookup: bool = False,
 ) -> Fingerprints:
     """Fingerprint a file on disk; as :func:`fingerprint_bytes`, but videos are not read
     into memory (they are streamed for the file hashes and decoded from their path)."""
@@ -288,6 +313,7 @@ def fingerprint_file(
         seconds_per_hash=seconds_per_hash,
         animated_as_video=animated_as_video,
         with_variants=with_variants,
+        for_lookup=for_lookup,
     )
 
 

@@ -297,11 +297,12 @@ def _variant(name: str, img: Image.Image) -> PdqVariant:
     return PdqVariant(name, h.hex, h.quality)
 
 
-def _unframed_variants(thumb: Image.Image, source: Source | None) -> list[PdqVariant]:
+def unframed_variants(thumb: Image.Image, source: Source | None) -> tuple[PdqVariant, ...]:
+    """PDQ of the content inside each frame box found on ``thumb`` (none if no frame)."""
     boxes = frame_boxes(thumb)
     if boxes and callable(source):
         source = source()  # decoded once, only when a frame was found
-    return [_variant(name, _framed_crop(thumb, box, source)) for name, box in boxes]
+    return tuple(_variant(name, _framed_crop(thumb, box, source)) for name, box in boxes)
 
 
 def variants_of_thumbnail(
@@ -316,7 +317,7 @@ def variants_of_thumbnail(
         _variant(name, thumb if op is None else thumb.transpose(op))
         for name, op in DIHEDRAL_TRANSFORMS
     ]
-    out.extend(_unframed_variants(thumb, source))
+    out.extend(unframed_variants(thumb, source))
     for p in CROP_PERCENTS:
         out.append(_variant(f"crop{p}", thumb.crop(crop_box(thumb.size, p))))
     return tuple(out)
@@ -328,4 +329,4 @@ def query_variants_of_thumbnail(
     """The hashes to look up for a query: ``original``, then the unframed variants
     (``unframed``, ``unframed_bands``, ``unframed_ui``, ``unframed_ui2``) found
     (``source`` as for :func:`variants_of_thumbnail`)."""
-    return (_variant("original", thumb), *_unframed_variants(thumb, source))
+    return (_variant("original", thumb), *unframed_variants(thumb, source))

@@ -33,6 +33,8 @@ from jikimi.matching.pdq_index import PdqIndex
 from jikimi.matching.signal_types import SIGNAL_TYPES, PdqIndexAdapter, SignalIndex
 
 SNAPSHOT_VERSION = 1
+QUALITY_SIGNALS = frozenset({"pdq", "pdq_region"})
+"""Perceptual hashes with a quality: below LOW_QUALITY_THRESHOLD they never match alone."""
 
 
 @dataclass(frozen=True)
@@ -193,7 +195,7 @@ class Matcher:
             if query.signal_type == "pdq" and threshold is None \
                     and distance > bank.pdq_threshold:
                 continue
-            reliable = query.signal_type != "pdq" or (
+            reliable = query.signal_type not in QUALITY_SIGNALS or (
                 (query.quality is None or query.quality >= LOW_QUALITY_THRESHOLD)
                 and (entry.quality is None or entry.quality >= LOW_QUALITY_THRESHOLD))
             hits.append(Hit(entry_id, bank, query.signal_type, distance, query.variant,

@@ -13,6 +13,7 @@ from jikimi.accounts import StaffContext, read_upload
 from jikimi.errors import InvalidInput
 from jikimi.hashing import ImageFingerprints, VideoFingerprints, fingerprint_bytes
 from jikimi.matching import service
+from jikimi.matching.lookup import media_lookups
 from jikimi.matching.matcher import Matcher, image_queries
 from jikimi.matching.matcher import Query as LookupQuery
 from jikimi.matching.schemas import AddedEntries, BankOut, EntryOut, MatchResult
@@ -115,12 +116,14 @@ def match(request: Request, ctx: StaffContext,
           source: Annotated[FingerprintQuery | bytes, Depends(match_input)],
           threshold: Annotated[int | None, Query(ge=0, le=31)] = None,
           dihedral: bool = False) -> MatchResult:
-    """Match an uploaded file (multipart ``file``) or fingerprints (JSON) against every bank."""
+    """Match an uploaded file (multipart ``file``) or fingerprints (JSON) against every bank.
+    A file is looked up as every door looks up found media (mirrored, rotated, framed,
+    overlaid, cropped and tilted copies; ``dihedral`` is kept for old clients)."""
     if isinstance(source, FingerprintQuery):
         queries = _queries(source)
         threshold = source.threshold if source.threshold is not None else threshold
     else:
-        queries = service.queries_for_fingerprints(fingerprint_bytes(source), dihedral=dihedral)
+        _fp, queries = media_lookups(source)
     return service.match_queries(ctx, _matcher(request), queries, threshold=threshold)
 
 

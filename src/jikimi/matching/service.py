@@ -206,7 +206,8 @@ def lock_change_log(session: Session) -> None:
 def entries_for_fingerprints(fp: ImageFingerprints | VideoFingerprints,
                              label: str = "") -> list[NewEntry]:
     """What to register for one file: PDQ with its registration variants (mirrored,
-    rotated, unframed, cropped) or vPDQ, plus SHA-256 and MD5; one content id for all."""
+    rotated, unframed, cropped) and region hashes (``pdq_region``: corners kept, off-centre
+    crops, small tilts), or vPDQ; plus SHA-256 and MD5; one content id for all."""
     content = fp.sha256
     out: list[NewEntry] = []
     if isinstance(fp, ImageFingerprints):
@@ -310,6 +311,9 @@ def parse_hash_lines(lines: Iterable[str], default_signal: str = "pdq") -> list[
     return entries
 
 
+        for region in fp.regions:
+            out.append(NewEntry("pdq_region", region.hex, region.quality, region.name, content,
+                                label))
 # --- matching --------------------------------------------------------------------------------
 def _match_out(hit: Hit) -> MatchOut:
     return MatchOut(bank=hit.bank.name, entry_id=hit.entry_id, signal_type=hit.signal_type,

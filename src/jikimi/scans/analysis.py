@@ -12,8 +12,8 @@ from typing import Any
 
 from jikimi.errors import JikimiError
 from jikimi.faces import detect_media_faces, embedding_value, frame_variant
-from jikimi.hashing import DecodeLimits, ImageFingerprints, fingerprint_bytes
-from jikimi.matching import Matcher, Query, queries_for_fingerprints
+from jikimi.hashing import DecodeLimits, ImageFingerprints
+from jikimi.matching import Matcher, Query, media_lookups
 from jikimi.matching.matcher import Candidate
 from jikimi.sources import Source, SourceItem, build_source
 
@@ -48,12 +48,13 @@ class ItemResult:
 
 def analyse_item(source: Source, item: PendingItem, matcher: Matcher, *,
                  dihedral: bool = True, limits: DecodeLimits = DEFAULT_LIMITS) -> ItemResult:
-    """Fetch, fingerprint and search one item; every failure becomes a recorded error."""
+    """Fetch, fingerprint and search one item (the lookups every door makes:
+    :func:`jikimi.matching.media_lookups`); every failure becomes a recorded error.
+    ``dihedral`` is kept for old callers: mirrored and rotated copies always match."""
     try:
         data = source.fetch(SourceItem(key=item.key, locator=item.locator,
                                        kind_hint=item.kind_hint, context=item.context))
-        fp = fingerprint_bytes(data, limits=limits)
-        queries = queries_for_fingerprints(fp, dihedral=dihedral)
+        fp, queries = media_lookups(data, limits=limits)
         face_error = None
         face_index = matcher.indexes.get("face")
         if face_index is not None and len(face_index):

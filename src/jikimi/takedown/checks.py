@@ -33,10 +33,10 @@ from jikimi.hashing import (
     ImageFingerprints,
     VideoFrameHash,
     compare_vpdq,
-    fingerprint_bytes,
     hamming_distance,
 )
 from jikimi.scans import Item, ItemVersion
+from jikimi.matching import media_lookups
 from jikimi.sources.errors import FetchError
 from jikimi.sources.http import FetchPolicy, HttpClient
 from jikimi.takedown.history import set_status
@@ -135,7 +135,7 @@ def still_matches(data: bytes, reference: dict[str, Any]) -> bool | None:
     """Whether fetched bytes are still the registered content (None if they cannot be read
     as media: the caller decides what an unreadable file means)."""
     try:
-        fp = fingerprint_bytes(data, limits=VERIFY_LIMITS)
+        fp, lookups = media_lookups(data, limits=VERIFY_LIMITS)
     except JikimiError:
         return None
     if reference.get("sha256") and fp.sha256 == reference["sha256"]:
@@ -143,7 +143,9 @@ def still_matches(data: bytes, reference: dict[str, Any]) -> bool | None:
     if isinstance(fp, ImageFingerprints):
         pdq = reference.get("pdq")
         if isinstance(pdq, str) and len(pdq) == 64:
-            return hamming_distance(fp.pdq, pdq) <= MATCH_THRESHOLD
+            # the same lookups as a scan: the picture, its mirrors and rotations, unframed
+            return any(hamming_distance(q.value, pdq) <= MATCH_THRESHOLD
+                       for q in lookups if q.signal_type == "pdq")
         return False
     frames = reference.get("vpdq")
     if isinstance(frames, list) and frames:

@@ -315,10 +315,10 @@ def match_submit(request: Request, file: Annotated[UploadFile, File()],
                  csrf_token: Annotated[str, Form(max_length=200)] = "",
                  dihedral: Annotated[str, Form(max_length=5)] = "") -> Response:
     with staff_page(request, csrf_token) as (ctx, user, csrf):
-        fp = fingerprint_bytes(read_upload(request, file))
+        _fp, lookups = matching.media_lookups(read_upload(request, file))
         result = matching.match_queries(
             ctx, request.app.state.matcher,
-            matching.queries_for_fingerprints(fp, dihedral=dihedral == "1"))
+            lookups)
         return render(request, "match.html", user=user, csrf=csrf, result=result)
 
 

@@ -952,6 +952,127 @@ export function queryVariants(data, width, height, options = {}) {
     ...unframedVariants(t, px, width, height)];
 }
 
+// ---- REGIONS -----------------------------------------------------------------------------
+// A port of jikimi.hashing.regions: PDQ of windows of the thumbnail (corners kept, off-centre
+// crops, the centre turned by a few degrees), integer arithmetic only, so the hashes equal the
+// server's for the same thumbnail pixels. tests/portal/test_pdq_js.py compares them bit for
+// bit; when regions.py changes, change this too.
+
+export const KEEP_WINDOWS = Object.freeze([
+  ['keep_tl', [0, 0, 200, 200]],
+  ['keep_tr', [200, 0, 0, 200]],
+  ['keep_bl', [0, 200, 200, 0]],
+  ['keep_br', [200, 200, 0, 0]],
+]);
+export const OFFCROP_STEPS = Object.freeze([50, 100, 150]);
+export const CENTRE_WINDOW = Object.freeze([150, 150, 150, 150]);
+// [name, cos * 65536, sin * 65536] (rounded; the same integers as regions.TILTS)
+export const TILTS = Object.freeze([
+  ['tilt_m9', 64729, -10252],
+  ['tilt_m6', 65177, -6850],
+  ['tilt_m3', 65446, -3430],
+  ['centre70', 65536, 0],
+  ['tilt_p3', 65446, 3430],
+  ['tilt_p6', 65177, 6850],
+  ['tilt_p9', 64729, 10252],
+]);
+
+function axisOptions() {
+  const out = [[0, 0]];
+  for (const s of OFFCROP_STEPS) out.push([s, 0]);
+  for (const s of OFFCROP_STEPS) out.push([0, s]);
+  return out;
+}
+
+const pad3 = (n) => String(n).padStart(3, '0');
+
+/** The 48 off-centre crop windows [name, [l, t, r, b]] (per mille), in regions.py order. */
+export function offcropWindows() {
+  const out = [];
+  for (const [top, bottom] of axisOptions()) {
+    for (const [left, right] of axisOptions()) {
+      if (left === 0 && top === 0 && right === 0 && bottom === 0) continue;
+      out.push([`offcrop_${pad3(left)}_${pad3(top)}_${pad3(right)}_${pad3(bottom)}`,
+        [left, top, right, bottom]]);
+    }
+  }
+  return out;
+}
+
+/** regions.window_box: the pixel box of a per-mille window. */
+export function windowBox(width, height, window) {
+  const [l, t, r, b] = window;
+  return [Math.floor((width * l) / 1000), Math.floor((height * t) / 1000),
+    width - Math.floor((width * r) / 1000), height - Math.floor((height * b) / 1000)];
+}
+
+/** regions.tilted_centre: the centre window turned by [cos, sin] in 16.16 fixed point. */
+export function tiltedCentre(data, width, height, cos, sin) {
+  const px = checkRGBA(data, width, height);
+  const [left, top, right, bottom] = windowBox(width, height, CENTRE_WINDOW);
+  if (sin === 0) return cropRGBA(px, width, height, [left, top, right, bottom]);
+  const ow = right - left;
+  const oh = bottom - top;
+  const out = new Uint8ClampedArray(ow * oh * 4);
+  const clampX = (v) => (v < 0 ? 0 : v > width - 1 ? width - 1 : v);
+  const clampY = (v) => (v < 0 ? 0 : v > height - 1 ? height - 1 : v);
+  let o = 0;
+  for (let y = top; y < bottom; y++) {
+    const dy = 2 * y + 1 - height;
+    for (let x = left; x < right; x++) {
+      const dx = 2 * x + 1 - width;
+      const X = dx * cos - dy * sin + (width - 1) * 65536;
+      const Y = dx * sin + dy * cos + (height - 1) * 65536;
+      const ix = Math.floor(X / 131072);
+      const iy = Math.floor(Y / 131072);
+      const fx = Math.floor((X - ix * 131072) / 512);
+      const fy = Math.floor((Y - iy * 131072) / 512);
+      const x0 = clampX(ix);
+      const x1 = clampX(ix + 1);
+      const y0 = clampY(iy);
+      const y1 = clampY(iy + 1);
+      for (let c = 0; c < 3; c++) {
+        const p00 = px[(y0 * width + x0) * 4 + c];
+        const p01 = px[(y0 * width + x1) * 4 + c];
+        const p10 = px[(y1 * width + x0) * 4 + c];
+        const p11 = px[(y1 * width + x1) * 4 + c];
+        const topRow = p00 * (256 - fx) + p01 * fx;
+        const bottomRow = p10 * (256 - fx) + p11 * fx;
+        out[o + c] = Math.floor((topRow * (256 - fy) + bottomRow * fy + 32768) / 65536);
+      }
+      out[o + 3] = 255;
+      o += 4;
+    }
+  }
+  return { data: out, width: ow, height: oh };
+}
+
+/**
+ * The server's registration_regions (signal type pdq_region) for a reference thumbnail
+ * {data, width, height} (RGBA): keep_*, offcrop_*, then the tilts, in regions.py order.
+ * @returns {Array<{name: string, hash: string, quality: number}>}
+ */
+export function regionsOfThumbnail(thumb) {
+  const { data, width, height } = thumb;
+  const out = [];
+  for (const [name, window] of [...KEEP_WINDOWS, ...offcropWindows()]) {
+    const c = cropRGBA(data, width, height, windowBox(width, height, window));
+    out.push({ name, ...pdqFromRGBA(c.data, c.width, c.height) });
+  }
+  for (const [name, cos, sin] of TILTS) {
+    const c = tiltedCentre(data, width, height, cos, sin);
+    out.push({ name, ...pdqFromRGBA(c.data, c.width, c.height) });
+  }
+  return out;
+}
+
+/** registrationRegions: the thumbnail step, then regionsOfThumbnail (options as downscaleRGBA). */
+export function registrationRegions(data, width, height, options = {}) {
+  const px = checkRGBA(data, width, height);
+  return regionsOfThumbnail(downscaleRGBA(px, width, height, THUMBNAIL_SIZE, options));
+}
+// ---- end of REGIONS ----------------------------------------------------------------------
+
 /** Hamming distance between two PDQ hashes (64 hex digits each). */
 export function hammingDistance(a, b) {
   const re = /^[0-9a-fA-F]{64}$/;

@@ -1,0 +1,178 @@
+"""Region hashes: PDQ of parts of a picture, for overlays, off-centre crops and small tilts.
+
+Plain PDQ (and the ``pdq`` registration variants of :mod:`jikimi.hashing.variants`) describe
+the whole picture, so a logo stamped in a corner, a caption bar drawn over the bottom, a crop
+that is not centred or a tilt of a few degrees moves the hash past any safe threshold. Region
+hashes are PDQ hashes of fixed *windows* of the reference thumbnail ``T`` (Pillow's
+``thumbnail((512, 512))``, RGB), kept as their own signal type (``pdq_region``) with their own
+threshold, so that partner feeds and the StopNCII-shaped API keep serving plain PDQ.
+
+A window is given by what it removes from each side, in per mille of ``T``'s width ``w`` and
+height ``h``: ``(l, t, r, b)`` is the box ``(w*l//1000, h*t//1000, w - w*r//1000,
+h - h*b//1000)``. Integer arithmetic only, so that the victim portal (``pdq.js``) computes the
+same pixels, and PDQ of the same pixels is the same hash there.
+
+Registered (:func:`registration_regions`), in this order:
+
+1. ``keep_tl``, ``keep_tr``, ``keep_bl``, ``keep_br``: the 80 % x 80 % window in each corner
+   (the other 20 % of each side removed). An overlay in one corner or along one side (a logo,
+   a caption bar, a watermark line) is outside at least one of them.
+2. ``offcrop_LLL_TTT_RRR_BBB``: off-centre crops. On each axis one side keeps everything and
+   the other loses 0, 5, 10 or 15 % (:data:`OFFCROP_STEPS`), every combination but the whole
+   picture (48 windows). A copy cropped that way hashes (as a whole) near one of them.
+3. ``tilt_m9``, ``tilt_m6``, ``tilt_m3``, ``centre70``, ``tilt_p3``, ``tilt_p6``, ``tilt_p9``:
+   the centre window ``(150, 150, 150, 150)`` of ``T`` turned by -9 ... +9 degrees (``centre70``
+   is not turned). Each output pixel ``(x, y)`` of the window samples ``T`` at the rotated point,
+   in 16.16 fixed point with the integer constants of :data:`TILTS` (``C = round(cos a *
+   65536)``, ``S = round(sin a * 65536)``): with ``dx = 2x + 1 - w``, ``dy = 2y + 1 - h``,
+   ``X = dx*C - dy*S + (w-1)*65536`` and ``Y = dx*S + dy*C + (h-1)*65536`` (both in units of
+   1/131072 pixel), ``ix = X >> 17``, ``fx = (X & 0x1FFFF) >> 9`` (0-255), the same for y;
+   neighbours are clamped to the picture; per channel ``top = p00*(256-fx) + p01*fx``,
+   ``bottom = p10*(256-fx) + p11*fx``, value ``(top*(256-fy) + bottom*fy + 32768) >> 16``.
+   The centre of a copy tilted by up to 10 degrees (without enlarging the canvas) is inside the
+   picture for aspect ratios up to 2:1, so its own ``centre70`` is near one of these.
+
+Looked up for found media (:func:`query_regions`): the four ``keep_*`` windows and ``centre70``
+(the whole picture's PDQ is looked up as it is). Unlike registration, lookups need not be
+bit-exact: they are computed from the same thumbnail with the same windows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+from PIL import Image
+
+from jikimi.hashing.pdq import hash_array, rgb_array
+from jikimi.hashing.variants import PdqVariant
+
+Window = tuple[int, int, int, int]
+"""Per mille removed from the left, top, right and bottom."""
+
+KEEP_WINDOWS: tuple[tuple[str, Window], ...] = (
+    ("keep_tl", (0, 0, 200, 200)),
+    ("keep_tr", (200, 0, 0, 200)),
+    ("keep_bl", (0, 200, 200, 0)),
+    ("keep_br", (200, 200, 0, 0)),
+)
+OFFCROP_STEPS: tuple[int, ...] = (50, 100, 150)
+CENTRE_WINDOW: Window = (150, 150, 150, 150)
+
+
+@dataclass(frozen=True, slots=True)
+class Tilt:
+    """A rotation of the centre window, with its fixed-point cosine and sine."""
+
+    name: str
+    degrees: int
+    cos: int
+    sin: int
+
+
+TILTS: tuple[Tilt, ...] = (
+    Tilt("tilt_m9", -9, 64729, -10252),
+    Tilt("tilt_m6", -6, 65177, -6850),
+    Tilt("tilt_m3", -3, 65446, -3430),
+    Tilt("centre70", 0, 65536, 0),
+    Tilt("tilt_p3", 3, 65446, 3430),
+    Tilt("tilt_p6", 6, 65177, 6850),
+    Tilt("tilt_p9", 9, 64729, 10252),
+)
+
+
+def _axis_options() -> list[tuple[int, int]]:
+    """(first side, second side) removals on one axis: one side only, 0/5/10/15 %."""
+    out = [(0, 0)]
+    out += [(s, 0) for s in OFFCROP_STEPS]
+    out += [(0, s) for s in OFFCROP_STEPS]
+    return out
+
+
+def offcrop_windows() -> tuple[tuple[str, Window], ...]:
+    """The 48 off-centre crop windows, named ``offcrop_LLL_TTT_RRR_BBB``."""
+    out = []
+    for top, bottom in _axis_options():
+        for left, right in _axis_options():
+            if left == top == right == bottom == 0:
+                continue
+            out.append((f"offcrop_{left:03d}_{top:03d}_{right:03d}_{bottom:03d}",
+                        (left, top, right, bottom)))
+    return tuple(out)
+
+
+OFFCROP_WINDOWS = offcrop_windows()
+
+
+def window_box(size: tuple[int, int], window: Window) -> tuple[int, int, int, int]:
+    """The pixel box ``(left, top, right, bottom)`` of ``window`` on a ``size`` picture."""
+    w, h = size
+    left, top, right, bottom = window
+    return (w * left // 1000, h * top // 1000, w - w * right // 1000, h - h * bottom // 1000)
+
+
+def _hash(name: str, pixels: npt.NDArray[np.uint8]) -> PdqVariant:
+    h = hash_array(np.ascontiguousarray(pixels))
+    return PdqVariant(name, h.hex, h.quality)
+
+
+def _crop(rgb: npt.NDArray[np.uint8], window: Window) -> npt.NDArray[np.uint8]:
+    h, w = rgb.shape[:2]
+    left, top, right, bottom = window_box((w, h), window)
+    return rgb[top:bottom, left:right]
+
+
+def tilted_centre(rgb: npt.NDArray[np.uint8], tilt: Tilt) -> npt.NDArray[np.uint8]:
+    """The centre window of ``rgb`` turned by ``tilt`` (module docstring, step 3)."""
+    if tilt.sin == 0:
+        return _crop(rgb, CENTRE_WINDOW)
+    h, w = rgb.shape[:2]
+    left, top, right, bottom = window_box((w, h), CENTRE_WINDOW)
+    ys, xs = np.mgrid[top:bottom, left:right].astype(np.int64)
+    dx = 2 * xs + 1 - w
+    dy = 2 * ys + 1 - h
+    x_fixed = dx * tilt.cos - dy * tilt.sin + (w - 1) * 65536
+    y_fixed = dx * tilt.sin + dy * tilt.cos + (h - 1) * 65536
+    ix, iy = x_fixed >> 17, y_fixed >> 17
+    fx = ((x_fixed & 0x1FFFF) >> 9)[..., None]
+    fy = ((y_fixed & 0x1FFFF) >> 9)[..., None]
+    x0, x1 = np.clip(ix, 0, w - 1), np.clip(ix + 1, 0, w - 1)
+    y0, y1 = np.clip(iy, 0, h - 1), np.clip(iy + 1, 0, h - 1)
+    px = rgb.astype(np.int64)
+    top_row = px[y0, x0] * (256 - fx) + px[y0, x1] * fx
+    bottom_row = px[y1, x0] * (256 - fx) + px[y1, x1] * fx
+    out: npt.NDArray[np.uint8] = ((top_row * (256 - fy) + bottom_row * fy + 32768) >> 16
+                                  ).astype(np.uint8)
+    return out
+
+
+def registration_regions(thumb: Image.Image) -> tuple[PdqVariant, ...]:
+    """The region hashes to register for a reference thumbnail, in the documented order."""
+    rgb = rgb_array(thumb)
+    out = [_hash(name, _crop(rgb, window)) for name, window in KEEP_WINDOWS]
+    out += [_hash(name, _crop(rgb, window)) for name, window in OFFCROP_WINDOWS]
+    out += [_hash(t.name, tilted_centre(rgb, t)) for t in TILTS]
+    return tuple(out)
+
+
+def query_regions(thumb: Image.Image | npt.NDArray[np.uint8]) -> tuple[PdqVariant, ...]:
+    """The region hashes to look up for found media: the ``keep_*`` windows and ``centre70``."""
+    rgb = thumb if isinstance(thumb, np.ndarray) else rgb_array(thumb)
+    out = [_hash(name, _crop(rgb, window)) for name, window in KEEP_WINDOWS]
+    out.append(_hash("centre70", _crop(rgb, CENTRE_WINDOW)))
+    return tuple(out)
+
+
+def may_have_frame(rgb: npt.NDArray[np.uint8], tolerance: int = 16, percent: int = 90) -> bool:
+    """A cheap first look for a border, letterbox or screen around the picture: is any of the
+    four outermost lines (nearly) one colour? Only then are frames searched for in full
+    (:func:`jikimi.hashing.variants.frame_boxes`). Lookups only; registration always searches.
+    """
+    for line in (rgb[0], rgb[-1], rgb[:, 0], rgb[:, -1]):
+        values = line.astype(np.int16)
+        median = np.sort(values, axis=0)[values.shape[0] // 2]
+        near = np.all(np.abs(values - median) <= tolerance, axis=1)
+        if int(near.sum()) * 100 >= percent * values.shape[0]:
+            return True
+    return False
