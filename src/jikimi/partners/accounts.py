@@ -15,6 +15,7 @@ from sqlalchemy import select
 from jikimi.core.actors import Actor, ActorKind, Role
 from jikimi.core.context import ServiceContext
 from jikimi.core.database import utcnow
+from jikimi.core.security import Keyring
 from jikimi.core.text import clean_text
 from jikimi.errors import Conflict, Forbidden, InvalidInput, NotAuthenticated, NotFound
 from jikimi.partners.models import Partner, PartnerKey
@@ -84,7 +85,7 @@ def may_manage_partners(ctx: ServiceContext) -> None:
 
 
 def _digest(ctx: ServiceContext, key: str) -> str:
-    return ctx.keys.secret_digest(key, context="partner-key")
+    return key_digest(ctx.keys, key)
 
 
 def _scopes(scopes: list[str] | None) -> list[str]:
@@ -224,31 +225,74 @@ def revoke_partner(ctx: ServiceContext, name: str) -> PartnerOut:
     return _partner_out(ctx, partner)
 
 
-def authenticate(ctx: ServiceContext, presented: str) -> PartnerPrincipal:
-    """The partner a presented key belongs to; NotAuthenticated (401) if it is malformed,
-    unknown, revoked or expired, or its partner is disabled."""
+@dataclass(frozen=True)
+class KeyGrant:
+    """What a key grants, as the database says: read per call by :func:`authenticate`, or
+    held in memory by the serving process's key cache (``partners.hotpath``)."""
+
+    key_id: str
+    secret_digest: str
+    partner_id: int
+    partner_name: str
+    scopes: frozenset[str]
+    rate_per_minute: int
+    revoked_at: dt.datetime | None
+    expires_at: dt.datetime | None
+    partner_disabled_at: dt.datetime | None
+
+    @classmethod
+    def of(cls, key: PartnerKey, partner: Partner) -> KeyGrant:
+        return cls(key.key_id, key.secret_digest, partner.id, partner.name,
+                   frozenset(key.scopes.split(",")), key.rate_per_minute, key.revoked_at,
+                   key.expires_at, partner.disabled_at)
+
+
+def presented_key_id(presented: str) -> str:
+    """The key id of a presented key; NotAuthenticated if it is not a partner key at all."""
     match = KEY_RE.match(presented.strip())
     if not match:
         raise NotAuthenticated("send the partner key as 'Authorization: Bearer jkp_...'",
                                code="partner_key_invalid")
-    row = ctx.session.execute(select(PartnerKey, Partner).join(
-        Partner, Partner.id == PartnerKey.partner_id).where(
-        PartnerKey.key_id == match.group(1))).one_or_none()
-    digest = _digest(ctx, presented.strip())
-    if row is None or not hmac.compare_digest(row.PartnerKey.secret_digest, digest):
+    return match.group(1)
+
+
+def check_key(grant: KeyGrant | None, presented: str, digest: str, now: dt.datetime
+              ) -> PartnerPrincipal:
+    """The one rule for a presented key: its keyed digest matches (constant time), it is
+    neither revoked nor expired, and its partner is not disabled; else NotAuthenticated."""
+    if grant is None or not hmac.compare_digest(grant.secret_digest, digest):
         raise NotAuthenticated("the partner key is unknown", code="partner_key_invalid")
-    key, partner = row.PartnerKey, row.Partner
-    now = utcnow()
-    if not _key_active(key, now) or partner.disabled_at is not None:
+    if grant.revoked_at is not None or (grant.expires_at is not None
+                                        and grant.expires_at <= now) \
+            or grant.partner_disabled_at is not None:
         raise NotAuthenticated("the partner key was revoked or has expired: ask the centre "
                                "for a new one", code="partner_key_revoked",
-                               key_id=key.key_id, partner_id=partner.id)
+                               key_id=grant.key_id, partner_id=grant.partner_id)
+    return PartnerPrincipal(grant.partner_id, grant.partner_name, grant.key_id, grant.scopes,
+                            grant.rate_per_minute)
+
+
+def key_digest(keys: Keyring, presented: str) -> str:
+    return keys.secret_digest(presented.strip(), context="partner-key")
+
+
+def authenticate(ctx: ServiceContext, presented: str) -> PartnerPrincipal:
+    """The partner a presented key belongs to; NotAuthenticated (401) if it is malformed,
+    unknown, revoked or expired, or its partner is disabled."""
+    key_id = presented_key_id(presented)
+    row = ctx.session.execute(select(PartnerKey, Partner).join(
+        Partner, Partner.id == PartnerKey.partner_id).where(
+        PartnerKey.key_id == key_id)).one_or_none()
+    now = utcnow()
+    principal = check_key(None if row is None else KeyGrant.of(row.PartnerKey, row.Partner),
+                          presented, key_digest(ctx.keys, presented), now)
+    assert row is not None
+    key = row.PartnerKey
     if key.last_used_at is None or now - key.last_used_at > LAST_USED_RESOLUTION:
         key.last_used_at = now  # not on every call: the audit log has every call
         # written now, so that waiting for this row never happens while holding another lock
         ctx.session.flush()
-    return PartnerPrincipal(partner.id, partner.name, key.key_id,
-                            frozenset(key.scopes.split(",")), key.rate_per_minute)
+    return principal
 
 
 def partner_key_id(presented: str) -> str | None:

@@ -4,10 +4,14 @@ entries out, answered from the in-memory index that the centre's own matching us
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 from pydantic import BaseModel
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from jikimi.core.actors import Actor
 from jikimi.core.context import ServiceContext
 from jikimi.errors import InvalidInput
 from jikimi.matching import Matcher, Query, signal_type
@@ -34,11 +38,42 @@ class LookupResult(BaseModel):
     matches: list[LookupMatch]
 
 
+class AuditSink(Protocol):
+    """Where a lookup's audit entry goes: the audit writer's group commit on the serving
+    path (returns once the entry is committed), or a unit of work's own transaction."""
+
+    def write(self, actor: Actor, action: str, record_type: str, record_id: str | int, *,
+              centre_id: int | None = None, details: dict[str, Any] | None = None) -> int: ...
+
+
+@dataclass(frozen=True)
+class _InTransaction:
+    ctx: ServiceContext
+
+    def write(self, actor: Actor, action: str, record_type: str, record_id: str | int, *,
+              centre_id: int | None = None, details: dict[str, Any] | None = None) -> int:
+        return self.ctx.audit(action, record_type, record_id, centre_id=centre_id,
+                              details=details).seq
+
+
 def lookup(ctx: ServiceContext, principal: PartnerPrincipal, matcher: Matcher,
            fingerprints: Sequence[tuple[str, str]], threshold: int | None = None
            ) -> LookupResult:
+    """A lookup inside a unit of work (audited in its transaction)."""
+    matcher.sync(ctx.session)
+    return answer_lookup(ctx.session, _InTransaction(ctx), principal, matcher, fingerprints,
+                         threshold)
+
+
+def answer_lookup(session: Session, audit: AuditSink, principal: PartnerPrincipal,
+                  matcher: Matcher, fingerprints: Sequence[tuple[str, str]],
+                  threshold: int | None = None) -> LookupResult:
     """Match (signal type, value) pairs against the shared entries. A hit on a negative
-    (known benign) bank suppresses the answer, as in the centre's own matching."""
+    (known benign) bank suppresses the answer, as in the centre's own matching.
+
+    Does no bookkeeping: the matcher is kept current by its follower, the feed by the writers
+    of the banks. ``session`` is only read, and only for hits (their entries, banks and feed
+    items) and for exact digests; the entry is written through ``audit``."""
     principal.require("lookup")
     if not 1 <= len(fingerprints) <= MAX_FINGERPRINTS:
         raise InvalidInput(f"send 1 to {MAX_FINGERPRINTS} fingerprints")
@@ -54,11 +89,8 @@ def lookup(ctx: ServiceContext, principal: PartnerPrincipal, matcher: Matcher,
         except InvalidInput as exc:
             raise InvalidInput(f"fingerprint {number}: {exc.message}", code=exc.code) from exc
         queries.append(Query(kind_name, normalised, variant=str(number)))
-    # nothing may be left to flush inside the matcher's lock: a flush there can wait for a row
-    # another request holds while that request waits for the matcher's lock
-    ctx.session.flush()
-    matcher.sync(ctx.session)
-    hits = matcher.search(ctx.session, queries, threshold)
+    candidates = matcher.candidates(queries, threshold)
+    hits = matcher.resolve(session, candidates, threshold) if candidates else []
     suppressed = any(h.bank.negative for h in hits)
     best: dict[int, tuple[int, int, str]] = {}
     for hit in hits:
@@ -69,7 +101,7 @@ def lookup(ctx: ServiceContext, principal: PartnerPrincipal, matcher: Matcher,
             best[hit.entry_id] = (hit.distance, query, hit.signal_type)
     matches: dict[str, LookupMatch] = {}
     if best and not suppressed:
-        for item in ctx.session.scalars(select(FeedItem).where(
+        for item in session.scalars(select(FeedItem).where(
                 FeedItem.bank_entry_id.in_(sorted(best)), FeedItem.active.is_(True))):
             distance, query, kind = best[item.bank_entry_id]
             current = matches.get(item.token)
@@ -78,7 +110,8 @@ def lookup(ctx: ServiceContext, principal: PartnerPrincipal, matcher: Matcher,
                                                   signal_type=kind, distance=distance,
                                                   query=query)
     result = sorted(matches.values(), key=lambda m: (m.distance, m.id))
-    ctx.audit("partner.lookup", "partner", principal.partner_id,
-              details={"key_id": principal.key_id, "fingerprints": len(queries),
-                       "matches": len(result), "suppressed": suppressed})
+    # the answer leaves only after its audit entry is committed
+    audit.write(principal.actor, "partner.lookup", "partner", principal.partner_id,
+                details={"key_id": principal.key_id, "fingerprints": len(queries),
+                         "matches": len(result), "suppressed": suppressed})
     return LookupResult(matched=bool(result), matches=result)

@@ -35,7 +35,8 @@ from jikimi.partners import accounts, exchange, feed, feedback
 from jikimi.partners.accounts import KeyOut, NewKey, PartnerOut, PartnerPrincipal
 from jikimi.partners.exchange import SubscriptionOut
 from jikimi.partners.feedback import CaseFeedback, FeedbackIn, FeedbackResult, PartnerStatistics
-from jikimi.partners.lookup import MAX_FINGERPRINTS, LookupResult, lookup
+from jikimi.partners.hotpath import HotPath
+from jikimi.partners.lookup import MAX_FINGERPRINTS, LookupResult, answer_lookup, lookup
 
 router = APIRouter(prefix="/api/v1")
 UNKNOWN_PARTNER = Actor(kind=ActorKind.PARTNER, label="unknown")
@@ -188,11 +189,43 @@ class LookupIn(Strict):
     threshold: int | None = Field(None, ge=0, le=31)
 
 
+def _hot_path(request: Request) -> HotPath | None:
+    hot: HotPath | None = getattr(request.app.state, "hot_path", None)
+    return hot
+
+
+def hot_principal(request: Request, hot: HotPath) -> PartnerPrincipal:
+    """The caller of a hot-path call: its key checked from the key cache (401), its rate
+    limit (429); a refusal audited as on every partner call."""
+    presented = ""
+    try:
+        presented = presented_key(request)
+        principal = hot.authenticate(presented)
+        if not _limiter(request, principal.rate_per_minute).hit(principal.key_id):
+            raise RateLimited(
+                f"this key is limited to {principal.rate_per_minute} calls a minute; "
+                "slow down and retry", code="partner_rate_limited",
+                key_id=principal.key_id, partner_id=principal.partner_id)
+    except (NotAuthenticated, RateLimited) as exc:
+        _audit_refusal(request, exc, presented)
+        raise
+    return principal
+
+
 @router.post("/partner/lookup", response_model=LookupResult, tags=["partners"])
-def partner_lookup(request: Request, body: LookupIn, call: Partner) -> LookupResult:
-    """Match fingerprints (never media) against the shared entries."""
-    return lookup(call.ctx, call.principal, _matcher(request),
-                  [(f.signal_type, f.value) for f in body.fingerprints], body.threshold)
+def partner_lookup(request: Request, body: LookupIn) -> LookupResult:
+    """Match fingerprints (never media) against the shared entries: answered from memory
+    outside any database transaction; the answer leaves once its audit entry is committed."""
+    fingerprints = [(f.signal_type, f.value) for f in body.fingerprints]
+    hot = _hot_path(request)
+    if hot is None:  # an app without its serving lifespan: one unit of work
+        with contextmanager(partner_call)(request) as call:
+            return lookup(call.ctx, call.principal, _matcher(request), fingerprints,
+                          body.threshold)
+    principal = hot_principal(request, hot)
+    with hot.read() as session:
+        return answer_lookup(session, hot.audit, principal, hot.matcher, fingerprints,
+                             body.threshold)
 
 
 class ReportIn(Strict):

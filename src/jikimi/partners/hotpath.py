@@ -1,0 +1,183 @@
+"""The serving path of a platform's lookup, outside any database transaction.
+
+A platform asks on every upload, so a lookup must not queue behind writers. Here it:
+
+- checks the key against this process's :class:`PartnerKeyCache` (the keys' keyed digests and
+  what they grant, reloaded by the follower every fraction of a second, and at once after a
+  key changes in this process), with the one rule of ``accounts.check_key``;
+- searches the in-memory index (kept current by the follower, never synced in the request);
+- reads the database only for the entries it hits (a read that takes no lock);
+- writes one thing, its audit entry, through the audit writer's group commit, and answers
+  once that entry is committed.
+
+``last_used_at`` of the keys is written by the follower, at most once a minute per key.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import create_engine, event, or_, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from jikimi.core.audit import audit_key
+from jikimi.core.audit_writer import AuditWriter
+from jikimi.core.database import utcnow
+from jikimi.core.runtime import Runtime
+from jikimi.core.security import Keyring
+from jikimi.matching import Matcher
+from jikimi.matching.follower import Follower, follow_table
+from jikimi.partners.accounts import (
+    LAST_USED_RESOLUTION,
+    KeyGrant,
+    PartnerPrincipal,
+    check_key,
+    key_digest,
+    presented_key_id,
+)
+from jikimi.partners.models import Partner, PartnerKey
+
+follow_table("partner_keys")
+follow_table("partners")
+
+UNKNOWN_KEY_RELOAD_SECONDS = 1.0
+"""An unknown key id reloads the cache at most this often (a key issued by another process
+works at once; a flood of made-up keys costs one read a second)."""
+
+
+class PartnerKeyCache:
+    """Every partner key's grant, in memory; verified per call against its keyed digest."""
+
+    def __init__(self, keys: Keyring) -> None:
+        self._keys = keys
+        self._grants: dict[str, KeyGrant] = {}
+        self._used: dict[str, dt.datetime] = {}
+        self._written: dict[str, dt.datetime] = {}
+        self._lock = threading.Lock()
+        self._last_unknown_reload = 0.0
+        self._reads: sessionmaker[Session] | None = None
+
+    def reload(self, session: Session) -> None:
+        rows = session.execute(select(PartnerKey, Partner).join(
+            Partner, Partner.id == PartnerKey.partner_id)).all()
+        grants = {row.PartnerKey.key_id: KeyGrant.of(row.PartnerKey, row.Partner)
+                  for row in rows}
+        written = {row.PartnerKey.key_id: row.PartnerKey.last_used_at for row in rows
+                   if row.PartnerKey.last_used_at is not None}
+        with self._lock:
+            self._grants = grants
+            for key_id, at in written.items():
+                self._written[key_id] = max(at, self._written.get(key_id, at))
+
+    def authenticate(self, presented: str, reads: sessionmaker[Session] | None = None
+                     ) -> PartnerPrincipal:
+        """The principal of a presented key, or NotAuthenticated (the rule of
+        ``accounts.check_key``)."""
+        key_id = presented_key_id(presented)
+        grant = self._grants.get(key_id)
+        if grant is None and reads is not None:
+            grant = self._reload_for_unknown(key_id, reads)
+        now = utcnow()
+        principal = check_key(grant, presented, key_digest(self._keys, presented), now)
+        self._used[key_id] = now
+        return principal
+
+    def _reload_for_unknown(self, key_id: str, reads: sessionmaker[Session]) -> KeyGrant | None:
+        import time
+
+        now = time.monotonic()
+        if now - self._last_unknown_reload < UNKNOWN_KEY_RELOAD_SECONDS:
+            return None
+        self._last_unknown_reload = now
+        with reads() as session:
+            self.reload(session)
+        return self._grants.get(key_id)
+
+    def write_last_used(self, sessions: sessionmaker[Session]) -> int:
+        """Record when keys were last used (at most once per ``LAST_USED_RESOLUTION``)."""
+        due = {key_id: at for key_id, at in list(self._used.items())
+               if key_id not in self._written
+               or at - self._written[key_id] > LAST_USED_RESOLUTION}
+        if not due:
+            return 0
+        with sessions() as session, session.begin():
+            for key_id, at in due.items():
+                session.execute(update(PartnerKey).where(
+                    PartnerKey.key_id == key_id,
+                    or_(PartnerKey.last_used_at.is_(None), PartnerKey.last_used_at < at))
+                    .values(last_used_at=at).execution_options(synchronize_session=False))
+        self._written.update(due)
+        return len(due)
+
+
+def read_sessions(runtime: Runtime) -> sessionmaker[Session]:
+    """Sessions that only read. On SQLite they never take the write lock (the runtime's
+    sessions begin IMMEDIATE, which would queue every lookup behind every writer); on
+    PostgreSQL they share the runtime's pool."""
+    url = runtime.settings.sqlalchemy_url
+    if not url.startswith("sqlite"):
+        return sessionmaker(bind=runtime.engine, expire_on_commit=False)
+    engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+
+    @event.listens_for(engine, "connect")
+    def _read_only(dbapi_conn: Any, _record: Any) -> None:
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA query_only=ON")
+        cur.close()
+
+    return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+@dataclass
+class HotPath:
+    """What a serving process answers platforms with."""
+
+    runtime: Runtime
+    matcher: Matcher
+    reads: sessionmaker[Session]
+    audit: AuditWriter
+    keys: PartnerKeyCache
+    follower: Follower
+    _stopped: bool = field(default=False, repr=False)
+
+    @classmethod
+    def start(cls, runtime: Runtime, matcher: Matcher, *, interval: float = 0.2) -> HotPath:
+        reads = read_sessions(runtime)
+        keys = PartnerKeyCache(runtime.keys)
+        follower = Follower(reads, interval)
+        follower.add("matcher", matcher.sync)
+        follower.add("partner keys", keys.reload)
+        follower.add("last used", lambda _session: keys.write_last_used(runtime.sessions))
+        hot = cls(runtime, matcher, reads, AuditWriter(
+            runtime.sessions, audit_key(runtime.keys.signing_secret)), keys, follower)
+        follower.poll()
+        follower.start()
+        return hot
+
+    def authenticate(self, presented: str) -> PartnerPrincipal:
+        """The caller's principal, from the key cache (current with this process's writes)."""
+        self.follower.current()
+        return self.keys.authenticate(presented, self.reads)
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A session for the reads of one lookup (current with this process's own writes)."""
+        self.follower.current()
+        with self.reads() as session:
+            yield session
+
+    def stop(self) -> None:
+        if self._stopped:
+            return
+        self._stopped = True
+        self.follower.stop()
+        self.audit.close()
+        self.keys.write_last_used(self.runtime.sessions)
+        bind = self.reads.kw.get("bind")
+        if bind is not None and bind is not self.runtime.engine:
+            bind.dispose()
