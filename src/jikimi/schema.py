@@ -6,6 +6,7 @@ from jikimi.core import audit as _audit  # noqa: F401
 from jikimi.core.database import Base
 from jikimi.evidence import models as _evidence  # noqa: F401
 from jikimi.matching import models as _matching  # noqa: F401
+from jikimi.ops import models as _ops  # noqa: F401
 from jikimi.partners import models as _partners  # noqa: F401
 from jikimi.portal import models as _portal  # noqa: F401
 from jikimi.review import models as _review  # noqa: F401

@@ -25,7 +25,7 @@ def test_review_blurred_until_click_then_confirm(page, live_server, live_world, 
     runtime, world = live_world
     seeded = seed_matches(runtime, world, site, media)
     log_in(page, live_server, world.staff["analyst_a"])
-    page.wait_for_url(re.compile(r".*/cases$"))
+    page.wait_for_url(re.compile(r".*/(cases)?$"))
     page.goto(live_server.url + "/review")
     assert page.locator("h1").inner_text() == "검토 대기열"
     rows = page.locator("table.review tbody tr")

@@ -38,7 +38,7 @@ def test_video_search_on_the_faces_page(unevaluated_model: Path, page, live_serv
     clip = face_clip(tmp_path / "clip.mp4", FACES / "obama" / "04.jpg")
     analyst = world.staff["analyst_a"]
     log_in(page, live_server, analyst, totp=analyst.totp_secret is not None)
-    page.wait_for_url(re.compile(r".*/cases$"))
+    page.wait_for_url(re.compile(r".*/(cases)?$"))
     page.goto(live_server.url + "/faces")
     note = page.locator("#detector").inner_text()
     assert "평가 기록이 없습니다" in note and "mean-pixel.onnx" in note

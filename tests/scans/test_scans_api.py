@@ -119,7 +119,7 @@ def test_monitoring_page_follows_a_scan(page, live_server, live_world, site: Sit
             __import__("jikimi.accounts", fromlist=["get_user"]).get_user(ctx, analyst.id))
         scans.add_source(ctx, "urls", "갤러리", {"urls": [site.url + "/gallery.html"]})
     log_in(page, live_server, analyst)
-    page.wait_for_url(re.compile(r".*/cases$"))
+    page.wait_for_url(re.compile(r".*/(cases)?$"))
     page.click("header >> text=모니터링")
     page.click("text=지금 스캔")
     page.wait_for_url(re.compile(r".*/scans/\d+$"))

@@ -25,6 +25,7 @@ from jikimi.cli.evidence import evidence_app
 from jikimi.cli.faces import faces_app
 from jikimi.cli.investigation import investigation_app
 from jikimi.cli.keys import keys_app
+from jikimi.cli.ops import keys_backup_command, status_command
 from jikimi.cli.partner_client import partner_client_app
 from jikimi.cli.partners import partners_app
 from jikimi.cli.review import review_app
@@ -63,6 +64,8 @@ app.add_typer(partners_app, name="partners")
 app.add_typer(partner_client_app, name="partner-client")
 app.add_typer(evidence_app, name="evidence")
 app.add_typer(keys_app, name="keys")
+keys_app.command("backup")(keys_backup_command)
+app.command("status")(status_command)
 app.add_typer(investigation_app, name="investigation")
 register_hash_commands(app)
 

@@ -156,6 +156,9 @@ def worker_command(
     runtime = open_runtime()
     try:
         while True:
+            from jikimi.ops import beat
+
+            beat(runtime, "worker")  # the status page shows whether the worker is alive
             with runtime.sessions() as session:
                 matcher = Matcher.load(runtime.settings.resolved_data_dir / "index", session,
                                      runtime.keys)

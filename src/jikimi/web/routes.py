@@ -95,12 +95,7 @@ def page_errors(handler: Callable[..., Response]) -> Callable[..., Response]:
 def _safe_next(target: str | None) -> str:
     if target and target.startswith("/") and not target.startswith("//"):
         return target
-    return "/cases"
-
-
-@router.get("/", response_class=HTMLResponse)
-def home() -> RedirectResponse:
-    return RedirectResponse("/cases", status_code=303)
+    return "/"
 
 
 @router.get("/login", response_class=HTMLResponse)
@@ -115,7 +110,7 @@ def login_submit(
     email: Annotated[str, Form(max_length=254)],
     password: Annotated[str, Form(max_length=200)],
     totp: Annotated[str, Form(max_length=12)] = "",
-    next: Annotated[str, Form(max_length=500)] = "/cases",
+    next: Annotated[str, Form(max_length=500)] = "/",
 ) -> Response:
     runtime = get_runtime(request)
     check_login_rate(request, email)
