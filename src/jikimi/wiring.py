@@ -7,6 +7,7 @@ run from the command line then removes face templates, shared hashes, portal not
 evidence exactly as one made on the web does.
 """
 
+from jikimi import handover as _handover
 from jikimi.evidence import service as _evidence  # noqa: F401
 from jikimi.faces import service as _faces  # noqa: F401
 from jikimi.partners import feed as _partners_feed  # noqa: F401
@@ -14,3 +15,4 @@ from jikimi.portal import service as _portal  # noqa: F401
 from jikimi.takedown import watch as _takedown_watch
 
 _takedown_watch.register()
+_handover.register()

@@ -35,7 +35,8 @@ def test_status_changes_through_api_and_timeline(client, world) -> None:  # type
     code = client.post("/api/v1/cases", json={"channel": "walk_in"},
                        headers=counsellor).json()["case"]["code"]
     for target in ("active", "closed", "reopened", "monitoring"):
-        r = client.post(f"/api/v1/cases/{code}/status", json={"status": target}, headers=counsellor)
+        r = client.post(f"/api/v1/cases/{code}/status",
+                        json={"status": target, "reason": "test"}, headers=counsellor)
         assert r.status_code == 200, r.text
         assert r.json()["status"] == target
     bad = client.post(f"/api/v1/cases/{code}/status", json={"status": "open"}, headers=counsellor)

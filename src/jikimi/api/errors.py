@@ -7,12 +7,13 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from jikimi.accounts import request_language
 from jikimi.core.i18n import error_message
 from jikimi.errors import JikimiError
+from jikimi.web.error_pages import error_page, wants_html
 
 log = logging.getLogger("jikimi.api")
 
@@ -40,13 +41,19 @@ def _validation_summary(errors: list[Any]) -> list[dict[str, Any]]:
 
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(JikimiError)
-    async def _jikimi_error(request: Request, exc: JikimiError) -> JSONResponse:
+    async def _jikimi_error(request: Request, exc: JikimiError) -> Response:
+        if wants_html(request):
+            return error_page(request, exc.http_status,
+                              error_message(exc.code, exc.message, request_language(request)))
         return error_response(request, exc)
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
         lang = request_language(request)
         english = "the request is not valid: check the fields listed in 'fields'"
+        if wants_html(request):
+            return error_page(request, 422, error_message(
+                "form_incomplete", "a field of the form is missing or not valid", lang))
         return JSONResponse(
             error_body("invalid_request", error_message("invalid_request", english, lang),
                        fields=_validation_summary(list(exc.errors()))),
@@ -54,18 +61,22 @@ def install_error_handlers(app: FastAPI) -> None:
         )
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         code = {404: "not_found", 405: "method_not_allowed", 413: "body_too_large"}.get(
             exc.status_code, "http_error")
         lang = request_language(request)
         english = str(exc.detail) if exc.detail else "request failed"
         return JSONResponse(error_body(code, error_message(code, english, lang)),
+        if wants_html(request):
+            return error_page(request, exc.status_code)
                             status_code=exc.status_code)
 
     @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    async def _unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unexpected error on %s %s", request.method, request.url.path)
         lang = request_language(request)
+        if wants_html(request):
+            return error_page(request, 500)
         english = "something went wrong on our side; nothing was changed. Try again."
         return JSONResponse(error_body("internal_error",
                                        error_message("internal_error", english, lang)),

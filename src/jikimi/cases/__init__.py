@@ -1,6 +1,20 @@
 """Cases: intake, encrypted contact data, consent, notes, status lifecycle, erasure."""
 
 from jikimi.cases.access import CaseAccess, case_access
+from jikimi.cases.desk import (
+    CASE_SORTS,
+    DEFAULT_CASE_SORT,
+    CaseQuery,
+    StaffName,
+    assignable_staff,
+    centres_to_hand_over_to,
+    hand_over,
+    intake_queue,
+    on_case_handed_over,
+    pick_up,
+    search_cases,
+    staff_names,
+)
 from jikimi.cases.lifecycle import CASE_TRANSITIONS, CaseStatus, ConsentPurpose, IntakeChannel
 from jikimi.cases.models import Case
 from jikimi.cases.schemas import (
@@ -37,10 +51,13 @@ from jikimi.cases.service import (
 )
 
 __all__ = [
+    "CASE_SORTS",
     "CASE_TRANSITIONS",
+    "DEFAULT_CASE_SORT",
     "Case",
     "CaseAccess",
     "CaseDetail",
+    "CaseQuery",
     "CaseStatus",
     "CaseSummary",
     "CentreStatistics",
@@ -50,22 +67,31 @@ __all__ = [
     "IntakeChannel",
     "Note",
     "OpenedCase",
+    "StaffName",
     "TimelineEvent",
     "VictimCaseView",
     "add_note",
     "assign",
+    "assignable_staff",
     "case_access",
     "case_ref",
+    "centres_to_hand_over_to",
     "change_status",
     "erase_case",
     "get_case",
+    "hand_over",
+    "intake_queue",
     "list_cases",
     "list_consents",
     "list_notes",
     "on_case_erased",
+    "on_case_handed_over",
     "on_consent_withdrawn",
     "open_case",
+    "pick_up",
     "record_consent",
+    "search_cases",
+    "staff_names",
     "statistics",
     "timeline",
     "unassign",

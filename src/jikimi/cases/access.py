@@ -5,6 +5,7 @@ The rule (also in docs/access.md):
 | role | which cases | contact data | notes | status / consent | assigns |
 |---|---|---|---|---|---|
 | counsellor | her centre's cases assigned to her | yes | read, write | yes | no |
+| counsellor | unassigned cases of her centre (intake queue), to pick up | no | no | no | no |
 | analyst | every case of her centre (summary) | no | no | no | no |
 | investigator | her centre's cases assigned to her or with police consent | no | no | no | no |
 | admin | every case of her centre (summary) | no | no | status only | yes |
@@ -32,6 +33,10 @@ class CaseAccess:
     record_consent: bool = False
     assign: bool = False
     erase: bool = False
+    pick_up: bool = False
+    """Take an unassigned case from the intake queue (a counsellor assigns herself)."""
+    hand_over: bool = False
+    """Move the case to another centre (with a reason)."""
 
     @property
     def none(self) -> bool:
@@ -50,15 +55,19 @@ def case_access(
 ) -> CaseAccess:
     """What ``actor`` may do on one case, from the case's centre, assignees and consents."""
     if actor.kind is ActorKind.SYSTEM:
-        return CaseAccess(True, True, True, True, True, True, True)
+        return CaseAccess(True, True, True, True, True, True, True, True, True)
     if actor.kind is not ActorKind.STAFF or actor.centre_id != case_centre_id:
         return NO_ACCESS
     assigned = actor.id is not None and actor.id in assignee_ids
     if actor.role is Role.COUNSELLOR:
         if not assigned:
+            # The intake queue: a case nobody has yet (a portal case, a case handed over from
+            # another centre) is shown to the centre's counsellors as a summary to pick up.
+            if not assignee_ids:
+                return CaseAccess(view=True, pick_up=True)
             return NO_ACCESS
         return CaseAccess(view=True, contact=True, notes=True, change_status=True,
-                          record_consent=True, erase=True)
+                          record_consent=True, erase=True, hand_over=True)
     if actor.role is Role.ANALYST:
         return CaseAccess(view=True)
     if actor.role is Role.INVESTIGATOR:
@@ -66,7 +75,8 @@ def case_access(
             return CaseAccess(view=True)
         return NO_ACCESS
     if actor.role is Role.ADMIN:
-        return CaseAccess(view=True, change_status=True, assign=True, erase=True)
+        return CaseAccess(view=True, change_status=True, assign=True, erase=True,
+                          hand_over=True)
     return NO_ACCESS
 
 

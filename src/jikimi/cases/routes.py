@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from jikimi.accounts import PublicContext, StaffContext, resolve_centre
+from jikimi.cases import desk as service_desk
 from jikimi.cases import service
+from jikimi.cases.desk import CASE_SORTS, DEFAULT_CASE_SORT, CaseQuery
 from jikimi.cases.lifecycle import CaseStatus, ConsentPurpose, IntakeChannel
 from jikimi.cases.schemas import (
     CaseDetail,
@@ -20,6 +23,7 @@ from jikimi.cases.schemas import (
     TimelineEvent,
     VictimCaseView,
 )
+from jikimi.core.paging import PageRequest
 from jikimi.errors import RateLimited
 
 router = APIRouter(prefix="/api/v1")
@@ -41,6 +45,17 @@ class CaseIn(Strict):
     centre_id: int | None = Field(None, ge=1, le=2**31 - 1)
     assign_to: list[Annotated[int, Field(ge=1, le=2**31 - 1)]] = Field(default_factory=list,
                                                                       max_length=20)
+
+
+class CasePageOut(BaseModel):
+    """One page of cases and the total."""
+
+    items: list[CaseSummary]
+    total: int
+    page: int
+    per_page: int
+    pages: int
+    sort: str
 
 
 class StatusIn(Strict):
@@ -94,6 +109,36 @@ def open_case(body: CaseIn, ctx: StaffContext) -> OpenedCase:
                              email=body.email, minor=body.minor, assign_to=body.assign_to)
 
 
+@router.get("/cases/search", response_model=CasePageOut, tags=["cases"])
+def search_cases(
+    ctx: StaffContext,
+    status: CaseStatus | None = None,
+    channel: IntakeChannel | None = None,
+    minor: bool | None = None,
+    assignee: Annotated[str, Query(max_length=12, pattern=r"^(|me|none|[0-9]{1,9})$",
+                                   description="me, none (the intake queue) or a staff id"
+                                   )] = "",
+    code: Annotated[str, Query(max_length=40, description="part of the case code")] = "",
+    opened_from: dt.date | None = None,
+    opened_to: dt.date | None = None,
+    sort: Annotated[str, Query(max_length=20, description="code, status, opened, updated "
+                                                          "or minor; -key for descending")
+                    ] = DEFAULT_CASE_SORT,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    per_page: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> CasePageOut:
+    """Find cases this account may see by code, status, channel, assignee, intake date or
+    minor flag, one page at a time, with the total."""
+    request = PageRequest.parse(page, per_page, sort, sorts=tuple(CASE_SORTS),
+                                default_sort=DEFAULT_CASE_SORT)
+    found = service_desk.search_cases(ctx, CaseQuery(
+        status=status, channel=channel, minor=minor, assignee=assignee, code=code,
+        opened_from=opened_from, opened_to=opened_to), request)
+    return CasePageOut(items=found.items, total=found.total, page=found.page,
+                       per_page=found.per_page, pages=found.pages,
+                       sort=request.sort_param)
+
+
 @router.get("/cases/{code}", response_model=CaseDetail, tags=["cases"])
 def get_case(code: CaseCode, ctx: StaffContext) -> CaseDetail:
     return service.get_case(ctx, code)
@@ -119,6 +164,29 @@ def assign(code: CaseCode, body: AssignIn, ctx: StaffContext) -> CaseDetail:
 def unassign(code: CaseCode, user_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
              ctx: StaffContext) -> CaseDetail:
     return service.unassign(ctx, code, user_id)
+
+
+@router.post("/cases/{code}/pick-up", response_model=CaseDetail, tags=["cases"])
+def pick_up(code: CaseCode, ctx: StaffContext) -> CaseDetail:
+    """A counsellor takes an unassigned case of her centre (the intake queue)."""
+    return service_desk.pick_up(ctx, code)
+
+
+class HandOverIn(Strict):
+    centre_id: int = Field(ge=1, le=2**31 - 1)
+    reason: str = Field(min_length=1, max_length=1000)
+
+
+class HandedOverOut(BaseModel):
+    code: str
+    centre_name: str
+
+
+@router.post("/cases/{code}/hand-over", response_model=HandedOverOut, tags=["cases"])
+def hand_over(code: CaseCode, body: HandOverIn, ctx: StaffContext) -> HandedOverOut:
+    """Move the case to another centre, with a reason (its records follow it)."""
+    name = service_desk.hand_over(ctx, code, body.centre_id, body.reason)
+    return HandedOverOut(code=code.strip().upper(), centre_name=name)
 
 
 @router.get("/cases/{code}/notes", response_model=list[Note], tags=["cases"])

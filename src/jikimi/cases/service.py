@@ -173,7 +173,8 @@ def _detail(ctx: ServiceContext, case: Case, access: CaseAccess, assignees: list
         permissions={
             "contact": access.contact, "notes": access.notes,
             "change_status": access.change_status, "record_consent": access.record_consent,
-            "assign": access.assign, "erase": access.erase,
+            "assign": access.assign, "erase": access.erase, "pick_up": access.pick_up,
+            "hand_over": access.hand_over,
         },
     )
 
@@ -351,6 +352,9 @@ def change_status(ctx: ServiceContext, code: str, target: CaseStatus,
     CASE_TRANSITIONS.check(current, target)
     reason = clean_text(reason, "the reason", max_chars=1000)
     now = utcnow()
+    if target is CaseStatus.CLOSED and not reason:
+        raise InvalidInput("say why the case is closed (it is kept in the audit log)",
+                           code="close_reason_required", field="reason")
     case.status = target.value
     case.updated_at = now
     case.closed_at = now if target is CaseStatus.CLOSED else None

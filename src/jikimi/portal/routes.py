@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Request
+from fastapi import Path as PathParam
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -30,8 +31,8 @@ from pydantic import (
     model_validator,
 )
 
-from jikimi.accounts import PublicContext, request_language
-from jikimi.cases import VictimCaseView
+from jikimi.accounts import PublicContext, StaffContext, request_language
+from jikimi.cases import ConsentPurpose, VictimCaseView
 from jikimi.core.i18n import translate
 from jikimi.core.ratelimit import SlidingWindowLimiter
 from jikimi.core.text import clean_text
@@ -292,6 +293,20 @@ def register_fingerprints(body: FingerprintsIn, request: Request,
                          fingerprints=result.fingerprints)
 
 
+@router.post("/api/v1/cases/{code}/fingerprints", response_model=RegisteredOut,
+             status_code=201, tags=["cases"])
+def register_case_fingerprints(
+    body: SubmissionIn, ctx: StaffContext,
+    code: Annotated[str, PathParam(min_length=3, max_length=40)],
+) -> RegisteredOut:
+    """The counsellor assigned to a case registers the victim's pictures as fingerprints
+    computed in her browser (the portal's modules): the same bank and entries as the portal,
+    never the images."""
+    result = service.register_for_case(ctx, code, _items(body))
+    return RegisteredOut(code=result.code, items=result.items, added=result.added,
+                         fingerprints=result.fingerprints)
+
+
 @router.post("/api/v1/victim/fingerprints/status", response_model=PortalStatusOut,
              tags=["victim"])
 def fingerprints_status(body: VictimIn, request: Request, ctx: PublicContext) -> PortalStatusOut:
@@ -316,6 +331,24 @@ def withdraw_sharing(body: VictimIn, request: Request, ctx: PublicContext) -> Vi
     """Stop sharing her fingerprints with partner platforms (they stay with the centre)."""
     _victim_rate(request, body.code)
     return service.withdraw_sharing(ctx, body.code, body.secret)
+
+
+class ConsentChoiceIn(VictimIn):
+    purpose: Literal["partner_sharing", "face_search", "evidence_capture", "police_referral"]
+    give: bool = Field(description="true gives the consent, false withdraws it")
+
+
+@router.post("/api/v1/victim/consents", response_model=VictimCaseView, tags=["victim"])
+def consent_choice(body: ConsentChoiceIn, request: Request,
+                   ctx: PublicContext) -> VictimCaseView:
+    """She gives or withdraws one consent herself (sharing her fingerprints with partner
+    platforms, face search, evidence capture, police referral), at once; the same choice the
+    counsellor records on the staff consent page."""
+    _victim_rate(request, body.code)
+    purpose = ConsentPurpose(body.purpose)
+    if body.give:
+        return service.give_consent(ctx, body.code, body.secret, purpose)
+    return service.withdraw_consent(ctx, body.code, body.secret, purpose)
 
 
 @router.post("/api/v1/victim/faces/consent", response_model=VictimCaseView, tags=["victim"])

@@ -19,7 +19,7 @@ import datetime as dt
 import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import case as sql_case
 from sqlalchemy import delete, distinct, func, select
@@ -30,6 +30,7 @@ from jikimi.cases import (
     ConsentPurpose,
     IntakeChannel,
     VictimCaseView,
+    get_case,
     on_case_erased,
     open_case,
     record_consent,
@@ -39,7 +40,7 @@ from jikimi.cases import (
 from jikimi.core.actors import Actor, ActorKind
 from jikimi.core.context import ServiceContext
 from jikimi.core.database import utcnow
-from jikimi.errors import Conflict, InvalidInput, NotAuthenticated
+from jikimi.errors import Conflict, Forbidden, InvalidInput, NotAuthenticated
 from jikimi.faces import enroll
 from jikimi.matching import Bank, BankEntry, NewEntry, add_entries, create_bank
 from jikimi.portal.models import VictimNote
@@ -251,7 +252,28 @@ def register(ctx: ServiceContext, code: str, secret: str,
     """Store the fingerprints of ``items`` in the case's bank (created on first use).
 
     Everything or nothing: a bad value refuses the whole submission."""
-    case, view = _victim(ctx, code, secret)
+    case, _view = _victim(ctx, code, secret)
+    return _store(ctx, case, items, "portal.register")
+
+
+def register_for_case(ctx: ServiceContext, code: str,
+                      items: Sequence[SubmittedItem]) -> Registered:
+    """The same, by the counsellor assigned to the case, from the case page: the pictures were
+    fingerprinted in her browser (the portal's modules), so the server never receives them.
+    Only who may record the victim's consents on the case (``cases`` access rule) may do it;
+    notes are the victim's own and are not taken from staff."""
+    detail = get_case(ctx, code)
+    if not detail.permissions.get("record_consent") or detail.erased:
+        raise Forbidden(f"only the counsellor assigned to {detail.code} registers her "
+                        "pictures", code="may_not_register")
+    case = ctx.session.scalar(select(Case).where(Case.code == detail.code))
+    assert case is not None
+    plain = [replace(item, note="") for item in items]
+    return _store(ctx, case, plain, "case.pictures_register")
+
+
+def _store(ctx: ServiceContext, case: Case, items: Sequence[SubmittedItem],
+           action: str) -> Registered:
     name = case_bank_name(case.code)
     bank = ctx.session.scalar(select(Bank).where(Bank.name == name))
     if bank is None:
@@ -262,10 +284,10 @@ def register(ctx: ServiceContext, code: str, secret: str,
     added = add_entries(ctx, name, _entries(items), case_access_checked=True)
     _save_notes(ctx, case, items)
     total = _count(ctx, case.id)
-    ctx.audit("portal.register", "case", case.code, centre_id=case.centre_id,
+    ctx.audit(action, "case", case.code, centre_id=case.centre_id,
               details={"items": len(items), "added": added.added,
                        "videos": sum(1 for i in items if i.kind == "video")})
-    return Registered(code=view.code, items=len(items), added=added.added, fingerprints=total)
+    return Registered(code=case.code, items=len(items), added=added.added, fingerprints=total)
 
 
 def _note_context(case: Case, content_id: str) -> str:
@@ -374,6 +396,30 @@ def withdraw_sharing(ctx: ServiceContext, code: str, secret: str) -> VictimCaseV
     on); only sharing stops. Erasure removes them."""
     _case, view = _victim(ctx, code, secret)
     if ConsentPurpose.PARTNER_SHARING not in view.consents:
+def give_consent(ctx: ServiceContext, code: str, secret: str,
+                 purpose: ConsentPurpose) -> VictimCaseView:
+    """She gives one consent herself (recorded on her case with the time, as the portal);
+    giving one already in force changes nothing."""
+    case, view = _victim(ctx, code, secret)
+    if purpose in view.consents:
+        return view
+    with _on_her_behalf(ctx, case):
+        record_consent(ctx, case.code, purpose)
+    ctx.audit("portal.consent_given", "case", case.code, centre_id=case.centre_id,
+              details={"purpose": purpose.value})
+    return victim_view(ctx, code, secret)
+
+
+def withdraw_consent(ctx: ServiceContext, code: str, secret: str,
+                     purpose: ConsentPurpose) -> VictimCaseView:
+    """She withdraws one consent herself, at once (sharing stops, face templates go ...);
+    withdrawing one not in force changes nothing."""
+    _case, view = _victim(ctx, code, secret)
+    if purpose not in view.consents:
+        return view
+    return victim_withdraw_consent(ctx, code, secret, purpose)
+
+
         raise Conflict("sharing with partner platforms is not switched on for this case")
     return victim_withdraw_consent(ctx, code, secret, ConsentPurpose.PARTNER_SHARING)
 

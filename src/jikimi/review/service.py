@@ -376,7 +376,8 @@ def _decide(ctx: ServiceContext, match_id: int, target: ReviewStatus, reason: st
     match = loaded.match
     reason = clean_text(reason, "the reason", max_chars=1000)
     if target is ReviewStatus.REJECTED and not reason:
-        raise InvalidInput("say why the match is rejected (--reason)")
+        raise InvalidInput("say why the match is rejected (--reason)",
+                           code="reject_reason_required", field="reason")
     decision = ctx.session.get(ReviewDecision, match_id)
     current = _current(decision, _spread(ctx, [match.entry_id]).get(match.entry_id, 0))
     REVIEW_TRANSITIONS.check(current, target)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from fastapi import Request
@@ -31,6 +33,17 @@ def _kst(value: dt.datetime | None) -> str:
 
 
 _env.filters["kst"] = _kst
+
+
+def query_string(params: Mapping[str, object], extra: Mapping[str, object] | None = None
+                 ) -> str:
+    """``params`` updated with ``extra`` as a URL query, leaving out empty values (for links
+    of pagers and sortable column headers)."""
+    merged = {**params, **(extra or {})}
+    return urlencode([(k, str(v)) for k, v in merged.items() if v not in (None, "", False)])
+
+
+_env.globals["query_string"] = query_string
 
 
 def render(request: Request, template: str, status_code: int = 200,

@@ -14,6 +14,7 @@ from jikimi import review, scans
 from jikimi.errors import Forbidden, InvalidInput, MediaError, NotFound
 from jikimi.review.routes import image_response
 from jikimi.sources import SourceError
+from jikimi.web.forms import FormState
 from jikimi.web.rendering import render
 from jikimi.web.routes import page_errors, staff_page
 
@@ -146,19 +147,27 @@ def unblur(request: Request, match_id: int,
 
 @router.post("/review/{match_id}/decide", response_class=HTMLResponse)
 @page_errors
-def decide(request: Request, match_id: int, action: Annotated[str, Form(max_length=10)],
+def decide(request: Request, match_id: int, action: Annotated[str, Form(max_length=10)] = "",
            csrf_token: Annotated[str, Form(max_length=200)] = "",
            reason: Annotated[str, Form(max_length=1000)] = "") -> Response:
-    with staff_page(request, csrf_token) as (ctx, _user, _csrf):
-        if action == "confirm":
-            review.confirm(ctx, _match_id(match_id), reason)
-        elif action == "reject":
-            review.reject(ctx, _match_id(match_id), reason)
-        elif action == "release":
-            review.release(ctx, _match_id(match_id), reason)
-        else:
-            raise InvalidInput(f"unknown action {action!r}")
-    return RedirectResponse(f"/review/{match_id}", status_code=303)
+    """Confirm, reject (with a reason) or release; a refused decision shows the page again
+    with the reason as typed and the error beside it."""
+    form = FormState.of(action=action, reason=reason)
+    with form.catch(request, {"reject_reason_required": "reason", "bad_review_action": "reason"}):
+        with staff_page(request, csrf_token) as (ctx, _user, _csrf):
+            if action == "confirm":
+                review.confirm(ctx, _match_id(match_id), reason)
+            elif action == "reject":
+                review.reject(ctx, _match_id(match_id), reason)
+            elif action == "release":
+                review.release(ctx, _match_id(match_id), reason)
+            else:
+                raise InvalidInput("choose confirm, reject or release", code="bad_review_action")
+        return RedirectResponse(f"/review/{match_id}", status_code=303)
+    with staff_page(request, csrf_token) as (ctx, user, csrf):
+        return render(request, "review_detail.html", status_code=form.status_code, user=user,
+                      csrf=csrf, d=review.detail(ctx, _match_id(match_id)),
+                      reviewers=review.reviewers(ctx), clear=None, form=form)
 
 
 @router.post("/review/{match_id}/assign", response_class=HTMLResponse)

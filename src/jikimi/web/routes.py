@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import hmac
+import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Annotated, Any
@@ -23,20 +24,24 @@ from jikimi.accounts import (
     login,
     logout,
     read_upload,
+    request_language,
     resolve_centre,
     user_for_session,
 )
 from jikimi.accounts.http import ANONYMOUS
 from jikimi.accounts.routes import check_login_rate, set_session_cookie
-from jikimi.cases import CaseStatus, ConsentPurpose, IntakeChannel
+from jikimi.cases import ConsentPurpose, IntakeChannel
 from jikimi.core.actors import Actor, Role
 from jikimi.core.context import ServiceContext
 from jikimi.core.i18n import error_message
-from jikimi.errors import Forbidden, JikimiError, NotAuthenticated, NotFound
+from jikimi.errors import Forbidden, InvalidInput, JikimiError, NotAuthenticated
 from jikimi.hashing import fingerprint_bytes
+from jikimi.web.error_pages import error_page, remember_visitor
+from jikimi.web.forms import FormState
 from jikimi.web.rendering import render
 
 router = APIRouter(include_in_schema=False)
+log = logging.getLogger("jikimi.web")
 
 
 class LoginRequired(Exception):
@@ -57,6 +62,7 @@ def staff_page(request: Request, csrf_token: str | None = None
         if request.method == "POST" and not hmac.compare_digest(csrf_token or "", csrf):
             raise Forbidden("the form expired; reload the page and try again", code="csrf_failed")
         ctx.actor = actor_for(user)
+        remember_visitor(request, user, csrf)
         yield ctx, user, csrf
 
 
@@ -69,15 +75,14 @@ def _redirect_login(request: Request) -> RedirectResponse:
 
 
 def _error_page(request: Request, exc: JikimiError) -> HTMLResponse:
-    lang = request.cookies.get("jikimi_lang", "ko")
-    message = error_message(exc.code, exc.message, lang if lang in ("ko", "en") else "ko")
-    return render(request, "error.html", status_code=exc.http_status, message=message,
-                  user=None, csrf="")
+    message = error_message(exc.code, exc.message, request_language(request))
+    return error_page(request, exc.http_status, message)
 
 
 def page_errors(handler: Callable[..., Response]) -> Callable[..., Response]:
     """Staff pages: no session → the login page; a jikimi error → an error page with its
-    message in the visitor's language (so no route writes these two cases again)."""
+    message in the visitor's language, inside her navigation; anything unexpected → the 500
+    page (logged), never a traceback (so no route writes these cases again)."""
 
     @functools.wraps(handler)
     def wrapper(*args: Any, **kwargs: Any) -> Response:
@@ -88,6 +93,9 @@ def page_errors(handler: Callable[..., Response]) -> Callable[..., Response]:
             return _redirect_login(request)
         except JikimiError as exc:
             return _error_page(request, exc)
+        except Exception:
+            log.exception("unexpected error on %s %s", request.method, request.url.path)
+            return error_page(request, 500)
 
     return wrapper
 
@@ -144,78 +152,63 @@ def logout_submit(request: Request, csrf_token: Annotated[str, Form(max_length=2
 
 @router.get("/cases", response_class=HTMLResponse)
 @page_errors
-def case_list(request: Request, status: str = "", channel: str = "", minor: str = "",
-              code: str = "") -> Response:
+def case_list(request: Request) -> Response:
+    from jikimi.web.case_pages import case_list_view
+
     with staff_page(request) as (ctx, user, csrf):
         if user.role == Role.CENTRAL_ADMIN:
             stats = cases.statistics(ctx)
             return render(request, "central.html", user=user, csrf=csrf, stats=stats)
-        rows = cases.list_cases(
-            ctx,
-            status=CaseStatus(status) if status in CaseStatus._value2member_map_ else None,
-            channel=(IntakeChannel(channel)
-                     if channel in IntakeChannel._value2member_map_ else None),
-            minor=True if minor == "1" else None,
-            code_prefix=code[:40] or None,
-        )
-        return render(request, "cases_list.html", user=user, csrf=csrf, rows=rows,
-                      filters={"status": status, "channel": channel, "minor": minor,
-                               "code": code[:40]},
-                      statuses=list(CaseStatus), channels=list(IntakeChannel),
-                      can_open=user.role in (Role.COUNSELLOR, Role.ADMIN))
+        return case_list_view(request, ctx, user, csrf)
+
+
+INTAKE_FIELDS = {"bad_phone": "phone", "bad_email": "email", "bad_channel": "channel"}
+
+
+def _intake_page(request: Request, form: FormState, csrf_token: str | None = None
+                 ) -> Response:
+    with staff_page(request, csrf_token) as (_ctx, user, csrf):
+        return render(request, "intake.html", status_code=form.status_code, user=user,
+                      csrf=csrf, channels=list(IntakeChannel), form=form)
 
 
 @router.get("/cases/new", response_class=HTMLResponse)
 @page_errors
 def intake_form(request: Request) -> Response:
-    with staff_page(request) as (_ctx, user, csrf):
-        return render(request, "intake.html", user=user, csrf=csrf,
-                      channels=list(IntakeChannel), error=None)
+    return _intake_page(request, FormState.of(channel=IntakeChannel.HOTLINE.value))
 
 
 @router.post("/cases/new", response_class=HTMLResponse)
 @page_errors
 def intake_submit(
     request: Request,
-    channel: Annotated[str, Form(max_length=20)],
+    channel: Annotated[str, Form(max_length=20)] = "",
     csrf_token: Annotated[str, Form(max_length=200)] = "",
     name: Annotated[str, Form(max_length=200)] = "",
     phone: Annotated[str, Form(max_length=40)] = "",
     email: Annotated[str, Form(max_length=254)] = "",
     minor: Annotated[str, Form(max_length=5)] = "",
 ) -> Response:
-    with staff_page(request, csrf_token) as (ctx, user, csrf):
-        if channel not in IntakeChannel._value2member_map_:
-            raise NotFound(f"unknown intake channel {channel!r}")
-        centre = resolve_centre(ctx.session, user.centre_id)
-        opened = cases.open_case(ctx, centre, IntakeChannel(channel), name=name,
-                                 phone=phone, email=email, minor=minor == "1")
-        return render(request, "case_opened.html", user=user, csrf=csrf, opened=opened)
+    form = FormState.of(channel=channel, name=name, phone=phone, email=email, minor=minor)
+    with form.catch(request, INTAKE_FIELDS):
+        with staff_page(request, csrf_token) as (ctx, user, csrf):
+            if channel not in IntakeChannel._value2member_map_:
+                raise InvalidInput("choose how the victim reached the centre",
+                                   code="bad_channel")
+            centre = resolve_centre(ctx.session, user.centre_id)
+            opened = cases.open_case(ctx, centre, IntakeChannel(channel), name=name,
+                                     phone=phone, email=email, minor=minor == "1")
+            return render(request, "case_opened.html", user=user, csrf=csrf, opened=opened)
+    return _intake_page(request, form, csrf_token)
 
 
 @router.get("/cases/{code}", response_class=HTMLResponse)
 @page_errors
 def case_detail(request: Request, code: str) -> Response:
+    from jikimi.web.case_pages import case_detail_view
+
     with staff_page(request) as (ctx, user, csrf):
-        detail = cases.get_case(ctx, code[:40])
-        events = cases.timeline(ctx, detail.code)
-        notes = cases.list_notes(ctx, detail.code) if detail.permissions["notes"] else []
-        allowed = sorted(s.value for s in cases.CASE_TRANSITIONS.allowed[detail.status])
-        return render(request, "case_detail.html", user=user, csrf=csrf, case=detail,
-                      events=events, notes=notes, next_statuses=allowed)
-
-
-@router.post("/cases/{code}/status", response_class=HTMLResponse)
-@page_errors
-def case_status_submit(request: Request, code: str,
-                       status: Annotated[str, Form(max_length=20)],
-                       csrf_token: Annotated[str, Form(max_length=200)] = "",
-                       reason: Annotated[str, Form(max_length=1000)] = "") -> Response:
-    with staff_page(request, csrf_token) as (ctx, _user, _csrf):
-        if status not in CaseStatus._value2member_map_:
-            raise NotFound(f"unknown status {status!r}")
-        cases.change_status(ctx, code[:40], CaseStatus(status), reason)
-    return RedirectResponse(f"/cases/{code[:40]}", status_code=303)
+        return case_detail_view(request, ctx, user, csrf, code)
 
 
 @router.post("/cases/{code}/notes", response_class=HTMLResponse)
@@ -228,27 +221,35 @@ def case_note_submit(request: Request, code: str,
     return RedirectResponse(f"/cases/{code[:40]}", status_code=303)
 
 
+def _consent_page(request: Request, code: str, form: FormState,
+                  csrf_token: str | None = None) -> Response:
+    with staff_page(request, csrf_token) as (ctx, user, csrf):
+        detail = cases.get_case(ctx, code[:40])
+        return render(request, "consent.html", status_code=form.status_code, user=user,
+                      csrf=csrf, case=detail, purposes=list(ConsentPurpose), form=form)
+
+
 @router.get("/cases/{code}/consents", response_class=HTMLResponse)
 @page_errors
 def consent_form(request: Request, code: str) -> Response:
-    with staff_page(request) as (ctx, user, csrf):
-        detail = cases.get_case(ctx, code[:40])
-        return render(request, "consent.html", user=user, csrf=csrf, case=detail,
-                      purposes=list(ConsentPurpose))
+    return _consent_page(request, code, FormState())
 
 
 @router.post("/cases/{code}/consents", response_class=HTMLResponse)
 @page_errors
 def consent_submit(request: Request, code: str,
-                   purpose: Annotated[str, Form(max_length=30)],
+                   purpose: Annotated[str, Form(max_length=30)] = "",
                    action: Annotated[str, Form(max_length=10)] = "grant",
                    csrf_token: Annotated[str, Form(max_length=200)] = "") -> Response:
-    with staff_page(request, csrf_token) as (ctx, _user, _csrf):
-        if purpose not in ConsentPurpose._value2member_map_:
-            raise NotFound(f"unknown consent purpose {purpose!r}")
-        cases.record_consent(ctx, code[:40], ConsentPurpose(purpose),
-                             withdraw=action == "withdraw")
-    return RedirectResponse(f"/cases/{code[:40]}/consents", status_code=303)
+    form = FormState.of(purpose=purpose, action=action)
+    with form.catch(request):
+        with staff_page(request, csrf_token) as (ctx, _user, _csrf):
+            if purpose not in ConsentPurpose._value2member_map_:
+                raise InvalidInput("choose one of the purposes listed", code="bad_purpose")
+            cases.record_consent(ctx, code[:40], ConsentPurpose(purpose),
+                                 withdraw=action == "withdraw")
+        return RedirectResponse(f"/cases/{code[:40]}/consents", status_code=303)
+    return _consent_page(request, code, form, csrf_token)
 
 
 # --- banks and matching ----------------------------------------------------------------------
