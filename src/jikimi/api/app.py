@@ -13,6 +13,7 @@ from jikimi import __version__
 from jikimi.accounts.routes import router as accounts_router
 from jikimi.api.errors import install_error_handlers
 from jikimi.api.middleware import BodySizeLimit, SecurityHeaders
+from jikimi.api.serving import start_serving
 from jikimi.api.system import router as system_router
 from jikimi.cases.routes import router as cases_router
 from jikimi.core.config import Settings, load_settings
@@ -21,7 +22,6 @@ from jikimi.core.runtime import Runtime
 from jikimi.evidence.routes import router as evidence_router
 from jikimi.faces.routes import router as faces_router
 from jikimi.investigation.routes import router as investigation_router
-from jikimi.matching import Matcher
 from jikimi.matching.routes import router as matching_router
 from jikimi.partners.routes import router as partners_router
 from jikimi.portal.routes import router as portal_router
@@ -30,7 +30,6 @@ from jikimi.scans.routes import router as scans_router
 from jikimi.takedown.routes import router as takedown_router
 from jikimi.web import STATIC_DIR
 from jikimi.web.admin_pages import router as admin_pages
-from jikimi.web.case_pages import router as case_pages
 from jikimi.web.day_pages import router as day_pages
 from jikimi.web.evidence_pages import router as evidence_pages
 from jikimi.web.investigation_pages import router as investigation_pages
@@ -55,10 +54,9 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        with runtime.sessions() as session:
-            app.state.matcher = Matcher.load(snapshot_dir, session, runtime.keys)
+        serving = start_serving(app, runtime, snapshot_dir)
         yield
-        app.state.matcher.save(snapshot_dir)
+        serving.stop()
 
     app = FastAPI(
         lifespan=lifespan,
@@ -76,8 +74,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
                    scans_router, faces_router, review_router, portal_router, takedown_router,
                    partners_router, evidence_router, investigation_router):
         app.include_router(router)
-    for pages in (day_pages, web_router, case_pages, review_pages, takedown_pages, partners_pages,
-                  evidence_pages, investigation_pages, sources_pages, subscription_pages,
+    for pages in (day_pages, web_router, review_pages, takedown_pages, partners_pages, evidence_pages,
+                  investigation_pages, sources_pages, subscription_pages,
                   admin_pages):
         app.include_router(pages)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -73,13 +73,21 @@ register_hash_commands(app)
 @app.command()
 def serve(host: Annotated[str, typer.Option(help="interface to bind")] = "127.0.0.1",
           port: Annotated[int, typer.Option(help="TCP port")] = 8000,
-          migrate: Annotated[bool, typer.Option(help="apply migrations first")] = True) -> None:
+          migrate: Annotated[bool, typer.Option(help="apply migrations first")] = True,
+          workers: Annotated[int, typer.Option(
+              min=1, max=64, help="processes serving the port; they share the index snapshot "
+              "(memory-mapped) and follow the bank change log each")] = 1) -> None:
     """Start the web service (API, staff pages)."""
     import uvicorn
 
     from jikimi.api.app import create_app
 
     runtime = open_runtime(migrate=migrate)
+    if workers > 1:  # each process opens its own runtime from the same settings
+        runtime.close()
+        uvicorn.run("jikimi.api.app:create_app", factory=True, host=host, port=port,
+                    workers=workers, proxy_headers=False, log_level="info")
+        return
     uvicorn.run(create_app(runtime=runtime), host=host, port=port, proxy_headers=False,
                 log_level="info")
 

@@ -235,12 +235,15 @@ class Matcher:
             os.replace(tmp, directory / "state.json")
 
     @classmethod
-    def load(cls, directory: Path, session: Session, keys: Keyring | None = None) -> Matcher:
+    def load(cls, directory: Path, session: Session, keys: Keyring | None = None, *,
+             mmap: bool = False) -> Matcher:
         """A matcher from a snapshot, brought up to date with the changes made since.
 
         Only the PDQ index is snapshotted; the (small) vPDQ index is rebuilt by replaying its
         entries. A missing or damaged snapshot falls back to a full build from the database.
-        """
+        ``mmap``: map the snapshot's arrays read-only instead of copying them, so that serving
+        processes on one host share one copy in the page cache (changes since go to each
+        process's small tail)."""
         matcher = cls(keys=keys)
         try:
             state = json.loads((directory / "state.json").read_text())
@@ -248,7 +251,7 @@ class Matcher:
                 raise IntegrityError("unknown snapshot version")
             if state.get("pdq"):
                 adapter = PdqIndexAdapter()
-                adapter.index = PdqIndex.load(directory / "pdq.index")
+                adapter.index = PdqIndex.load(directory / "pdq.index", mmap=mmap)
                 matcher.indexes["pdq"] = adapter
             matcher.last_seq = int(state["last_seq"])
         except (OSError, ValueError, KeyError, IntegrityError):

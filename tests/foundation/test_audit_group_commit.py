@@ -1,0 +1,116 @@
+"""The audit writer's group commit: entries of many requests appended in one transaction,
+each still chained to the one before it, so an entry edited, deleted, moved or inserted inside
+a group is named by `jikimi audit verify` like anywhere else."""
+
+from __future__ import annotations
+
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from sqlalchemy import text
+from tests.foundation.test_audit_chain import run_cli
+
+from jikimi.core.actors import Actor, ActorKind, cli_actor
+from jikimi.core.audit import audit_key
+from jikimi.core.audit_writer import AuditUnavailable, AuditWriter
+from jikimi.core.runtime import Runtime
+
+REQUESTS = 24
+
+
+def grouped_burst(runtime: Runtime) -> tuple[AuditWriter, list[int]]:
+    """REQUESTS entries written while another transaction holds the audit head, so that they
+    queue and go out in (at most two) groups; returns their sequence numbers."""
+    writer = AuditWriter(runtime.sessions, audit_key(runtime.keys.signing_secret))
+    partner = Actor(kind=ActorKind.PARTNER, id=7, label="Platform G")
+    with runtime.context(cli_actor("test")) as ctx:  # the chain's head row exists
+        ctx.audit("test.start", "test", 0)
+    with runtime.context(cli_actor("test")) as ctx:  # holds the chain's head until it ends
+        ctx.audit("test.before", "test", 1)
+        pool = ThreadPoolExecutor(REQUESTS)
+        futures = [pool.submit(writer.write, partner, "partner.lookup", "partner", 7,
+                               details={"n": n}) for n in range(REQUESTS)]
+        time.sleep(0.5)
+        assert not any(f.done() for f in futures)  # nobody is answered before the commit
+    seqs = sorted(f.result(timeout=30) for f in futures)
+    pool.shutdown()
+    return writer, seqs
+
+
+def test_group_commit_is_one_chain(runtime: Runtime, cli_env: dict[str, str]) -> None:
+    writer, seqs = grouped_burst(runtime)
+    assert seqs == list(range(seqs[0], seqs[0] + REQUESTS))
+    assert writer.groups <= 3  # 24 requests, a handful of commits
+    writer.close()
+    result = run_cli(cli_env, "audit", "verify")
+    assert result.returncode == 0, result.stderr
+    with pytest.raises(AuditUnavailable):
+        writer.write(cli_actor("test"), "after.close", "test", 1)
+
+
+@pytest.mark.parametrize("tamper", ["edit", "delete", "reorder", "insert"])
+def test_tampering_inside_a_group_is_named(runtime: Runtime, cli_env: dict[str, str],
+                                           tamper: str) -> None:
+    writer, seqs = grouped_burst(runtime)
+    writer.close()
+    middle = seqs[REQUESTS // 2]
+    with runtime.engine.begin() as conn:
+        if tamper == "edit":
+            conn.execute(text("UPDATE audit_entries SET details = '{\"n\": 999}' "
+                              "WHERE seq = :s"), {"s": middle})
+        elif tamper == "delete":
+            conn.execute(text("DELETE FROM audit_entries WHERE seq = :s"), {"s": middle})
+        elif tamper == "reorder":  # swap the contents of two neighbours in the group
+            rows = {r.seq: r for r in conn.execute(text(
+                "SELECT seq, details, prev_hash, entry_hash FROM audit_entries "
+                "WHERE seq IN (:a, :b)"), {"a": middle, "b": middle + 1})}
+            for this, other in ((middle, middle + 1), (middle + 1, middle)):
+                conn.execute(text("UPDATE audit_entries SET details = :d, prev_hash = :p, "
+                                  "entry_hash = :h WHERE seq = :s"),
+                             {"d": rows[other].details, "p": rows[other].prev_hash,
+                              "h": rows[other].entry_hash, "s": this})
+        else:  # insert: shift the rest up by one and put a forged entry in the gap
+            conn.execute(text("UPDATE audit_entries SET seq = seq + 1000000 WHERE seq > :s"),
+                         {"s": middle})
+            conn.execute(text("UPDATE audit_entries SET seq = seq - 999999 WHERE seq > :s"),
+                         {"s": middle + 1000000 - 1})
+            conn.execute(text(
+                "INSERT INTO audit_entries (seq, at, actor, action, record_type, record_id, "
+                "centre_id, details, prev_hash, entry_hash) SELECT :n, at, actor, action, "
+                "record_type, record_id, centre_id, '{}', entry_hash, entry_hash "
+                "FROM audit_entries WHERE seq = :s"), {"n": middle + 1, "s": middle})
+    result = run_cli(cli_env, "audit", "verify", "--format", "json")
+    assert result.returncode == 1
+    import json
+
+    report = json.loads(result.stdout)
+    expected = {"edit": middle, "delete": middle, "reorder": middle, "insert": middle + 1}
+    assert report["first_bad_entry"] == expected[tamper], report
+
+
+def test_a_failed_group_answers_no_request(runtime: Runtime) -> None:
+    """If the group's transaction fails, every request in it is refused (nothing is
+    answered without its entry)."""
+    writer = AuditWriter(runtime.sessions, b"k" * 32)
+    failing = threading.Event()
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        failing.set()
+        raise RuntimeError("disk full")
+
+    import jikimi.core.audit_writer as module
+
+    original = module.append_entry
+    module.append_entry = broken  # type: ignore[assignment]
+    try:
+        with pytest.raises(AuditUnavailable):
+            writer.write(cli_actor("test"), "x", "test", 1)
+    finally:
+        module.append_entry = original
+    assert failing.is_set()
+    with runtime.context(cli_actor("test")) as ctx:
+        ctx.audit("test.start", "test", 0)
+    assert writer.write(cli_actor("test"), "y", "test", 1) >= 1
+    writer.close()
