@@ -310,8 +310,15 @@ def audit_verify(output: FormatOption = OutputFormat.table) -> None:
 @demo_app.command("seed")
 def demo_seed() -> None:
     """Create demo centres, staff of every role and a few cases (once; re-running reuses)."""
-    from jikimi.cli.demo import seed_demo
+    import os
 
+    from jikimi.cli.demo import seed_demo
+    from jikimi.cli.demo_world import DEMO_SENDER
+
+    # The demo scans its own gallery site on 127.0.0.1 and prepares a notice: it needs
+    # loopback fetches and a sender address (a real installation sets neither this way).
+    os.environ.setdefault("JIKIMI_FETCH_ALLOW_LOOPBACK", "true")
+    os.environ.setdefault("JIKIMI_SMTP_FROM", DEMO_SENDER)
     runtime = open_runtime()
     try:
         result = seed_demo(runtime)
@@ -324,6 +331,18 @@ def demo_seed() -> None:
     for centre, role, email, password, totp in result:
         extra = f"  TOTP secret: {totp}" if totp else ""
         print(f"  [{centre}] {role:<14} {email:<36} password: {password}{extra}")
+
+
+@demo_app.command("run")
+def demo_run() -> None:
+    """Serve the demo's gallery site and catch its e-mail (127.0.0.1 only), until stopped."""
+    from jikimi.cli.demo_world import run_services
+
+    runtime = open_runtime()
+    try:
+        run_services(runtime, lambda line: console.print(line, markup=False))
+    finally:
+        runtime.close()
 
 
 def main() -> None:

@@ -61,6 +61,9 @@ def seed_demo(runtime: Runtime) -> list[tuple[str, str, str, str, str]] | None:
         first_code = first.case.code
     _seed_scan(runtime, first_code, ids["counsellor@demo.jikimi.kr"],
                ids["analyst@demo.jikimi.kr"])
+    from jikimi.cli.demo_world import seed_web_demo
+
+    seed_web_demo(runtime, first_code, ids, demo_picture)  # gallery site, history, a notice
     return printed
 
 
