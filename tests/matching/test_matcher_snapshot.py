@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from jikimi import matching
+from jikimi import accounts, matching
 from jikimi.core.actors import cli_actor
 from jikimi.core.runtime import Runtime
 from jikimi.matching import NewEntry, Query
@@ -27,6 +27,7 @@ def test_snapshot_then_changes_equals_full_build(runtime: Runtime, tmp_path: Pat
     rnd = random.Random(5)
     first = _hashes(rnd, 300)
     with runtime.context(cli_actor("test")) as ctx:
+        accounts.add_centre(ctx, "센터")  # banks belong to a centre
         matching.create_bank(ctx, "a")
         matching.add_entries(ctx, "a", [NewEntry("pdq", h, 100) for h in first])
     live = matching.Matcher()
@@ -53,6 +54,7 @@ def test_snapshot_then_changes_equals_full_build(runtime: Runtime, tmp_path: Pat
 
 def test_damaged_snapshot_falls_back_to_full_build(runtime: Runtime, tmp_path: Path) -> None:
     with runtime.context(cli_actor("test")) as ctx:
+        accounts.add_centre(ctx, "센터")  # banks belong to a centre
         matching.create_bank(ctx, "a")
         matching.add_entries(ctx, "a", [NewEntry("pdq", "ab" * 32, 100)])
     snap = tmp_path / "index"

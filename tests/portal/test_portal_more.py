@@ -300,7 +300,8 @@ def test_status_shows_copies_found_and_deletion_progress(portal_client, world: W
             session.flush()
             match = ItemMatch(item_version_id=version.id, entry_id=entry.id,
                               bank_id=entry.bank_id, case_code=code, signal_type="pdq",
-                              distance=2, variant="original", entry_variant="original")
+                              distance=2, variant="original", entry_variant="original",
+                              centre_id=world.centre_a)
             session.add(match)
             session.flush()
             takedown_service.propose(session, match, "staff:test")

@@ -107,18 +107,18 @@ def test_review_api_bad_input(client, runtime, world, site, media) -> None:  # t
     seeded = seed_matches(runtime, world, site, media)
     match = seeded.match_ids[0]
     a, b = auth(world.staff["analyst_a"]), auth(world.staff["analyst_b"])
-    # another centre's analyst: 403 on everything about the match
-    assert client.get(f"/api/v1/review/{match}", headers=b).status_code == 403
-    assert client.get(f"/api/v1/review/{match}/preview", headers=b).status_code == 403
+    # another centre's analyst: 404 on everything about the match (it is not hers to know)
+    assert client.get(f"/api/v1/review/{match}", headers=b).status_code == 404
+    assert client.get(f"/api/v1/review/{match}/preview", headers=b).status_code == 404
     r = client.post(f"/api/v1/review/{match}/preview/unblurred", json={}, headers=b)
-    assert r.status_code == 403
+    assert r.status_code == 404
     assert not audit_actions(runtime, "review.unblur")
     r = client.post("/api/v1/review/bulk", json={"match_ids": [match], "action": "confirm"},
                     headers=b)
-    assert r.json()[0]["code"] == "forbidden"
+    assert r.json()[0]["code"] == "not_found"
     r = client.post("/api/v1/review/assign", json={"match_ids": [match], "user_id": None},
                     headers=b)
-    assert r.json()[0]["code"] == "forbidden"
+    assert r.json()[0]["code"] == "not_found"
     # other roles
     for role in ("counsellor_a", "investigator_a"):
         h = auth(world.staff[role])

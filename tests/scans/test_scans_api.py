@@ -52,7 +52,7 @@ def test_source_and_background_scan(client, world: World, bank, site: Site,  # t
     other = auth(world.staff["analyst_b"])
     assert client.get("/api/v1/sources", headers=other).json() == []
     assert client.get(f"/api/v1/scans/{started.json()['scan_id']}",
-                      headers=other).status_code == 403
+                      headers=other).status_code == 404
 
 
 def test_reported_url_is_scanned(client, world: World, bank, site: Site) -> None:  # type: ignore[no-untyped-def]

@@ -72,7 +72,7 @@ def seed_match(runtime: Runtime, seeded: Seeded, url: str, *, content: str = "c1
         match = ItemMatch(item_version_id=version.id, entry_id=entry.id, bank_id=seeded.bank_id,
                           case_code=seeded.case_code, signal_type="pdq", distance=4,
                           variant="original", entry_variant="original", reliable=True,
-                          created_at=utcnow())
+                          centre_id=seeded.centre_id, created_at=utcnow())
         session.add(match)
         session.flush()
         return match.id

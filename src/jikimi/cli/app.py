@@ -31,7 +31,7 @@ from jikimi.cli.partners import partners_app
 from jikimi.cli.review import review_app
 from jikimi.cli.scans import scan_command, scans_app, sources_app, worker_command
 from jikimi.cli.takedowns import takedowns_app
-from jikimi.core.actors import Role
+from jikimi.core.actors import Role, cli_actor
 from jikimi.core.audit import audit_key, verify_chain
 from jikimi.core.config import load_settings
 from jikimi.core.runtime import Runtime
@@ -100,6 +100,17 @@ def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
     from jikimi.core.database import upgrade_database
 
     upgrade_database(settings.sqlalchemy_url, revision)
+    if revision == "head":  # labels of bank entries stored before 0009 get encrypted
+        from jikimi.matching import seal_plain_labels
+
+        runtime = Runtime.open(settings)
+        try:
+            with runtime.context(cli_actor("cli")) as ctx:
+                sealed = seal_plain_labels(ctx)
+        finally:
+            runtime.close()
+        if sealed:
+            console.print(f"{sealed} bank entry labels encrypted")
     console.print(f"database at revision {revision}")
 
 

@@ -14,6 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from jikimi import matching
 from jikimi.cases import case_ref
 from jikimi.cli.common import (
+    CentreOption,
     FormatOption,
     OutputFormat,
     cli_context,
@@ -44,12 +45,16 @@ def banks_create(
     case: Annotated[str | None, typer.Option("--case", help="the case whose fingerprints "
                                              "these are")] = None,
     purpose: Annotated[str, typer.Option("--purpose")] = "",
+    national: Annotated[bool, typer.Option("--national", help="read by every centre's "
+                                           "analysts (not for a case bank)")] = False,
+    centre: CentreOption = None,
 ) -> None:
-    """Create a bank."""
-    with cli_context() as ctx:
+    """Create a bank, owned by the case's centre with --case, else by --centre, else by the
+    installation's default centre."""
+    with cli_context(centre=centre) as ctx:
         ref = case_ref(ctx, case) if case else None
         bank = matching.create_bank(ctx, name, purpose=purpose, negative=negative,
-                                    pdq_threshold=threshold, case=ref)
+                                    pdq_threshold=threshold, case=ref, national=national)
     console.print(f"bank {bank.id}: {bank.name}" + (" (negative)" if bank.negative else ""))
 
 

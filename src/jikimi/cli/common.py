@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from jikimi.core.actors import cli_actor
+from jikimi.core.authorization import acting_for, resolve_centre
 from jikimi.core.config import load_settings
 from jikimi.core.context import ServiceContext
 from jikimi.core.runtime import Runtime
@@ -50,12 +51,21 @@ def open_runtime(migrate: bool = False) -> Runtime:
     return runtime
 
 
+CentreOption = Annotated[str | None, typer.Option(
+    "--centre", help="the centre (name or id) the new records belong to: by default the "
+                     "case's centre with --case, else the installation's default centre "
+                     "(the central centre, else the first)")]
+
+
 @contextmanager
-def cli_context(label: str = "cli") -> Iterator[ServiceContext]:
-    """A unit of work as the operator at the server's console; errors exit with status 1."""
+def cli_context(label: str = "cli", *, centre: str | None = None) -> Iterator[ServiceContext]:
+    """A unit of work as the operator at the server's console, acting for ``centre`` (name or
+    id) when given; the actor stays ``system:<label>``. Errors exit with status 1."""
     runtime = open_runtime()
     try:
         with runtime.context(cli_actor(label)) as ctx:
+            if centre is not None:
+                ctx.actor = acting_for(ctx.actor, resolve_centre(ctx.session, centre))
             yield ctx
     except JikimiError as exc:
         err_console.print(f"[red]error[/red] ({exc.code}): {exc.message}")

@@ -11,6 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from jikimi import scans
 from jikimi.cli.common import (
+    CentreOption,
     FormatOption,
     OutputFormat,
     cli_context,
@@ -40,15 +41,17 @@ def sources_add(
                       ] = None,
     interval: Annotated[int | None, typer.Option("--every-minutes",
                                                  help="re-scan interval")] = None,
+    centre: CentreOption = None,
     output: FormatOption = OutputFormat.table,
 ) -> None:
-    """Register a source; prints its id."""
+    """Register a source for --centre (default: the installation's default centre); prints
+    its id."""
     settings: dict[str, Any] = json.loads(config) if config else {}
     if url:
         settings["start_urls" if source_type == "crawl" else "urls"] = list(url)
     if path:
         settings["path"] = path
-    with cli_context() as ctx:
+    with cli_context(centre=centre) as ctx:
         source = scans.add_source(ctx, source_type, name, settings, interval_minutes=interval)
     if output is OutputFormat.json:
         emit_json({"id": source.id})

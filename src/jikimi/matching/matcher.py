@@ -45,6 +45,8 @@ class BankInfo:
     pdq_threshold: int
     case_id: int | None
     case_code: str | None
+    centre_id: int
+    national: bool = False
 
 
 @dataclass(frozen=True)
@@ -183,7 +185,7 @@ class Matcher:
         entries = {e.id: e for e in session.scalars(select(BankEntry).where(
             BankEntry.id.in_(entry_ids), BankEntry.removed_at.is_(None)))}
         banks = {b.id: BankInfo(b.id, b.name, b.negative, b.pdq_threshold, b.case_id,
-                                b.case_code)
+                                b.case_code, b.centre_id, b.national)
                  for b in session.scalars(select(Bank).where(
                      Bank.id.in_({e.bank_id for e in entries.values()})))}
         hits = []

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, LargeBinary, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from jikimi.core.database import Base, UtcDateTime, utcnow
@@ -24,7 +24,10 @@ class Bank(Base):
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), nullable=True,
                                                 index=True)
     case_code: Mapped[str | None] = mapped_column(String(20), nullable=True)
-    centre_id: Mapped[int | None] = mapped_column(ForeignKey("centres.id"), nullable=True)
+    # The owning centre (NOT NULL): a case bank's is its case's centre. A national bank (never
+    # a case bank) is readable by every centre's analysts (jikimi.core.authorization).
+    centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"), index=True)
+    national: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     purpose: Mapped[str] = mapped_column(String(200), default="")
     negative: Mapped[bool] = mapped_column(Boolean, default=False)
     pdq_threshold: Mapped[int] = mapped_column(Integer, default=31)
@@ -47,7 +50,10 @@ class BankEntry(Base):
     quality: Mapped[int | None] = mapped_column(Integer, nullable=True)
     variant: Mapped[str] = mapped_column(String(30), default="original")
     content_id: Mapped[str] = mapped_column(String(64), index=True)
+    # Labels are private (a victim names her own pictures): stored encrypted in ``label_enc``;
+    # ``label`` only holds legacy plaintext until ``jikimi db upgrade`` seals it.
     label: Mapped[str] = mapped_column(String(200), default="")
+    label_enc: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
     created_by: Mapped[str] = mapped_column(String(120))
     removed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime(), nullable=True,

@@ -12,6 +12,8 @@ class BankOut(BaseModel):
     name: str
     owner_kind: str
     case_code: str | None
+    centre_id: int = Field(description="the owning centre")
+    national: bool = Field(False, description="read by every centre's analysts")
     purpose: str
     negative: bool
     pdq_threshold: int

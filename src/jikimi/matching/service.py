@@ -14,10 +14,27 @@ from sqlalchemy.orm import Session
 
 from jikimi.core.actors import ActorKind, Role
 from jikimi.core.audit import AuditHead
+from jikimi.core.authorization import (
+    Action,
+    Owned,
+    Relation,
+    ResourceType,
+    allowed,
+    case_centre_id,
+    check,
+    load_for,
+    load_owned,
+    may_any,
+    owning_centre,
+    register_resource,
+    relation,
+    visible_filter,
+)
 from jikimi.core.context import ServiceContext
 from jikimi.core.database import utcnow
+from jikimi.core.security import Keyring
 from jikimi.core.text import clean_text
-from jikimi.errors import Conflict, Forbidden, InvalidInput, NotFound
+from jikimi.errors import Conflict, Forbidden, InvalidInput
 from jikimi.hashing import ImageFingerprints, VideoFingerprints
 from jikimi.matching.matcher import Hit, Matcher, Query, encrypt_value, image_queries
 from jikimi.matching.models import Bank, BankChange, BankEntry
@@ -41,46 +58,114 @@ class NewEntry:
     label: str = ""
 
 
-# --- permissions -----------------------------------------------------------------------------
-def _may_manage_banks(ctx: ServiceContext) -> None:
-    if ctx.actor.kind is ActorKind.SYSTEM or ctx.actor.has_role(
-            Role.ANALYST, Role.ADMIN, Role.CENTRAL_ADMIN):
-        return
-    raise Forbidden("banks are managed by analysts and administrators")
+# --- permissions: the rule is jikimi.core.authorization's table ----------------------------
+def _owned(bank: Bank) -> Owned:
+    return Owned(bank, bank.centre_id, bank.national, bank.case_id, label=f"bank {bank.name!r}")
+
+
+def _find_bank(session: Session, key: object) -> Owned | None:
+    if isinstance(key, int):
+        bank = session.get(Bank, key)
+    else:
+        bank = session.scalar(select(Bank).where(Bank.name == str(key)[:120]))
+    return None if bank is None else _owned(bank)
+
+
+def _find_entry(session: Session, key: object) -> Owned | None:
+    try:
+        entry = session.get(BankEntry, int(str(key)))
+    except ValueError:
+        return None
+    if entry is None:
+        return None
+    bank = session.get(Bank, entry.bank_id)
+    assert bank is not None
+    return Owned(entry, bank.centre_id, bank.national, bank.case_id,
+                 label=f"bank entry {entry.id}")
+
+
+register_resource(ResourceType.BANK, _find_bank)
+register_resource(ResourceType.BANK_ENTRY, _find_entry)
 
 
 def _may_read_banks(ctx: ServiceContext) -> None:
-    if ctx.actor.kind is ActorKind.SYSTEM or ctx.actor.is_staff:
-        return
-    raise Forbidden("banks are for staff")
+    if not may_any(ctx.actor, ResourceType.BANK, Action.COUNT):
+        raise Forbidden("banks are for staff")
 
 
-def _may_change_bank(ctx: ServiceContext, bank: Bank) -> None:
-    _may_manage_banks(ctx)
-    if ctx.actor.is_staff and not ctx.actor.has_role(Role.CENTRAL_ADMIN) \
-            and bank.centre_id not in (None, ctx.actor.centre_id):
-        raise Forbidden(f"bank {bank.name!r} belongs to another centre")
+# --- labels (private: encrypted at rest like counselling notes) -------------------------------
+def _label_context(bank_id: int) -> str:
+    return f"bank:{bank_id}:entry-label"
+
+
+def seal_label(ctx: ServiceContext, bank_id: int, label: str) -> bytes | None:
+    """A label encrypted for its bank (None for no label)."""
+    return ctx.keys.encrypt(label.encode(), context=_label_context(bank_id)) if label else None
+
+
+def entry_label(keys: Keyring, entry: BankEntry) -> str:
+    """An entry's label in clear (legacy plaintext until ``jikimi db upgrade`` seals it)."""
+    if entry.label_enc is not None:
+        return keys.decrypt(entry.label_enc, context=_label_context(entry.bank_id)).decode()
+    return entry.label
+
+
+def seal_plain_labels(ctx: ServiceContext, *, batch: int = 2000) -> int:
+    """Encrypt every label still stored in plaintext (after upgrading from before 0009)."""
+    sealed = 0
+    while True:
+        rows = list(ctx.session.scalars(select(BankEntry).where(
+            BankEntry.label != "", BankEntry.label_enc.is_(None)).limit(batch)))
+        if not rows:
+            break
+        for row in rows:
+            row.label_enc = seal_label(ctx, row.bank_id, row.label)
+            row.label = ""
+        ctx.session.flush()
+        sealed += len(rows)
+    if sealed:
+        ctx.audit("bank.seal_labels", "bank", "*", details={"sealed": sealed})
+    return sealed
 
 
 # --- banks -----------------------------------------------------------------------------------
 def _bank_out(ctx: ServiceContext, bank: Bank) -> BankOut:
     count = ctx.session.scalar(select(func.count()).select_from(BankEntry).where(
         BankEntry.bank_id == bank.id, BankEntry.removed_at.is_(None))) or 0
-    return BankOut(id=bank.id, name=bank.name, owner_kind=bank.owner_kind,
-                   case_code=bank.case_code,
-                   purpose=bank.purpose, negative=bank.negative,
+    owned = _owned(bank)
+    if Action.READ in allowed(ctx.actor, ResourceType.BANK, owned) \
+            or relation(ctx.actor, owned) is Relation.SAME:
+        name, case_code, purpose = bank.name, bank.case_code, bank.purpose
+    else:  # counts only: no name (case banks are named by their case), no case code
+        name, case_code, purpose = f"bank {bank.id}", None, ""
+    return BankOut(id=bank.id, name=name, owner_kind=bank.owner_kind,
+                   case_code=case_code, centre_id=bank.centre_id, national=bank.national,
+                   purpose=purpose, negative=bank.negative,
                    pdq_threshold=bank.pdq_threshold, entries=count, created_at=bank.created_at)
 
 
 def create_bank(ctx: ServiceContext, name: str, *, purpose: str = "", negative: bool = False,
                 pdq_threshold: int = 31, case: tuple[int, str] | None = None,
-                owner_kind: str | None = None, case_access_checked: bool = False) -> BankOut:
+                owner_kind: str | None = None, case_access_checked: bool = False,
+                national: bool = False) -> BankOut:
     """Create a bank. A case bank holds a victim's fingerprints: ``case`` is the case's
     (id, code), which the caller has already checked the actor may see; with
     ``case_access_checked`` the caller has also checked she may register for that case (the
-    assigned counsellor), so the bank-management role is not required."""
+    assigned counsellor), so the bank-management role is not required.
+
+    The bank belongs to the case's centre, else to the centre the actor acts for, else to the
+    installation's default centre. A ``national`` bank (never a case bank) is read by every
+    centre's analysts; only the central centre (its admins, or the CLI) makes one."""
+    centre_id = owning_centre(ctx, case_centre_id=case_centre_id(ctx.session, case[0])
+                              if case else None)
+    if case and national:
+        raise InvalidInput("a case bank cannot be national", code="case_bank_national")
+    if national and not (ctx.actor.kind is ActorKind.SYSTEM
+                         or ctx.actor.has_role(Role.CENTRAL_ADMIN)):
+        raise Forbidden("only the central centre makes national banks")
     if not (case and case_access_checked):
-        _may_manage_banks(ctx)
+        check(ctx, ResourceType.BANK, Owned(None, centre_id, national, None,
+                                            label=f"bank {name[:120]!r}"), Action.WRITE)
     name = clean_text(name, "the bank name", max_chars=120, allow_empty=False)
     if not BANK_NAME_RE.match(name):
         raise InvalidInput("bank names use letters, digits, spaces, '_', '.', '-'",
@@ -94,44 +179,53 @@ def create_bank(ctx: ServiceContext, name: str, *, purpose: str = "", negative: 
         raise InvalidInput("a case bank cannot be a negative bank")
     bank = Bank(name=name, owner_kind=owner_kind or ("case" if case else "centre"),
                 case_id=case[0] if case else None, case_code=case[1] if case else None,
-                centre_id=ctx.actor.centre_id, purpose=purpose,
+                centre_id=centre_id, national=national, purpose=purpose,
                 negative=negative, pdq_threshold=pdq_threshold, created_at=utcnow(),
                 created_by=ctx.actor.ref)
     ctx.session.add(bank)
     ctx.session.flush()
-    ctx.audit("bank.create", "bank", bank.id, centre_id=ctx.actor.centre_id,
-              details={"name": name, "negative": negative,
+    ctx.audit("bank.create", "bank", bank.id, centre_id=centre_id,
+              details={"name": name, "negative": negative, "national": national,
                        "case": case[1] if case else None})
     return _bank_out(ctx, bank)
 
 
-def _bank(ctx: ServiceContext, name: str) -> Bank:
-    bank = ctx.session.scalar(select(Bank).where(Bank.name == name[:120]))
-    if bank is None:
-        raise NotFound(f"no bank {name!r}: create it with `jikimi banks create`")
+def load_bank(ctx: ServiceContext, name: str | int, action: Action = Action.READ) -> Bank:
+    """A bank by name (or id) if the actor may ``action`` on it (404 for another centre's)."""
+    _may_read_banks(ctx)
+    bank: Bank = load_for(ctx, ResourceType.BANK, name if isinstance(name, int) else
+                          name[:120], action)
     return bank
 
 
 def list_banks(ctx: ServiceContext) -> list[BankOut]:
+    """The banks the actor may know of: her centre's, the national ones she may read, and
+    (central admins) every centre's, as counts."""
     _may_read_banks(ctx)
-    return [_bank_out(ctx, b) for b in ctx.session.scalars(select(Bank).order_by(Bank.id))]
+    query = select(Bank).where(visible_filter(ctx.actor, ResourceType.BANK, Bank.centre_id,
+                                              Bank.national, count=True)).order_by(Bank.id)
+    return [_bank_out(ctx, b) for b in ctx.session.scalars(query)]
 
 
 def get_bank(ctx: ServiceContext, name: str) -> BankOut:
-    _may_read_banks(ctx)
-    return _bank_out(ctx, _bank(ctx, name))
+    """A bank's summary (a count-only reader sees no name or case)."""
+    return _bank_out(ctx, load_bank(ctx, name, Action.COUNT))
 
 
 def list_entries(ctx: ServiceContext, name: str, *, limit: int = 200,
                  offset: int = 0) -> list[EntryOut]:
-    _may_read_banks(ctx)
-    bank = _bank(ctx, name)
+    """A bank's entries with their labels: for its own centre (and a national bank's readers)."""
+    bank = load_bank(ctx, name, Action.READ)
     rows = ctx.session.scalars(select(BankEntry).where(BankEntry.bank_id == bank.id)
                                .order_by(BankEntry.id).limit(limit).offset(offset))
-    return [EntryOut(id=r.id, bank=bank.name, signal_type=r.signal_type, value=r.value,
-                     quality=r.quality, variant=r.variant, content_id=r.content_id,
-                     label=r.label, created_at=r.created_at, removed=r.removed_at is not None)
-            for r in rows]
+    out = [EntryOut(id=r.id, bank=bank.name, signal_type=r.signal_type, value=r.value,
+                    quality=r.quality, variant=r.variant, content_id=r.content_id,
+                    label=entry_label(ctx.keys, r), created_at=r.created_at,
+                    removed=r.removed_at is not None)
+           for r in rows]
+    ctx.audit("bank.read_entries", "bank", bank.id, centre_id=bank.centre_id,
+              details={"count": len(out), "case": bank.case_code})
+    return out
 
 
 def add_entries(ctx: ServiceContext, name: str, entries: Sequence[NewEntry], *,
@@ -139,9 +233,10 @@ def add_entries(ctx: ServiceContext, name: str, entries: Sequence[NewEntry], *,
     """Add fingerprints; each is checked and normalised by its signal type first (one bad
     value refuses the whole batch). Duplicates of an active entry in the bank are skipped.
     ``case_access_checked``: the caller checked the actor may register for the bank's case."""
-    bank = _bank(ctx, name)
+    owned = load_owned(ctx, ResourceType.BANK, name[:120], Action.COUNT)
+    bank: Bank = owned.record
     if not (case_access_checked and bank.case_id is not None):
-        _may_change_bank(ctx, bank)
+        check(ctx, ResourceType.BANK_ENTRY, owned, Action.WRITE)
     prepared: dict[tuple[str, str, str], BankEntry] = {}
     now = utcnow()
     for number, entry in enumerate(entries, start=1):
@@ -156,10 +251,11 @@ def add_entries(ctx: ServiceContext, name: str, entries: Sequence[NewEntry], *,
         key = kind.value_key(value)
         content_id = clean_text(entry.content_id, "the content id", max_chars=64) or key[:64]
         stored = encrypt_value(ctx.keys, kind.name, value) if kind.encrypted_at_rest else value
+        label = clean_text(entry.label, "the label", max_chars=200)
         prepared.setdefault((kind.name, key, variant), BankEntry(
             bank_id=bank.id, signal_type=kind.name, value=stored, value_key=key,
             quality=entry.quality, variant=variant, content_id=content_id,
-            label=clean_text(entry.label, "the label", max_chars=200), created_at=now,
+            label="", label_enc=seal_label(ctx, bank.id, label), created_at=now,
             created_by=ctx.actor.ref))
     keys = list(prepared)
     for start in range(0, len(keys), 2000):
@@ -177,10 +273,9 @@ def add_entries(ctx: ServiceContext, name: str, entries: Sequence[NewEntry], *,
     ctx.session.add_all([BankChange(entry_id=row.id, op="add", at=now) for row in rows])
     ctx.session.flush()
     content_ids = list(dict.fromkeys(row.content_id for row in rows))
-    ctx.audit("bank.add_entries", "bank", bank.id, centre_id=ctx.actor.centre_id,
+    ctx.audit("bank.add_entries", "bank", bank.id, centre_id=bank.centre_id,
               details={"added": len(rows)})
     return AddedEntries(bank=bank.name, added=len(rows), content_ids=content_ids)
-
 
 
 CHANGE_LOG_LOCK = 0x6A696B696D69  # "jikimi": the advisory lock that orders bank_changes
@@ -239,25 +334,23 @@ def remove_case_entries(ctx: ServiceContext, case_id: int, *,
         row.removed_at = now
         ctx.session.add(BankChange(entry_id=row.id, op="remove", at=now))
     if rows:
-        ctx.audit("bank.remove_case_entries", "case", case_id, centre_id=ctx.actor.centre_id,
+        ctx.audit("bank.remove_case_entries", "case", case_id,
+                  centre_id=case_centre_id(ctx.session, case_id),
                   details={"removed": len(rows), "signal_type": signal_type, "reason": reason})
     ctx.session.flush()
     return len(rows)
 
 
 def remove_entry(ctx: ServiceContext, entry_id: int) -> None:
-    row = ctx.session.get(BankEntry, entry_id)
-    if row is None:
-        raise NotFound(f"no bank entry {entry_id}")
-    bank = ctx.session.get(Bank, row.bank_id)
-    assert bank is not None
-    _may_change_bank(ctx, bank)
+    """Remove one entry (for every index at once): its bank's centre only."""
+    owned = load_owned(ctx, ResourceType.BANK_ENTRY, entry_id, Action.WRITE)
+    row: BankEntry = owned.record
     if row.removed_at is not None:
         raise Conflict(f"entry {entry_id} was already removed")
     row.removed_at = utcnow()
     lock_change_log(ctx.session)
     ctx.session.add(BankChange(entry_id=row.id, op="remove", at=row.removed_at))
-    ctx.audit("bank.remove_entry", "bank", bank.id, centre_id=ctx.actor.centre_id,
+    ctx.audit("bank.remove_entry", "bank", row.bank_id, centre_id=owned.centre_id,
               details={"entry_id": entry_id})
 
 
@@ -353,7 +446,10 @@ def match_queries(ctx: ServiceContext, matcher: Matcher, queries: Sequence[Query
     if threshold is not None and not 0 <= threshold <= 31:
         raise InvalidInput("the PDQ threshold is 0 to 31 bits")
     matcher.sync(ctx.session)
-    hits = best_per_content(matcher.search(ctx.session, queries, threshold))
+    hits = best_per_content([
+        hit for hit in matcher.search(ctx.session, queries, threshold)
+        if Action.READ in allowed(ctx.actor, ResourceType.BANK, Owned(
+            hit.bank, hit.bank.centre_id, hit.bank.national, hit.bank.case_id))])
     positive = [_match_out(h) for h in hits if not h.bank.negative]
     negative = [_match_out(h) for h in hits if h.bank.negative]
     if negative:

@@ -31,7 +31,8 @@ from jikimi.core.database import utcnow
 from jikimi.core.runtime import Runtime
 from jikimi.core.text import clean_text
 from jikimi.errors import Conflict, Forbidden, InvalidInput, JikimiError, NotFound
-from jikimi.matching import BankEntry, NewEntry, add_entries, get_bank, remove_entry
+from jikimi.core.authorization import Action, ResourceType, visible_filter
+from jikimi.matching import Bank, BankEntry, NewEntry, add_entries, load_bank, remove_entry
 from jikimi.matching import signal_type as jikimi_signal
 from jikimi.partners.models import Subscription
 
@@ -211,8 +212,8 @@ def subscribe(ctx: ServiceContext, name: str, bank_name: str, kind: str,
     name = clean_text(name, "the subscription name", max_chars=120, allow_empty=False)
     if not re.match(r"^[A-Za-z0-9가-힣][A-Za-z0-9가-힣_.\- ]{0,119}$", name):
         raise InvalidInput("subscription names use letters, digits, spaces, '_', '.', '-'")
-    bank = get_bank(ctx, bank_name)
-    if bank.case_code is not None:
+    bank = load_bank(ctx, bank_name, Action.WRITE)
+    if bank.case_id is not None:
         raise InvalidInput("a case's bank cannot subscribe to an exchange (its entries would "
                            "be shared as the victim's)", code="case_bank")
     if bank.negative:
@@ -244,15 +245,19 @@ def subscribe(ctx: ServiceContext, name: str, bank_name: str, kind: str,
 
 
 def list_subscriptions(ctx: ServiceContext) -> list[SubscriptionOut]:
+    """The subscriptions of the banks the actor may read."""
     _may_subscribe(ctx)
     return [_out(ctx, s) for s in ctx.session.scalars(
-        select(Subscription).order_by(Subscription.name))]
+        select(Subscription).join(Bank, Bank.id == Subscription.bank_id)
+        .where(visible_filter(ctx.actor, ResourceType.BANK, Bank.centre_id, Bank.national))
+        .order_by(Subscription.name))]
 
 
 def _subscription(ctx: ServiceContext, name: str) -> Subscription:
     sub = ctx.session.scalar(select(Subscription).where(Subscription.name == name[:120]))
     if sub is None:
         raise NotFound(f"no subscription {name!r}")
+    load_bank(ctx, sub.bank_id, Action.WRITE)  # its bank's centre (404 for another's)
     return sub
 
 

@@ -21,7 +21,8 @@ from sqlalchemy import select
 
 from jikimi.core.context import ServiceContext
 from jikimi.errors import InvalidInput
-from jikimi.matching import Bank, BankEntry, NewEntry, add_entries, get_bank
+from jikimi.core.authorization import Action
+from jikimi.matching import BankEntry, NewEntry, add_entries, load_bank
 from jikimi.partners.exchange import to_jikimi, to_tx
 
 FORMATS = ("lines", "csv")
@@ -42,9 +43,7 @@ class ExportedSignal:
 def bank_signals(ctx: ServiceContext, bank_name: str) -> Iterator[ExportedSignal]:
     """The active entries of a bank in python-threatexchange's names (faces are never
     exported)."""
-    bank_out = get_bank(ctx, bank_name)
-    bank = ctx.session.get(Bank, bank_out.id)
-    assert bank is not None
+    bank = load_bank(ctx, bank_name, Action.READ)
     category = "NEGATIVE_CLASS" if bank.negative else "POSITIVE_CLASS"
     seen: set[tuple[str, str]] = set()
     last = 0

@@ -42,7 +42,7 @@ from jikimi.core.context import ServiceContext
 from jikimi.core.database import utcnow
 from jikimi.errors import Conflict, Forbidden, InvalidInput, NotAuthenticated
 from jikimi.faces import enroll
-from jikimi.matching import Bank, BankEntry, NewEntry, add_entries, create_bank
+from jikimi.matching import Bank, BankEntry, NewEntry, add_entries, create_bank, entry_label
 from jikimi.portal.models import VictimNote
 from jikimi.scans import ItemMatch, ItemVersion
 from jikimi.takedown import TakedownStatus
@@ -352,7 +352,7 @@ def status(ctx: ServiceContext, code: str, secret: str) -> PortalStatus:
     the centre's scans found."""
     case, view = _victim(ctx, code, secret)
     rows = ctx.session.execute(
-        select(BankEntry.content_id, func.max(BankEntry.label), func.count(),
+        select(BankEntry.content_id, func.max(BankEntry.id), func.count(),
                func.min(BankEntry.created_at),
                func.max(sql_case((BankEntry.signal_type == "vpdq", 1), else_=0)))
         .join(Bank, Bank.id == BankEntry.bank_id)
@@ -362,11 +362,13 @@ def status(ctx: ServiceContext, code: str, secret: str) -> PortalStatus:
         .order_by(func.min(BankEntry.created_at), BankEntry.content_id)).all()
     found = _found_per_item(ctx, case)
     notes = _notes(ctx, case)
-    items = [RegisteredItem(label=label or "", content_id=content_id,
+    labelled = {e.id: entry_label(ctx.keys, e) for e in ctx.session.scalars(
+        select(BankEntry).where(BankEntry.id.in_([row[1] for row in rows])))}
+    items = [RegisteredItem(label=labelled.get(entry_id, ""), content_id=content_id,
                             kind="video" if is_video else "image", fingerprints=count,
                             registered_at=created, found=found.get(content_id, 0),
                             note=notes.get(content_id, ""))
-             for content_id, label, count, created, is_video in rows]
+             for content_id, entry_id, count, created, is_video in rows]
     faces = ctx.session.scalar(
         select(func.count()).select_from(BankEntry).join(Bank, Bank.id == BankEntry.bank_id)
         .where(Bank.case_id == case.id, BankEntry.removed_at.is_(None),

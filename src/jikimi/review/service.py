@@ -25,14 +25,15 @@ from sqlalchemy.orm import aliased
 
 from jikimi.accounts import StaffUser
 from jikimi.cases import Case
-from jikimi.core.actors import ActorKind, Role
+from jikimi.core.actors import Role
+from jikimi.core.authorization import Action, ResourceType, load_for, may_any, visible_filter
 from jikimi.core.context import ServiceContext
 from jikimi.core.database import utcnow
 from jikimi.core.state_machine import TransitionTable
 from jikimi.core.text import clean_text
 from jikimi.errors import Forbidden, InvalidInput, JikimiError, NotFound
 from jikimi.hashing import DIHEDRAL_NAMES
-from jikimi.matching import Bank
+from jikimi.matching import Bank, entry_label
 from jikimi.matching.models import BankEntry
 from jikimi.review.models import ReviewDecision
 from jikimi.review.preview import PreviewTarget
@@ -104,9 +105,8 @@ class QueueFilter:
 
 
 def _may_review(ctx: ServiceContext) -> None:
-    if ctx.actor.kind is ActorKind.SYSTEM or ctx.actor.has_role(Role.ANALYST, Role.ADMIN):
-        return
-    raise Forbidden("the review queue is for analysts and administrators")
+    if not may_any(ctx.actor, ResourceType.MATCH, Action.READ):
+        raise Forbidden("the review queue is for analysts and administrators")
 
 
 # --- platforms -------------------------------------------------------------------------------
@@ -217,10 +217,10 @@ def _entries(ctx: ServiceContext, query: QueueSelect) -> list[QueueEntry]:
 
 
 def _visible_query(ctx: ServiceContext) -> QueueSelect:
-    query = _base_query()
-    if ctx.actor.is_staff:
-        query = query.where(SourceRecord.centre_id == ctx.actor.centre_id)
-    return query
+    """The matches the actor's centre owns: every match of its cases, whatever source found
+    it, and the matches its own sources found on banks that are not a case's."""
+    return _base_query().where(visible_filter(ctx.actor, ResourceType.MATCH,
+                                              ItemMatch.centre_id))
 
 
 def _check_filter(ctx: ServiceContext, f: QueueFilter) -> QueueFilter:
@@ -238,7 +238,8 @@ def queue(ctx: ServiceContext, *, status: ReviewStatus | None = ReviewStatus.PEN
           case_code: str | None = None, signal_type: str | None = None,
           source_id: int | None = None, platform: str | None = None,
           assigned: str | None = None, limit: int = 500) -> list[QueueEntry]:
-    """The matches of this centre's sources, most harmful and most certain first."""
+    """The matches this centre owns (see :func:`_visible_query`), most harmful and most
+    certain first."""
     _may_review(ctx)
     f = _check_filter(ctx, QueueFilter(status, case_code, signal_type, source_id, platform,
                                        assigned))
@@ -277,9 +278,11 @@ class _Loaded:
     source: SourceRecord
 
 
-def _load(ctx: ServiceContext, match_id: int) -> _Loaded:
-    """The match, if it exists and belongs to the actor's centre (404, else 403)."""
+def _load(ctx: ServiceContext, match_id: int, action: Action = Action.READ) -> _Loaded:
+    """The match, if the actor may ``action`` on it: another centre's is 404 (the authorisation
+    module's rule, which also audits the refusal)."""
     _may_review(ctx)
+    load_for(ctx, ResourceType.MATCH, match_id, action)
     row = ctx.session.execute(
         select(ItemMatch, ItemVersion, Item, SourceRecord)
         .join(ItemVersion, ItemVersion.id == ItemMatch.item_version_id)
@@ -288,10 +291,7 @@ def _load(ctx: ServiceContext, match_id: int) -> _Loaded:
         .where(ItemMatch.id == match_id)).first()
     if row is None:
         raise NotFound(f"no match {match_id}")
-    loaded = _Loaded(*row)
-    if ctx.actor.is_staff and loaded.source.centre_id not in (None, ctx.actor.centre_id):
-        raise Forbidden(f"match {match_id} belongs to another centre")
-    return loaded
+    return _Loaded(*row)
 
 
 def _item_value(fingerprints: dict[str, Any], signal: str, variant: str) -> str | None:
@@ -322,7 +322,7 @@ def detail(ctx: ServiceContext, match_id: int) -> MatchDetail:
     fingerprints = json.loads(loaded.version.fingerprints or "{}")
     case = ctx.session.scalar(select(Case).where(Case.code == loaded.match.case_code)) \
         if loaded.match.case_code else None
-    ctx.audit("review.read", "match", match_id, centre_id=loaded.source.centre_id,
+    ctx.audit("review.read", "match", match_id, centre_id=loaded.match.centre_id,
               details={"case": loaded.match.case_code})
     return MatchDetail(
         entry=entry,
@@ -330,7 +330,8 @@ def detail(ctx: ServiceContext, match_id: int) -> MatchDetail:
             entry_id=bank_entry.id, bank=bank.name, bank_case_code=bank.case_code,
             signal_type=bank_entry.signal_type,
             value=bank_entry.value if bank_entry.signal_type in PLAIN_SIGNALS else None,
-            quality=bank_entry.quality, variant=bank_entry.variant, label=bank_entry.label,
+            quality=bank_entry.quality, variant=bank_entry.variant,
+            label=entry_label(ctx.keys, bank_entry),
             content_id=bank_entry.content_id, created_at=bank_entry.created_at,
             removed=bank_entry.removed_at is not None),
         item=MatchedItem(
@@ -357,11 +358,11 @@ def preview_target(ctx: ServiceContext, match_id: int, *, unblur: bool = False,
     loaded = _load(ctx, match_id)
     reason = clean_text(reason, "the reason", max_chars=500)
     if unblur:
-        ctx.audit("review.unblur", "match", match_id, centre_id=loaded.source.centre_id,
+        ctx.audit("review.unblur", "match", match_id, centre_id=loaded.match.centre_id,
                   details={"case": loaded.match.case_code, "reason": reason,
                            "item": loaded.item.id})
     else:
-        ctx.audit("review.preview", "match", match_id, centre_id=loaded.source.centre_id,
+        ctx.audit("review.preview", "match", match_id, centre_id=loaded.match.centre_id,
                   details={"case": loaded.match.case_code})
     return PreviewTarget(match_id=match_id, source_type=loaded.source.type,
                          source_config=json.loads(loaded.source.config),
@@ -372,7 +373,7 @@ def preview_target(ctx: ServiceContext, match_id: int, *, unblur: bool = False,
 # --- decisions -------------------------------------------------------------------------------
 def _decide(ctx: ServiceContext, match_id: int, target: ReviewStatus, reason: str,
             *, hooks: bool = True) -> ItemMatch:
-    loaded = _load(ctx, match_id)
+    loaded = _load(ctx, match_id, Action.WRITE)
     match = loaded.match
     reason = clean_text(reason, "the reason", max_chars=1000)
     if target is ReviewStatus.REJECTED and not reason:
@@ -391,7 +392,7 @@ def _decide(ctx: ServiceContext, match_id: int, target: ReviewStatus, reason: st
     decision.reason = reason
     decision.updated_at = now
     ctx.session.flush()
-    ctx.audit(f"review.{target.value}", "match", match_id, centre_id=loaded.source.centre_id,
+    ctx.audit(f"review.{target.value}", "match", match_id, centre_id=loaded.match.centre_id,
               details={"from": current.value, "case": match.case_code, "reason": reason})
     if target is ReviewStatus.CONFIRMED and hooks:
         for hook in _match_confirmed_hooks:
@@ -468,12 +469,12 @@ def assign(ctx: ServiceContext, match_ids: Sequence[int], user_id: int | None
     outcomes = []
     for match_id in ids:
         try:
-            loaded = _load(ctx, match_id)
+            loaded = _load(ctx, match_id, Action.WRITE)
         except JikimiError as exc:
             outcomes.append(BulkOutcome(match_id=match_id, ok=False, error=exc.message,
                                         code=exc.code))
             continue
-        if assignee is not None and loaded.source.centre_id not in (None, assignee.centre_id):
+        if assignee is not None and loaded.match.centre_id != assignee.centre_id:
             outcomes.append(BulkOutcome(match_id=match_id, ok=False, code="forbidden",
                                         error="the analyst works for another centre"))
             continue
@@ -484,7 +485,7 @@ def assign(ctx: ServiceContext, match_ids: Sequence[int], user_id: int | None
         decision.assigned_to = user_id
         decision.updated_at = utcnow()
         ctx.session.flush()
-        ctx.audit("review.assign", "match", match_id, centre_id=loaded.source.centre_id,
+        ctx.audit("review.assign", "match", match_id, centre_id=loaded.match.centre_id,
                   details={"to": user_id})
         outcomes.append(BulkOutcome(match_id=match_id, ok=True, status=decision.status))
     return outcomes

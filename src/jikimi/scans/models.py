@@ -19,7 +19,9 @@ class SourceRecord(Base):
     __tablename__ = "sources"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    centre_id: Mapped[int | None] = mapped_column(ForeignKey("centres.id"), nullable=True)
+    centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"), index=True)
+    """The owning centre; scans, scan items, items and their versions belong to it through
+    their (NOT NULL) source."""
     type: Mapped[str] = mapped_column(String(20))
     name: Mapped[str] = mapped_column(String(200))
     config: Mapped[str] = mapped_column(Text)
@@ -115,4 +117,7 @@ class ItemMatch(Base):
     entry_variant: Mapped[str] = mapped_column(String(30))
     reliable: Mapped[bool] = mapped_column(Boolean, default=True)
     scan_id: Mapped[int | None] = mapped_column(ForeignKey("scans.id"), nullable=True)
+    # The owning centre: the matched case bank's centre (whatever source found it), else the
+    # finding source's centre. Review decisions follow their match.
+    centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)

@@ -14,10 +14,21 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select, true
 from sqlalchemy.orm import Session
 
-from jikimi.core.actors import Actor, ActorKind, Role
+from jikimi.core.actors import Actor, ActorKind
+from jikimi.core.authorization import (
+    Action,
+    Owned,
+    ResourceType,
+    load_for,
+    load_owned,
+    may_any,
+    owning_centre,
+    register_resource,
+    visible_filter,
+)
 from jikimi.core.context import ServiceContext
 from jikimi.core.database import utcnow
 from jikimi.core.runtime import Runtime
@@ -50,23 +61,40 @@ class ScanStatus:
     FAILED = "failed"
 
 
-# --- permissions -----------------------------------------------------------------------------
+# --- permissions: the rule is jikimi.core.authorization's table ----------------------------
 def _may_run(actor: Actor) -> None:
-    if actor.kind is ActorKind.SYSTEM or actor.has_role(Role.ANALYST, Role.ADMIN):
-        return
-    raise Forbidden("sources and scans are run by analysts and administrators")
+    if not may_any(actor, ResourceType.SOURCE, Action.WRITE):
+        raise Forbidden("sources and scans are run by analysts and administrators")
 
 
 def _may_read(actor: Actor) -> None:
-    if actor.kind is ActorKind.SYSTEM or actor.has_role(
-            Role.ANALYST, Role.ADMIN, Role.INVESTIGATOR):
-        return
-    raise Forbidden("scan results are for analysts, investigators and administrators")
+    if not may_any(actor, ResourceType.SCAN, Action.READ):
+        raise Forbidden("scan results are for analysts, investigators and administrators")
 
 
-def _visible(actor: Actor, source: SourceRecord) -> None:
-    if actor.is_staff and source.centre_id not in (None, actor.centre_id):
-        raise Forbidden(f"source {source.id} belongs to another centre")
+def _find_source(session: Session, key: object) -> Owned | None:
+    record = session.get(SourceRecord, int(str(key))) if str(key).isdigit() else None
+    return None if record is None else Owned(record, record.centre_id,
+                                             label=f"source {record.id}")
+
+
+def _find_scan(session: Session, key: object) -> Owned | None:
+    scan = session.get(Scan, int(str(key))) if str(key).isdigit() else None
+    if scan is None:
+        return None
+    record = session.get(SourceRecord, scan.source_id)
+    assert record is not None
+    return Owned(scan, record.centre_id, label=f"scan {scan.id}")
+
+
+def _find_match(session: Session, key: object) -> Owned | None:
+    match = session.get(ItemMatch, int(str(key))) if str(key).isdigit() else None
+    return None if match is None else Owned(match, match.centre_id, label=f"match {match.id}")
+
+
+register_resource(ResourceType.SOURCE, _find_source)
+register_resource(ResourceType.SCAN, _find_scan)
+register_resource(ResourceType.MATCH, _find_match)
 
 
 # --- sources ---------------------------------------------------------------------------------
@@ -89,7 +117,8 @@ def add_source(ctx: ServiceContext, source_type: str, name: str, config: dict[st
         raise InvalidInput("the re-scan interval is 5 minutes to a year")
     source = build_source(source_type, config)
     normalised = source.to_config()
-    record = SourceRecord(centre_id=ctx.actor.centre_id, type=source_type, name=name,
+    centre_id = owning_centre(ctx)
+    record = SourceRecord(centre_id=centre_id, type=source_type, name=name,
                           config=json.dumps(normalised, ensure_ascii=False),
                           interval_minutes=interval_minutes,
                           next_run_at=utcnow() if interval_minutes else None,
@@ -99,31 +128,25 @@ def add_source(ctx: ServiceContext, source_type: str, name: str, config: dict[st
     details: dict[str, Any] = {"type": source_type, "name": name}
     if (normalised.get("http") or {}).get("respect_robots") is False:
         details["robots_override"] = True  # an explicit, audited decision
-    ctx.audit("source.create", "source", record.id, centre_id=ctx.actor.centre_id,
-              details=details)
+    ctx.audit("source.create", "source", record.id, centre_id=centre_id, details=details)
     return _source_out(record)
 
 
 def list_sources(ctx: ServiceContext) -> list[SourceOut]:
     _may_read(ctx.actor)
-    query = select(SourceRecord).order_by(SourceRecord.id)
-    if ctx.actor.is_staff:
-        query = query.where((SourceRecord.centre_id == ctx.actor.centre_id)
-                            | SourceRecord.centre_id.is_(None))
+    query = select(SourceRecord).where(visible_filter(
+        ctx.actor, ResourceType.SOURCE, SourceRecord.centre_id)).order_by(SourceRecord.id)
     return [_source_out(r) for r in ctx.session.scalars(query)]
 
 
 def get_source(ctx: ServiceContext, source_id: int, *, for_running: bool = False) -> SourceOut:
     """One source, if the actor may see it (and run scans of it, with ``for_running``)."""
     (_may_run if for_running else _may_read)(ctx.actor)
-    return _source_out(_source(ctx, source_id))
+    return _source_out(_source(ctx, source_id, Action.WRITE if for_running else Action.READ))
 
 
-def _source(ctx: ServiceContext, source_id: int) -> SourceRecord:
-    record = ctx.session.get(SourceRecord, source_id)
-    if record is None:
-        raise NotFound(f"no source {source_id}")
-    _visible(ctx.actor, record)
+def _source(ctx: ServiceContext, source_id: int, action: Action = Action.READ) -> SourceRecord:
+    record: SourceRecord = load_for(ctx, ResourceType.SOURCE, source_id, action)
     return record
 
 
@@ -136,8 +159,9 @@ def report_url(ctx: ServiceContext, url: str, *, note: str = "") -> SourceOut:
     source (a URL list, created on first use), which the next scan of it processes."""
     _may_run(ctx.actor)
     note = clean_text(note, "the note", max_chars=500)
+    centre_id = owning_centre(ctx)
     record = ctx.session.scalar(select(SourceRecord).where(
-        SourceRecord.centre_id == ctx.actor.centre_id, SourceRecord.type == "urls",
+        SourceRecord.centre_id == centre_id, SourceRecord.type == "urls",
         SourceRecord.name == REPORTED_SOURCE_NAME))
     urls = json.loads(record.config).get("urls", []) if record else []
     candidate = build_source("urls", {"urls": [url]}).to_config()["urls"][0]
@@ -147,13 +171,13 @@ def report_url(ctx: ServiceContext, url: str, *, note: str = "") -> SourceOut:
         urls.append(candidate)
     config = build_source("urls", {"urls": urls}).to_config()
     if record is None:
-        record = SourceRecord(centre_id=ctx.actor.centre_id, type="urls",
+        record = SourceRecord(centre_id=centre_id, type="urls",
                               name=REPORTED_SOURCE_NAME, created_at=utcnow(),
                               created_by=ctx.actor.ref, config="{}")
         ctx.session.add(record)
     record.config = json.dumps(config, ensure_ascii=False)
     ctx.session.flush()
-    ctx.audit("source.report_url", "source", record.id, centre_id=ctx.actor.centre_id,
+    ctx.audit("source.report_url", "source", record.id, centre_id=centre_id,
               details={"url": candidate, "note": note})
     return _source_out(record)
 
@@ -162,7 +186,7 @@ def report_url(ctx: ServiceContext, url: str, *, note: str = "") -> SourceOut:
 def start_scan(ctx: ServiceContext, source_id: int, *, runner: str = "local") -> int:
     """Create a scan of a source (or return the unfinished one, to resume it)."""
     _may_run(ctx.actor)
-    record = _source(ctx, source_id)
+    record = _source(ctx, source_id, Action.WRITE)
     unfinished = ctx.session.scalar(select(Scan).where(
         Scan.source_id == record.id, Scan.status == ScanStatus.RUNNING).order_by(Scan.id))
     if unfinished is not None:
@@ -296,6 +320,9 @@ def _write_result(session: Session, matcher: Matcher, scan: Scan, result: ItemRe
              session.execute(select(ItemMatch.bank_id, BankEntry.content_id, ItemMatch.entry_id)
                              .join(BankEntry, BankEntry.id == ItemMatch.entry_id)
                              .where(ItemMatch.item_version_id == version.id))}
+    source_centre = session.scalar(select(SourceRecord.centre_id).where(
+        SourceRecord.id == scan.source_id))
+    assert source_centre is not None
     suppressed = any(h.bank.negative for h in hits)
     best = [] if suppressed else [
         hit for hit in best_per_content(hits, per_signal_type=False)
@@ -304,7 +331,9 @@ def _write_result(session: Session, matcher: Matcher, scan: Scan, result: ItemRe
                           bank_id=hit.bank.id, case_code=hit.bank.case_code,
                           signal_type=hit.signal_type, distance=hit.distance,
                           variant=hit.query_variant, entry_variant=hit.entry_variant,
-                          reliable=hit.reliable, scan_id=scan.id, created_at=now)
+                          reliable=hit.reliable, scan_id=scan.id, created_at=now,
+                          centre_id=match_centre(hit.bank.case_id, hit.bank.centre_id,
+                                                 source_centre))
                 for hit in best]
     if recorded:
         session.add_all(recorded)
@@ -410,10 +439,8 @@ def _summary(session: Session, scan: Scan) -> ScanSummary:
 def show_scan(ctx: ServiceContext, scan_id: int, *, limit: int = 10_000) -> ScanDetail:
     """A scan's items with their errors and matches."""
     _may_read(ctx.actor)
-    scan = ctx.session.get(Scan, scan_id)
-    if scan is None:
-        raise NotFound(f"no scan {scan_id}")
-    _visible(ctx.actor, _source(ctx, scan.source_id))
+    owned = load_owned(ctx, ResourceType.SCAN, scan_id, Action.READ)
+    scan: Scan = owned.record
     items = []
     for row in ctx.session.scalars(select(ScanItem).where(ScanItem.scan_id == scan.id)
                                    .order_by(ScanItem.id).limit(limit)):
@@ -421,7 +448,8 @@ def show_scan(ctx: ServiceContext, scan_id: int, *, limit: int = 10_000) -> Scan
         if row.item_version_id is not None:
             for m, bank_name in ctx.session.execute(
                     select(ItemMatch, Bank.name).join(Bank, Bank.id == ItemMatch.bank_id)
-                    .where(ItemMatch.item_version_id == row.item_version_id)
+                    .where(ItemMatch.item_version_id == row.item_version_id,
+                           _own_matches(ctx.actor))
                     .order_by(ItemMatch.distance, ItemMatch.entry_id)):
                 matches.append(ScanMatchOut(
                     match_id=m.id, bank=bank_name, entry_id=m.entry_id,
@@ -430,8 +458,22 @@ def show_scan(ctx: ServiceContext, scan_id: int, *, limit: int = 10_000) -> Scan
         items.append(ScanItemOut(key=row.item_key, locator=row.locator, status=row.status,
                                  error_code=row.error_code, error_reason=row.error_reason,
                                  context=json.loads(row.context), matches=matches))
-    ctx.audit("scan.read", "scan", scan.id, centre_id=ctx.actor.centre_id)
+    ctx.audit("scan.read", "scan", scan.id, centre_id=owned.centre_id)
     return ScanDetail(summary=_summary(ctx.session, scan), items=items)
+
+
+def match_centre(case_id: int | None, bank_centre_id: int, source_centre_id: int) -> int:
+    """Who owns a new match: the matched case bank's centre (whatever source found it), else
+    the centre of the source that found it."""
+    return bank_centre_id if case_id is not None else source_centre_id
+
+
+def _own_matches(actor: Actor) -> ColumnElement[bool]:
+    """A scan's readers see the matches their centre owns (another centre's case stays
+    hidden, even when this centre's source found it)."""
+    if actor.kind is ActorKind.SYSTEM:
+        return true()
+    return ItemMatch.centre_id == actor.centre_id
 
 
 def list_scans(ctx: ServiceContext, source_id: int | None = None) -> list[ScanSummary]:

@@ -36,13 +36,14 @@ from jikimi import cases
 from jikimi.accounts import Centre as CentreRecord
 from jikimi.cases import Case
 from jikimi.core.actors import ActorKind, Role, cli_actor
+from jikimi.core.authorization import Action, Owned, ResourceType, load_for, register_resource
 from jikimi.core.context import ServiceContext
 from jikimi.core.database import utcnow
 from jikimi.core.runtime import Runtime
 from jikimi.core.text import clean_text, is_email
 from jikimi.errors import Conflict, Forbidden, InvalidInput, NotFound
 from jikimi.review import ReviewDecision, ReviewStatus
-from jikimi.scans import Item, ItemMatch, ItemVersion, SourceRecord
+from jikimi.scans import Item, ItemMatch, ItemVersion
 from jikimi.sources.http import HttpClient
 from jikimi.takedown.checks import verify
 from jikimi.takedown.directory import ChannelKind, Platform
@@ -173,10 +174,20 @@ def _may_read(ctx: ServiceContext, request: TakedownRequest) -> None:
     raise Forbidden("you may not see this takedown request")
 
 
+def _find(session: Session, key: object) -> Owned | None:
+    request = session.get(TakedownRequest, int(str(key))) if str(key).isdigit() else None
+    return None if request is None else Owned(request, request.centre_id,
+                                              label=f"takedown request {request.id}")
+
+
+register_resource(ResourceType.TAKEDOWN, _find)
+
+
 def _load(ctx: ServiceContext, request_id: int, *, act: bool) -> TakedownRequest:
-    request = ctx.session.get(TakedownRequest, request_id)
-    if request is None:
-        raise NotFound(f"no takedown request {request_id}")
+    """The request, through the authorisation table (another centre's: 404); counsellors and
+    investigators read it only when they may read its case."""
+    request: TakedownRequest = load_for(ctx, ResourceType.TAKEDOWN, request_id,
+                                        Action.WRITE if act else Action.READ)
     (_may_act if act else _may_read)(ctx, request)
     return request
 
@@ -226,10 +237,7 @@ def propose(session: Session, match: ItemMatch, actor: str, *, reupload: bool = 
         return None
     case = session.scalar(select(Case).where(Case.code == match.case_code)) \
         if match.case_code else None
-    source = session.get(SourceRecord, item.source_id)
-    centre_id = case.centre_id if case is not None else (source.centre_id if source else None)
-    if centre_id is None:
-        return None
+    centre_id = match.centre_id  # the match's owner: its case's centre, else its source's
     resolved = resolve_url(platform_directory(session), url)
     if resolved is None:
         return None
