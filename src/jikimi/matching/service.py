@@ -311,6 +311,9 @@ def entries_for_fingerprints(fp: ImageFingerprints | VideoFingerprints,
             if variant.name != "original":
                 out.append(NewEntry("pdq", variant.hex, variant.quality, variant.name, content,
                                     label))
+        for region in fp.regions:
+            out.append(NewEntry("pdq_region", region.hex, region.quality, region.name, content,
+                                label))
     else:
         out.append(NewEntry("vpdq", vpdq_value(fp.frames), None, "original", content, label))
     out.append(NewEntry("sha256", fp.sha256, None, "original", content, label))
@@ -404,9 +407,6 @@ def parse_hash_lines(lines: Iterable[str], default_signal: str = "pdq") -> list[
     return entries
 
 
-        for region in fp.regions:
-            out.append(NewEntry("pdq_region", region.hex, region.quality, region.name, content,
-                                label))
 # --- matching --------------------------------------------------------------------------------
 def _match_out(hit: Hit) -> MatchOut:
     return MatchOut(bank=hit.bank.name, entry_id=hit.entry_id, signal_type=hit.signal_type,

@@ -26,12 +26,12 @@ from pydantic import BaseModel
 from sqlalchemy import func, select
 
 from jikimi.core.actors import Actor, ActorKind, Role
+from jikimi.core.authorization import Action, ResourceType, visible_filter
 from jikimi.core.context import ServiceContext
 from jikimi.core.database import utcnow
 from jikimi.core.runtime import Runtime
 from jikimi.core.text import clean_text
 from jikimi.errors import Conflict, Forbidden, InvalidInput, JikimiError, NotFound
-from jikimi.core.authorization import Action, ResourceType, visible_filter
 from jikimi.matching import Bank, BankEntry, NewEntry, add_entries, load_bank, remove_entry
 from jikimi.matching import signal_type as jikimi_signal
 from jikimi.partners.models import Subscription

@@ -19,9 +19,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from jikimi.core.authorization import Action
 from jikimi.core.context import ServiceContext
 from jikimi.errors import InvalidInput
-from jikimi.core.authorization import Action
 from jikimi.matching import BankEntry, NewEntry, add_entries, load_bank
 from jikimi.partners.exchange import to_jikimi, to_tx
 

@@ -391,13 +391,6 @@ def _takedowns(ctx: ServiceContext, case: Case) -> list[TakedownProgress]:
             for r in requests if r.case_code == case.code]
 
 
-def withdraw_sharing(ctx: ServiceContext, code: str, secret: str) -> VictimCaseView:
-    """Withdraw consent to share her fingerprints with partner platforms, at once.
-
-    Her fingerprints stay registered with the centre (matching on the centre's own scans goes
-    on); only sharing stops. Erasure removes them."""
-    _case, view = _victim(ctx, code, secret)
-    if ConsentPurpose.PARTNER_SHARING not in view.consents:
 def give_consent(ctx: ServiceContext, code: str, secret: str,
                  purpose: ConsentPurpose) -> VictimCaseView:
     """She gives one consent herself (recorded on her case with the time, as the portal);
@@ -422,6 +415,13 @@ def withdraw_consent(ctx: ServiceContext, code: str, secret: str,
     return victim_withdraw_consent(ctx, code, secret, purpose)
 
 
+def withdraw_sharing(ctx: ServiceContext, code: str, secret: str) -> VictimCaseView:
+    """Withdraw consent to share her fingerprints with partner platforms, at once.
+
+    Her fingerprints stay registered with the centre (matching on the centre's own scans goes
+    on); only sharing stops. Erasure removes them."""
+    _case, view = _victim(ctx, code, secret)
+    if ConsentPurpose.PARTNER_SHARING not in view.consents:
         raise Conflict("sharing with partner platforms is not switched on for this case")
     return victim_withdraw_consent(ctx, code, secret, ConsentPurpose.PARTNER_SHARING)
 
