@@ -162,6 +162,11 @@ def test_victim_registers_a_picture_in_the_browser(browser, portal_server, live_
                                          "crop15", "crop20"}
         for name, value in browser_variants.items():
             assert value == server_variants[name], name
+        # Region hashes (pdq_region): all of them, bit for bit as the server's.
+        browser_regions = [(v, value, q) for s, v, value, q, c, _l in rows
+                           if s == "pdq_region" and c == fp.sha256]
+        assert browser_regions == [(v.name, v.hex, v.quality) for v in fp.regions]
+        assert len(browser_regions) == 79
         # The video: one frame per second, PDQ per frame as the server's vPDQ.
         video = fingerprint_file(clip)
         assert isinstance(video, VideoFingerprints)

@@ -143,7 +143,22 @@ def _variant_label(match: dict[str, object], record: dict[str, object]) -> str:
         error = record.get("error")
         return f"error: {error['code']}" if isinstance(error, dict) else "no match"
     query, entry = match.get("variant"), match.get("entry_variant")
-    return str(entry if query == "original" else query)
+    return str(match.get("alteration") or (entry if query == "original" else query))
+
+
+def _alteration_text(match: dict[str, object], lang: str) -> str | None:
+    """Which alteration the match recognised (jikimi.matching.alterations), in ``lang``."""
+    from jikimi.core.i18n import translate
+    from jikimi.matching.alterations import describe
+
+    distance = match["distance"]
+    assert isinstance(distance, int)
+    alt = describe(str(match["signal_type"]), str(match["variant"]),
+                   str(match["entry_variant"]), distance)
+    if alt is None:
+        return None
+    text = translate(alt.label, lang, **alt.values)
+    return f"{text} · {translate(alt.strength, lang)}" if alt.strength else text
 
 
 @banks_app.command("snapshot")
@@ -190,6 +205,9 @@ def match_command(
                 _fp, lookups = matching.file_lookups(path)
                 result = matching.match_queries(ctx, matcher, lookups, threshold=threshold)
                 record.update(result.model_dump(mode="json"))
+                for m in record["matches"]:  # type: ignore[attr-defined]
+                    m["alteration"] = _alteration_text(m, "ko")
+                    m["alteration_en"] = _alteration_text(m, "en")
             except (MediaError, OSError) as exc:
                 any_failed = True
                 record["error"] = {"code": getattr(exc, "code", "unreadable"),

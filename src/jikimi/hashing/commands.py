@@ -96,8 +96,10 @@ def submission_item(record: dict[str, object], label: str) -> dict[str, object]:
         return {"kind": "video", **common, "frames": frames}
     variants = record.get("variants") or []
     assert isinstance(variants, list)
+    regions = record.get("regions") or []
+    assert isinstance(regions, list)
     return {"kind": "image", **common, "pdq": record["pdq"], "quality": record["quality"],
-            "variants": [v for v in variants if v["name"] != "original"]}
+            "variants": [v for v in variants if v["name"] != "original"], "regions": regions}
 
 
 def write_submission(path: Path, records: list[dict[str, object]], label_names: bool) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -19,6 +20,7 @@ from jikimi.hashing.decode import (
     check_size,
     decoding,
     open_image,
+    reserving,
     sniff_format,
     to_rgb,
     too_many_pixels,
@@ -149,6 +151,14 @@ def _image_fingerprints(
     for_lookup: bool = False,
 ) -> ImageFingerprints:
     img = open_image(data, fmt, limits)
+    with reserving(img):  # the decode budget, for the thumbnail and the full-size variants
+        return _image_fingerprints_of(img, data, fmt, limits, with_variants, for_lookup)
+
+
+def _image_fingerprints_of(
+    img: Image.Image, data: bytes, fmt: MediaFormat, limits: DecodeLimits, with_variants: bool,
+    for_lookup: bool,
+) -> ImageFingerprints:
     width, height = img.size
     animated = bool(getattr(img, "is_animated", False))
     thumb = reference_thumbnail(img, fmt)
@@ -179,8 +189,9 @@ def _source(data: bytes, fmt: MediaFormat, limits: DecodeLimits) -> Source:
     """Decodes the full-size RGB image when called (the unframed variants are cut from it)."""
 
     def decode() -> Image.Image:
-        with decoding(fmt):
-            rgb = _full_rgb(open_image(data, fmt, limits))
+        img = open_image(data, fmt, limits)
+        with decoding(fmt, img):
+            rgb = _full_rgb(img)
             rgb.load()
         return rgb
 
@@ -317,6 +328,17 @@ def fingerprint_file(
     )
 
 
+def _reserved_for(image: bytes | Image.Image, limits: DecodeLimits) -> AbstractContextManager[None]:
+    """The decode budget for one full decode of ``image`` (read from its header)."""
+    if isinstance(image, Image.Image):
+        return reserving(image)
+    check_size(len(image), limits)
+    fmt = sniff_format(image[:_SNIFF_BYTES])
+    if fmt.kind is not MediaKind.IMAGE:
+        return nullcontext()
+    return reserving(open_image(image, fmt, limits))
+
+
 def _thumbnail(image: bytes | Image.Image, limits: DecodeLimits) -> tuple[Image.Image, Source]:
     """The reference thumbnail and the full-size image it was made from (or its decoder)."""
     if isinstance(image, Image.Image):
@@ -346,7 +368,8 @@ def registration_variants(
     ``crop5``, ``crop10``, ``crop15``, ``crop20``. See :mod:`jikimi.hashing.variants` for the
     exact arithmetic (the browser portal re-implements it).
     """
-    return variants_of_thumbnail(*_thumbnail(image, limits))
+    with _reserved_for(image, limits):
+        return variants_of_thumbnail(*_thumbnail(image, limits))
 
 
 def query_variants(
@@ -354,4 +377,5 @@ def query_variants(
 ) -> tuple[PdqVariant, ...]:
     """PDQ hashes to look up for a found image: ``original`` and, if framed, the unframed
     variants (as in :func:`registration_variants`)."""
-    return query_variants_of_thumbnail(*_thumbnail(image, limits))
+    with _reserved_for(image, limits):
+        return query_variants_of_thumbnail(*_thumbnail(image, limits))

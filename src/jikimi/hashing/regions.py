@@ -15,16 +15,20 @@ same pixels, and PDQ of the same pixels is the same hash there.
 Registered (:func:`registration_regions`), in this order:
 
 1. ``keep_tl``, ``keep_tr``, ``keep_bl``, ``keep_br``: the 80 % x 80 % window in each corner
-   (the other 20 % of each side removed). An overlay in one corner or along one side (a logo,
-   a caption bar, a watermark line) is outside at least one of them.
+   (the other 20 % of each side removed); ``keep_top`` and ``keep_bottom``: the top and the
+   bottom 40 % of the picture. An overlay in one corner, along one side or across the middle
+   (a logo, a caption bar, a watermark line) is outside at least one of them.
 2. ``offcrop_LLL_TTT_RRR_BBB``: off-centre crops. On each axis one side keeps everything and
    the other loses 0, 5, 10 or 15 % (:data:`OFFCROP_STEPS`), every combination but the whole
    picture (48 windows). A copy cropped that way hashes (as a whole) near one of them.
-3. ``tilt_m9``, ``tilt_m6``, ``tilt_m3``, ``centre70``, ``tilt_p3``, ``tilt_p6``, ``tilt_p9``:
-   the centre window ``(150, 150, 150, 150)`` of ``T`` turned by -9 ... +9 degrees (``centre70``
-   is not turned). Each output pixel ``(x, y)`` of the window samples ``T`` at the rotated point,
-   in 16.16 fixed point with the integer constants of :data:`TILTS` (``C = round(cos a *
-   65536)``, ``S = round(sin a * 65536)``): with ``dx = 2x + 1 - w``, ``dy = 2y + 1 - h``,
+3. ``centred_012``, ``centred_037``, ``centred_062``, ``centred_087``: centred crops between
+   the ``pdq`` variants ``crop5`` ... ``crop20`` (which remove 25, 50, 75, 100 per mille a side).
+4. ``tilt_m10`` ... ``tilt_m1``, ``centre70``, ``tilt_p1`` ... ``tilt_p10``: the centre window
+   ``(150, 150, 150, 150)`` of ``T`` turned by -10 ... +10 degrees, one degree apart
+   (``centre70`` is not turned; half a degree off costs about 12 bits, one degree about 20).
+   Each output pixel ``(x, y)`` of the window samples ``T`` at the rotated point, in 16.16
+   fixed point with the integer constants of :data:`TILTS` (``C = round(cos a * 65536)``,
+   ``S = round(sin a * 65536)``): with ``dx = 2x + 1 - w``, ``dy = 2y + 1 - h``,
    ``X = dx*C - dy*S + (w-1)*65536`` and ``Y = dx*S + dy*C + (h-1)*65536`` (both in units of
    1/131072 pixel), ``ix = X >> 17``, ``fx = (X & 0x1FFFF) >> 9`` (0-255), the same for y;
    neighbours are clamped to the picture; per channel ``top = p00*(256-fx) + p01*fx``,
@@ -32,7 +36,7 @@ Registered (:func:`registration_regions`), in this order:
    The centre of a copy tilted by up to 10 degrees (without enlarging the canvas) is inside the
    picture for aspect ratios up to 2:1, so its own ``centre70`` is near one of these.
 
-Looked up for found media (:func:`query_regions`): the four ``keep_*`` windows and ``centre70``
+Looked up for found media (:func:`query_regions`): the six ``keep_*`` windows and ``centre70``
 (the whole picture's PDQ is looked up as it is). Unlike registration, lookups need not be
 bit-exact: they are computed from the same thumbnail with the same windows.
 """
@@ -56,8 +60,12 @@ KEEP_WINDOWS: tuple[tuple[str, Window], ...] = (
     ("keep_tr", (200, 0, 0, 200)),
     ("keep_bl", (0, 200, 200, 0)),
     ("keep_br", (200, 200, 0, 0)),
+    ("keep_top", (0, 0, 0, 600)),
+    ("keep_bottom", (0, 600, 0, 0)),
 )
 OFFCROP_STEPS: tuple[int, ...] = (50, 100, 150)
+CENTRED_WINDOWS: tuple[tuple[str, Window], ...] = tuple(
+    (f"centred_{r:03d}", (r, r, r, r)) for r in (12, 37, 62, 87))
 CENTRE_WINDOW: Window = (150, 150, 150, 150)
 
 
@@ -72,13 +80,27 @@ class Tilt:
 
 
 TILTS: tuple[Tilt, ...] = (
+    Tilt("tilt_m10", -10, 64540, -11380),
     Tilt("tilt_m9", -9, 64729, -10252),
+    Tilt("tilt_m8", -8, 64898, -9121),
+    Tilt("tilt_m7", -7, 65048, -7987),
     Tilt("tilt_m6", -6, 65177, -6850),
+    Tilt("tilt_m5", -5, 65287, -5712),
+    Tilt("tilt_m4", -4, 65376, -4572),
     Tilt("tilt_m3", -3, 65446, -3430),
+    Tilt("tilt_m2", -2, 65496, -2287),
+    Tilt("tilt_m1", -1, 65526, -1144),
     Tilt("centre70", 0, 65536, 0),
+    Tilt("tilt_p1", 1, 65526, 1144),
+    Tilt("tilt_p2", 2, 65496, 2287),
     Tilt("tilt_p3", 3, 65446, 3430),
+    Tilt("tilt_p4", 4, 65376, 4572),
+    Tilt("tilt_p5", 5, 65287, 5712),
     Tilt("tilt_p6", 6, 65177, 6850),
+    Tilt("tilt_p7", 7, 65048, 7987),
+    Tilt("tilt_p8", 8, 64898, 9121),
     Tilt("tilt_p9", 9, 64729, 10252),
+    Tilt("tilt_p10", 10, 64540, 11380),
 )
 
 
@@ -152,6 +174,7 @@ def registration_regions(thumb: Image.Image) -> tuple[PdqVariant, ...]:
     rgb = rgb_array(thumb)
     out = [_hash(name, _crop(rgb, window)) for name, window in KEEP_WINDOWS]
     out += [_hash(name, _crop(rgb, window)) for name, window in OFFCROP_WINDOWS]
+    out += [_hash(name, _crop(rgb, window)) for name, window in CENTRED_WINDOWS]
     out += [_hash(t.name, tilted_centre(rgb, t)) for t in TILTS]
     return tuple(out)
 

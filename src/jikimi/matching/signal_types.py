@@ -23,7 +23,7 @@ from jikimi.hashing import LOW_QUALITY_THRESHOLD, MATCH_THRESHOLD, compare_vpdq,
 from jikimi.hashing.video import VideoFrameHash
 from jikimi.matching.pdq_index import PdqIndex
 
-REGION_MATCH_THRESHOLD = 24
+REGION_MATCH_THRESHOLD = 31
 """Largest distance between region hashes that counts as a match (see PdqRegionSignal)."""
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 _HEX32 = re.compile(r"^[0-9a-f]{32}$")

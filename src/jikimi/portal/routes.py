@@ -77,6 +77,10 @@ VariantName = Literal["rot90", "rot180", "rot270", "flip_v", "flip_h", "transpos
                       "unframed_ui2", "crop5", "crop10", "crop15", "crop20"]
 Pdq = Annotated[str, StringConstraints(pattern=r"^[0-9a-fA-F]{64}$", to_lower=True)]
 Sha256 = Annotated[str, StringConstraints(pattern=r"^[0-9a-fA-F]{64}$", to_lower=True)]
+RegionName = Annotated[str, StringConstraints(
+    pattern=r"^(keep_(tl|tr|bl|br|top|bottom)|offcrop_\d{3}_\d{3}_\d{3}_\d{3}|centred_\d{3}"
+            r"|tilt_[mp]\d{1,2}|centre70)$")]
+MAX_REGIONS = 96
 Md5 = Annotated[str, StringConstraints(pattern=r"^[0-9a-fA-F]{32}$", to_lower=True)]
 Quality = Annotated[int, Field(ge=0, le=100)]
 
@@ -98,6 +102,15 @@ class VariantIn(Strict):
 
 
 class FrameIn(Strict):
+class RegionIn(Strict):
+    """A region hash (signal type ``pdq_region``: jikimi.hashing.regions, pdq.js
+    registrationRegions): PDQ of one window of the picture."""
+
+    name: RegionName
+    pdq: Pdq
+    quality: Quality
+
+
     """One sampled video frame: PDQ of the whole frame (vPDQ, as Meta's vpdq)."""
 
     frame: int = Field(ge=0, le=MAX_FRAME_NUMBER,
@@ -121,6 +134,9 @@ class ItemIn(Strict):
     quality: Quality | None = None
     variants: list[VariantIn] = Field(default_factory=list, max_length=MAX_VARIANTS)
     frames: list[FrameIn] | None = Field(None, min_length=1, max_length=MAX_VIDEO_FRAMES,
+    regions: list[RegionIn] = Field(default_factory=list, max_length=MAX_REGIONS,
+                                    description="images: region hashes (overlays, off-centre "
+                                                "crops, tilts)")
                                          description="videos: one frame per second")
 
     @field_validator("label")
@@ -140,6 +156,13 @@ class ItemIn(Strict):
             raise ValueError(exc.message) from exc
 
     @field_validator("variants")
+    @field_validator("regions")
+    @classmethod
+    def _distinct_regions(cls, value: list[RegionIn]) -> list[RegionIn]:
+        if len({v.name for v in value}) != len(value):
+            raise ValueError("each region name may appear once per item")
+        return value
+
     @classmethod
     def _distinct(cls, value: list[VariantIn]) -> list[VariantIn]:
         names = [v.name for v in value]
@@ -164,8 +187,8 @@ class ItemIn(Strict):
             if self.pdq is None or self.quality is None or self.frames is not None:
                 raise ValueError("an image has pdq and quality (and no frames)")
         elif self.frames is None or self.pdq is not None or self.quality is not None \
-                or self.variants:
-            raise ValueError("a video has frames (and no pdq, quality or variants)")
+                or self.variants or self.regions:
+            raise ValueError("a video has frames (and no pdq, quality, variants or regions)")
         return self
 
 
@@ -261,6 +284,7 @@ def _items(body: SubmissionIn) -> list[service.SubmittedItem]:
     return [service.SubmittedItem(
         label=i.label, note=i.note, sha256=i.sha256, md5=i.md5, pdq=i.pdq, quality=i.quality,
         kind=i.kind,
+        regions=[service.SubmittedVariant(v.name, v.pdq, v.quality) for v in i.regions],
         variants=[service.SubmittedVariant(v.name, v.pdq, v.quality) for v in i.variants],
         frames=[service.SubmittedFrame(f.frame, f.timestamp, f.quality, f.pdq)
                 for f in i.frames or ()])

@@ -82,6 +82,8 @@ class SubmittedItem:
     pdq: str | None = None
     quality: int | None = None
     variants: Sequence[SubmittedVariant] = ()
+    regions: Sequence[SubmittedVariant] = ()
+    """Region hashes (signal type ``pdq_region``), computed in her browser."""
     frames: Sequence[SubmittedFrame] = ()
     kind: str = "image"
     note: str = ""
@@ -212,6 +214,9 @@ def _entries(items: Sequence[SubmittedItem]) -> list[NewEntry]:
             for variant in item.variants:
                 out.append(NewEntry("pdq", variant.pdq, variant.quality, variant.name, content,
                                     item.label))
+            for region in item.regions:
+                out.append(NewEntry("pdq_region", region.pdq, region.quality, region.name,
+                                    content, item.label))
         out.append(NewEntry("sha256", item.sha256, None, "original", content, item.label))
         out.append(NewEntry("md5", item.md5, None, "original", content, item.label))
     return out

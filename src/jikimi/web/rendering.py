@@ -14,6 +14,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from jikimi.accounts import request_language
 from jikimi.core.i18n import translate
+from jikimi.matching.alterations import describe as describe_alteration
 from jikimi.web import TEMPLATE_DIR
 
 KST = ZoneInfo("Asia/Seoul")
@@ -44,6 +45,7 @@ def query_string(params: Mapping[str, object], extra: Mapping[str, object] | Non
 
 
 _env.globals["query_string"] = query_string
+_env.globals["alteration"] = describe_alteration
 
 
 def render(request: Request, template: str, status_code: int = 200,

@@ -958,23 +958,43 @@ export function queryVariants(data, width, height, options = {}) {
 // server's for the same thumbnail pixels. tests/portal/test_pdq_js.py compares them bit for
 // bit; when regions.py changes, change this too.
 
+const pad3 = (n) => String(n).padStart(3, '0');
+
 export const KEEP_WINDOWS = Object.freeze([
   ['keep_tl', [0, 0, 200, 200]],
   ['keep_tr', [200, 0, 0, 200]],
   ['keep_bl', [0, 200, 200, 0]],
   ['keep_br', [200, 200, 0, 0]],
+  ['keep_top', [0, 0, 0, 600]],
+  ['keep_bottom', [0, 600, 0, 0]],
 ]);
 export const OFFCROP_STEPS = Object.freeze([50, 100, 150]);
 export const CENTRE_WINDOW = Object.freeze([150, 150, 150, 150]);
+export const CENTRED_WINDOWS = Object.freeze([12, 37, 62, 87].map(
+  (r) => [`centred_${pad3(r)}`, [r, r, r, r]]));
 // [name, cos * 65536, sin * 65536] (rounded; the same integers as regions.TILTS)
 export const TILTS = Object.freeze([
+  ['tilt_m10', 64540, -11380],
   ['tilt_m9', 64729, -10252],
+  ['tilt_m8', 64898, -9121],
+  ['tilt_m7', 65048, -7987],
   ['tilt_m6', 65177, -6850],
+  ['tilt_m5', 65287, -5712],
+  ['tilt_m4', 65376, -4572],
   ['tilt_m3', 65446, -3430],
+  ['tilt_m2', 65496, -2287],
+  ['tilt_m1', 65526, -1144],
   ['centre70', 65536, 0],
+  ['tilt_p1', 65526, 1144],
+  ['tilt_p2', 65496, 2287],
   ['tilt_p3', 65446, 3430],
+  ['tilt_p4', 65376, 4572],
+  ['tilt_p5', 65287, 5712],
   ['tilt_p6', 65177, 6850],
+  ['tilt_p7', 65048, 7987],
+  ['tilt_p8', 64898, 9121],
   ['tilt_p9', 64729, 10252],
+  ['tilt_p10', 64540, 11380],
 ]);
 
 function axisOptions() {
@@ -983,8 +1003,6 @@ function axisOptions() {
   for (const s of OFFCROP_STEPS) out.push([0, s]);
   return out;
 }
-
-const pad3 = (n) => String(n).padStart(3, '0');
 
 /** The 48 off-centre crop windows [name, [l, t, r, b]] (per mille), in regions.py order. */
 export function offcropWindows() {
@@ -1049,13 +1067,13 @@ export function tiltedCentre(data, width, height, cos, sin) {
 
 /**
  * The server's registration_regions (signal type pdq_region) for a reference thumbnail
- * {data, width, height} (RGBA): keep_*, offcrop_*, then the tilts, in regions.py order.
+ * {data, width, height} (RGBA): keep_*, offcrop_*, centred_*, then the tilts, in regions.py order.
  * @returns {Array<{name: string, hash: string, quality: number}>}
  */
 export function regionsOfThumbnail(thumb) {
   const { data, width, height } = thumb;
   const out = [];
-  for (const [name, window] of [...KEEP_WINDOWS, ...offcropWindows()]) {
+  for (const [name, window] of [...KEEP_WINDOWS, ...offcropWindows(), ...CENTRED_WINDOWS]) {
     const c = cropRGBA(data, width, height, windowBox(width, height, window));
     out.push({ name, ...pdqFromRGBA(c.data, c.width, c.height) });
   }

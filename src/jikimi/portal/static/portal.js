@@ -160,7 +160,8 @@ async function decode(file) {
 /**
  * The fingerprints of one image file, computed here. Nothing is sent.
  * @returns {Promise<{sha256: string, md5: string, pdq: string, quality: number,
- *   variants: Array<{name: string, pdq: string, quality: number}>}>}
+ *   variants: Array<{name: string, pdq: string, quality: number}>,
+ *   regions: Array<{name: string, pdq: string, quality: number}>}>}
  */
 export async function fingerprintFile(file, pdq) {
   const buffer = await file.arrayBuffer();
@@ -169,6 +170,7 @@ export async function fingerprintFile(file, pdq) {
   const md5 = pdq.md5(bytes);
   const bitmap = await decode(file);
   let variants;
+  let regions;
   try {
     const { width, height } = bitmap;
     const canvas = document.createElement('canvas');
@@ -179,6 +181,7 @@ export async function fingerprintFile(file, pdq) {
     const image = ctx.getImageData(0, 0, width, height);
     const jpeg = bytes.length > 2 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff;
     variants = pdq.registrationVariants(image.data, width, height, { jpegDraft: jpeg });
+    regions = pdq.registrationRegions(image.data, width, height, { jpegDraft: jpeg });
     canvas.width = 0;
     canvas.height = 0;
   } finally {
@@ -194,6 +197,7 @@ export async function fingerprintFile(file, pdq) {
     variants: variants
       .filter((v) => v.name !== 'original')
       .map((v) => ({ name: v.name, pdq: v.hash, quality: v.quality })),
+    regions: regions.map((v) => ({ name: v.name, pdq: v.hash, quality: v.quality })),
   };
 }
 
