@@ -76,11 +76,11 @@ VariantName = Literal["rot90", "rot180", "rot270", "flip_v", "flip_h", "transpos
                       "transverse", "unframed", "unframed_bands", "unframed_ui",
                       "unframed_ui2", "crop5", "crop10", "crop15", "crop20"]
 Pdq = Annotated[str, StringConstraints(pattern=r"^[0-9a-fA-F]{64}$", to_lower=True)]
-Sha256 = Annotated[str, StringConstraints(pattern=r"^[0-9a-fA-F]{64}$", to_lower=True)]
 RegionName = Annotated[str, StringConstraints(
     pattern=r"^(keep_(tl|tr|bl|br|top|bottom)|offcrop_\d{3}_\d{3}_\d{3}_\d{3}|centred_\d{3}"
             r"|tilt_[mp]\d{1,2}|centre70)$")]
 MAX_REGIONS = 96
+Sha256 = Annotated[str, StringConstraints(pattern=r"^[0-9a-fA-F]{64}$", to_lower=True)]
 Md5 = Annotated[str, StringConstraints(pattern=r"^[0-9a-fA-F]{32}$", to_lower=True)]
 Quality = Annotated[int, Field(ge=0, le=100)]
 
@@ -101,7 +101,6 @@ class VariantIn(Strict):
     quality: Quality
 
 
-class FrameIn(Strict):
 class RegionIn(Strict):
     """A region hash (signal type ``pdq_region``: jikimi.hashing.regions, pdq.js
     registrationRegions): PDQ of one window of the picture."""
@@ -111,6 +110,7 @@ class RegionIn(Strict):
     quality: Quality
 
 
+class FrameIn(Strict):
     """One sampled video frame: PDQ of the whole frame (vPDQ, as Meta's vpdq)."""
 
     frame: int = Field(ge=0, le=MAX_FRAME_NUMBER,
@@ -133,10 +133,10 @@ class ItemIn(Strict):
     pdq: Pdq | None = Field(None, description="images: PDQ of the reference thumbnail")
     quality: Quality | None = None
     variants: list[VariantIn] = Field(default_factory=list, max_length=MAX_VARIANTS)
-    frames: list[FrameIn] | None = Field(None, min_length=1, max_length=MAX_VIDEO_FRAMES,
     regions: list[RegionIn] = Field(default_factory=list, max_length=MAX_REGIONS,
                                     description="images: region hashes (overlays, off-centre "
                                                 "crops, tilts)")
+    frames: list[FrameIn] | None = Field(None, min_length=1, max_length=MAX_VIDEO_FRAMES,
                                          description="videos: one frame per second")
 
     @field_validator("label")
@@ -155,7 +155,6 @@ class ItemIn(Strict):
         except InvalidInput as exc:
             raise ValueError(exc.message) from exc
 
-    @field_validator("variants")
     @field_validator("regions")
     @classmethod
     def _distinct_regions(cls, value: list[RegionIn]) -> list[RegionIn]:
@@ -163,6 +162,7 @@ class ItemIn(Strict):
             raise ValueError("each region name may appear once per item")
         return value
 
+    @field_validator("variants")
     @classmethod
     def _distinct(cls, value: list[VariantIn]) -> list[VariantIn]:
         names = [v.name for v in value]
@@ -284,8 +284,8 @@ def _items(body: SubmissionIn) -> list[service.SubmittedItem]:
     return [service.SubmittedItem(
         label=i.label, note=i.note, sha256=i.sha256, md5=i.md5, pdq=i.pdq, quality=i.quality,
         kind=i.kind,
-        regions=[service.SubmittedVariant(v.name, v.pdq, v.quality) for v in i.regions],
         variants=[service.SubmittedVariant(v.name, v.pdq, v.quality) for v in i.variants],
+        regions=[service.SubmittedVariant(v.name, v.pdq, v.quality) for v in i.regions],
         frames=[service.SubmittedFrame(f.frame, f.timestamp, f.quality, f.pdq)
                 for f in i.frames or ()])
         for i in body.items]
