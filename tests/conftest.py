@@ -85,10 +85,22 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+@pytest.fixture(autouse=True)
+def perimeter_for_tests(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Tests serve content from loopback servers and keep files under their tmp_path or
+    ../shared/data: the perimeter lets both through, for settings built from the environment
+    and for CLI and server subprocesses alike. Tests of the perimeter set their own values."""
+    roots = f"{tmp_path}{os.pathsep}{SHARED_DATA}"
+    monkeypatch.setenv("JIKIMI_FETCH_ALLOW_LOOPBACK", "true")
+    monkeypatch.setenv("JIKIMI_IMPORT_ROOTS", roots)
+    return roots
+
+
 @pytest.fixture
-def settings(tmp_path: Path, database_url: str) -> Settings:
+def settings(tmp_path: Path, database_url: str, perimeter_for_tests: str) -> Settings:
     data_dir = tmp_path / "var"
-    return Settings(data_dir=data_dir, database_url=database_url)
+    return Settings(data_dir=data_dir, database_url=database_url, fetch_allow_loopback=True,
+                    import_roots=perimeter_for_tests)
 
 
 @pytest.fixture

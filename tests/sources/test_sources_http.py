@@ -7,6 +7,7 @@ import time
 import pytest
 from tests.sources.conftest import FAST, IMAGES, Site
 
+from jikimi.core.perimeter import NetworkGuard
 from jikimi.errors import UnsupportedMedia
 from jikimi.sources import FetchError, FetchPolicy, HttpClient, sniff_media
 
@@ -128,8 +129,8 @@ def test_blocked_addresses(client: HttpClient, url: str) -> None:
     assert code_of(client, url) == "blocked_address"
 
 
-def test_loopback_can_be_blocked(site: Site) -> None:
-    with HttpClient(FetchPolicy(allow_loopback=False)) as client:
+def test_loopback_is_blocked_without_the_installation_flag(site: Site) -> None:
+    with HttpClient(FetchPolicy(min_host_interval=0), guard=NetworkGuard()) as client:
         assert code_of(client, site.url("/img/a.png")) == "blocked_address"
 
 

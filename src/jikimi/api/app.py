@@ -43,7 +43,7 @@ from jikimi.web.takedown_pages import router as takedown_pages
 # Routes that take media uploads (fingerprinted in memory, never stored).
 UPLOAD_PATHS = re.compile(
     r"^(/api/v1)?/(hash|match|faces(/search)?|banks/[^/]+/files|cases/[^/]+/faces"
-    r"|victim/faces)$")
+    r"|victim/faces|sources/uploads)$")
 
 
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:

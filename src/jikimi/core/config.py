@@ -87,6 +87,11 @@ class Settings(BaseSettings):
     synthetic_media_model: Path | None = None
     # Set when served behind TLS (or detected per request from the scheme).
     secure_cookies: bool = False
+    # The perimeter (jikimi.core.perimeter): server-side fetches never reach loopback unless
+    # this is set (tests and demos only; private ranges stay refused), and archive/telegram
+    # sources read only under the import roots (colon-separated; default $DATA_DIR/imports).
+    fetch_allow_loopback: bool = False
+    import_roots: str | None = None
 
     @cached_property
     def resolved_data_dir(self) -> Path:

@@ -1,8 +1,10 @@
 """Capturing a URL: the page (or media file), its media, its TLS certificate, a screenshot.
 
 No database here. Every byte comes through jikimi's one HTTP client (timeouts, size limits,
-refused private and link-local addresses); robots.txt is not consulted, because a capture is a
-deliberate act of an investigator on one URL (recorded with her name and reason), not a crawl.
+the perimeter's address rule checked at connect time on every hop); the TLS handshake that
+records the certificate dials through the same guard; robots.txt is not consulted, because a
+capture is a deliberate act of an investigator on one URL (recorded with her name and reason),
+not a crawl.
 The screenshot is taken in Debian's Chromium through Playwright with *every* request of the
 browser answered from what jikimi fetched itself: the browser never talks to the network, the
 same address rules hold for it, and every byte it rendered ends up in the WARC file.
@@ -23,9 +25,9 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
 from cryptography import x509
 
+from jikimi.core.perimeter import AddressRefused, NetworkGuard
 from jikimi.evidence.schemas import TlsCertificate
 from jikimi.sources import FetchError, FetchPolicy, HttpClient, HttpResponse, media_kind
 from jikimi.sources.pages import decode_html, normalize_url, scan_html
@@ -65,7 +67,6 @@ class CaptureOptions:
     viewport_height: int = 900
     max_screenshot_height: int = 16_000
     chromium: str = CHROMIUM
-    allow_private_networks: bool = False
     accept_unverified_tls: bool = True
     """Capture https sites whose certificate does not verify (recorded as such)."""
 
@@ -77,8 +78,7 @@ class CaptureOptions:
     def policy(self) -> FetchPolicy:
         return FetchPolicy(max_bytes=self.max_bytes, max_page_bytes=self.max_bytes,
                            min_host_interval=0.0, respect_robots=False,
-                           total_timeout=min(self.total_timeout, 120.0),
-                           allow_private_networks=self.allow_private_networks)
+                           total_timeout=min(self.total_timeout, 120.0))
 
 
 def utc_now() -> dt.datetime:
@@ -177,13 +177,17 @@ class _Budget:
 
 
 def capture(url: str, options: CaptureOptions | None = None, *,
-            client: HttpClient | None = None) -> Capture:
+            client: HttpClient | None = None, guard: NetworkGuard | None = None) -> Capture:
     """Fetch ``url`` with its media, certificate and screenshot. Raises
-    :class:`jikimi.sources.FetchError` when the URL itself cannot be fetched; failures of
-    media, certificate or screenshot are recorded in the capture instead."""
+    :class:`jikimi.sources.FetchError` when the URL itself cannot be fetched
+    (:class:`jikimi.sources.BlockedAddress` when the perimeter refuses it); failures of
+    media, certificate or screenshot are recorded in the capture instead. ``guard`` (default:
+    the client's, else this process's settings) decides every address, TLS handshake
+    included."""
     options = options or CaptureOptions()
     own_client = client is None
-    http = client or HttpClient(options.policy())
+    http = client or HttpClient(options.policy(), guard=guard)
+    guard = http.guard
     budget = _Budget(options)
     started = utc_now()
     unverified = False
@@ -196,8 +200,7 @@ def capture(url: str, options: CaptureOptions | None = None, *,
             # Sites that host abuse often have broken certificates: capture anyway, and say so
             # (the certificate and why it failed are recorded with the capture).
             http.close()
-            http = HttpClient(options.policy(), transport=httpx.HTTPTransport(
-                verify=False, trust_env=False))
+            http = HttpClient(options.policy(), guard=guard, verify_tls=False)
             unverified = True
             resp = http.get(url, max_bytes=options.max_bytes)
         primary = Fetched.from_response(url, resp, started, "page")
@@ -216,7 +219,7 @@ def capture(url: str, options: CaptureOptions | None = None, *,
                         continue
                     _fetch_into(http, ref.url, "media", ref.how, budget, result, result.media)
         result.addresses = _addresses(primary.url)
-        result.tls, result.tls_error = tls_certificate(primary.url)
+        result.tls, result.tls_error = tls_certificate(primary.url, guard=guard)
         if options.screenshot:
             _screenshot(http, result, options, budget)
         result.finished_at = utc_now()
@@ -258,21 +261,24 @@ def _addresses(url: str) -> list[str]:
 
 
 # --- TLS -------------------------------------------------------------------------------------
-def tls_certificate(url: str, timeout: float = 10.0,
-                    cafile: str | None = None) -> tuple[TlsCertificate | None, str | None]:
+def tls_certificate(url: str, timeout: float = 10.0, cafile: str | None = None, *,
+                    guard: NetworkGuard | None = None
+                    ) -> tuple[TlsCertificate | None, str | None]:
     """The certificate the server of an https ``url`` presents, with its SHA-256 fingerprint
-    and whether it verifies; ``(None, None)`` for http, ``(None, reason)`` on failure."""
+    and whether it verifies; ``(None, None)`` for http, ``(None, reason)`` on failure (a
+    refused address included: the connection goes through ``guard``)."""
     parts = urlsplit(url)
     if parts.scheme != "https" or not parts.hostname:
         return None, None
     host, port = parts.hostname, parts.port or 443
+    dialer = guard or NetworkGuard.from_environment()
 
     def handshake(verify: bool) -> tuple[bytes, str, str]:
         context = ssl.create_default_context(cafile=cafile)
         if not verify:
             context.check_hostname = False
             context.verify_mode = ssl.CERT_NONE
-        with socket.create_connection((host, port), timeout=timeout) as sock, \
+        with dialer.connect(host, port, timeout) as sock, \
                 context.wrap_socket(sock, server_hostname=host) as tls:
             der = tls.getpeercert(binary_form=True)
             if der is None:
@@ -286,6 +292,8 @@ def tls_certificate(url: str, timeout: float = 10.0,
         except ssl.SSLCertVerificationError as exc:
             verified, verify_error = False, str(exc.verify_message or exc)[:300]
             der, version, peer = handshake(False)
+    except AddressRefused as exc:
+        return None, f"TLS handshake with {host}:{port} refused: {exc.message}"[:500]
     except (OSError, ssl.SSLError) as exc:
         return None, f"TLS handshake with {host}:{port} failed: {exc}"[:500]
     cert = x509.load_der_x509_certificate(der)

@@ -33,6 +33,7 @@ from jikimi.cases.models import ConsentRecord  # read without get_case's audit l
 from jikimi.core.actors import ActorKind, Role
 from jikimi.core.context import ServiceContext
 from jikimi.core.database import utcnow
+from jikimi.core.perimeter import NetworkGuard
 from jikimi.core.text import clean_text
 from jikimi.errors import Conflict, Forbidden, InvalidInput, MediaError, NotFound
 from jikimi.evidence import capture as capturing
@@ -366,7 +367,8 @@ def capture_url(ctx: ServiceContext, case_code: str, url: str, *, reason: str = 
     why = clean_reason(reason)
     options = options or capturing.CaptureOptions.from_env()
     # No write before this point, so no lock is held while the network and browser work.
-    got = capturing.capture(target, options, client=client)
+    got = capturing.capture(target, options, client=client,
+                            guard=NetworkGuard.from_settings(ctx.settings))
     return _store(ctx, case, got, why, via, match_id)
 
 

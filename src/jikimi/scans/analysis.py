@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from jikimi.core.perimeter import NetworkGuard
 from jikimi.errors import JikimiError
 from jikimi.faces import detect_media_faces, embedding_value, frame_variant
 from jikimi.hashing import DecodeLimits, ImageFingerprints
@@ -89,7 +90,9 @@ def face_queries(data: bytes, limits: DecodeLimits) -> list[Query]:
 
 
 def analyse_batch(source_type: str, source_config: Mapping[str, Any],
-                  items: list[PendingItem], matcher: Matcher) -> list[ItemResult]:
-    """A batch of items with one source instance (a Ray task runs exactly this)."""
-    source = build_source(source_type, dict(source_config))
+                  items: list[PendingItem], matcher: Matcher, *,
+                  guard: NetworkGuard | None = None) -> list[ItemResult]:
+    """A batch of items with one source instance (a Ray task runs exactly this). Web sources
+    connect under ``guard`` (default: this process's settings, e.g. a Ray worker's)."""
+    source = build_source(source_type, dict(source_config), guard=guard)
     return [analyse_item(source, item, matcher) for item in items]

@@ -31,6 +31,7 @@ from jikimi.core.authorization import (
 )
 from jikimi.core.context import ServiceContext
 from jikimi.core.database import utcnow
+from jikimi.core.perimeter import NetworkGuard
 from jikimi.core.runtime import Runtime
 from jikimi.core.text import clean_text
 from jikimi.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -38,6 +39,7 @@ from jikimi.matching import Matcher, best_per_content, content_key
 from jikimi.matching.models import Bank, BankEntry
 from jikimi.scans.analysis import ItemResult, PendingItem, analyse_batch
 from jikimi.scans.models import Item, ItemMatch, ItemVersion, Scan, ScanItem, SourceRecord
+from jikimi.scans.perimeter import check_source, open_source
 from jikimi.scans.schemas import ScanDetail, ScanItemOut, ScanMatchOut, ScanSummary, SourceOut
 from jikimi.sources import SOURCE_TYPES, ItemError, SourceItem, build_source
 
@@ -115,6 +117,8 @@ def add_source(ctx: ServiceContext, source_type: str, name: str, config: dict[st
     name = clean_text(name, "the source name", max_chars=200, allow_empty=False)
     if interval_minutes is not None and not 5 <= interval_minutes <= 525_600:
         raise InvalidInput("the re-scan interval is 5 minutes to a year")
+    check_source(ctx.settings, source_type, config,  # import roots, refused addresses
+                 ctx.actor.centre_id if ctx.actor.is_staff else None)
     source = build_source(source_type, config)
     normalised = source.to_config()
     centre_id = owning_centre(ctx)
@@ -233,7 +237,8 @@ def enumerate_scan(runtime: Runtime, scan_id: int) -> None:
             return
         record = session.get(SourceRecord, scan.source_id)
         assert record is not None
-        source = build_source(record.type, json.loads(record.config))
+        source = open_source(runtime.settings, record.type, json.loads(record.config),
+                             record.centre_id)
     batch: list[SourceItem | ItemError] = []
     for entry in source.enumerate():
         batch.append(entry)
@@ -259,10 +264,14 @@ class ItemExecutor(Protocol):
 
 
 class LocalExecutor:
+    def __init__(self, guard: NetworkGuard | None = None) -> None:
+        self.guard = guard
+
     def run(self, source_type: str, source_config: dict[str, Any],
             batches: Iterable[list[PendingItem]], matcher: Matcher) -> Iterator[ItemResult]:
         for batch in batches:
-            yield from analyse_batch(source_type, source_config, batch, matcher)
+            yield from analyse_batch(source_type, source_config, batch, matcher,
+                                     guard=self.guard)
 
 
 def _pending_batches(runtime: Runtime, scan_id: int, size: int) -> Iterator[list[PendingItem]]:
@@ -354,7 +363,7 @@ def process_scan(runtime: Runtime, matcher: Matcher, scan_id: int, *,
                  executor: ItemExecutor | None = None, batch_size: int = WRITE_BATCH,
                  on_progress: Callable[[ScanProgress], None] | None = None) -> ScanSummary:
     """Process every pending item of a scan and finish it. Safe to call again after a crash."""
-    executor = executor or LocalExecutor()
+    executor = executor or LocalExecutor(NetworkGuard.from_settings(runtime.settings))
     with runtime.sessions() as session:
         scan = session.get(Scan, scan_id)
         if scan is None:

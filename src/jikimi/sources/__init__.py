@@ -15,11 +15,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from jikimi.core.perimeter import NetworkGuard
 from jikimi.sources.archive import ArchiveLimits, ArchiveSource
 from jikimi.sources.base import ItemError, Source, SourceItem, media_kind, sniff_media
 from jikimi.sources.crawl import CrawlSource
 from jikimi.sources.errors import (
     ArchiveError,
+    BlockedAddress,
     ExportError,
     FetchError,
     SourceConfigError,
@@ -44,20 +46,22 @@ WEB_SOURCE_TYPES = frozenset({"urls", "crawl", "feed"})
 
 
 def build_source(
-    source_type: str, config: Mapping[str, Any], *, client: HttpClient | None = None
+    source_type: str, config: Mapping[str, Any], *, client: HttpClient | None = None,
+    guard: NetworkGuard | None = None,
 ) -> Source:
     """The source of ``source_type`` built from ``config``; ``SourceConfigError`` if either is
     invalid. Web sources use ``client`` when given (share one per process so that per-host
     intervals and robots.txt caches hold across sources); its policy then replaces the
-    configuration's ``http`` values."""
+    configuration's ``http`` values. Without a client they make their own with ``guard``
+    (default: this process's settings)."""
     cls = SOURCE_TYPES.get(source_type)
     if cls is None:
         raise SourceConfigError(
             f"Unknown source type {source_type!r}; choose one of "
             f"{', '.join(sorted(SOURCE_TYPES))}.", field="type")
-    if source_type in WEB_SOURCE_TYPES and client is not None:
+    if source_type in WEB_SOURCE_TYPES and (client is not None or guard is not None):
         web: Any = cls
-        source: Source = web.from_config(config, client=client)
+        source: Source = web.from_config(config, client=client, guard=guard)
         return source
     return cls.from_config(config)
 
@@ -69,6 +73,7 @@ __all__ = [
     "ArchiveError",
     "ArchiveLimits",
     "ArchiveSource",
+    "BlockedAddress",
     "CrawlSource",
     "ExportError",
     "FeedSource",

@@ -12,6 +12,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any, Self
 from urllib.parse import urlsplit
 
+from jikimi.core.perimeter import NetworkGuard
 from jikimi.sources.base import ConfigReader, ContextValue, ItemError, Source, SourceItem
 from jikimi.sources.errors import SourceConfigError
 from jikimi.sources.http import FetchPolicy, HttpClient
@@ -28,7 +29,7 @@ class CrawlSource(Source):
     def __init__(
         self, start_urls: list[str], *, max_depth: int = 2, max_pages: int = 500,
         extra_hosts: list[str] | None = None, policy: FetchPolicy | None = None,
-        client: HttpClient | None = None,
+        client: HttpClient | None = None, guard: NetworkGuard | None = None,
     ) -> None:
         self.start_urls: list[str] = []
         for raw in start_urls:
@@ -46,10 +47,11 @@ class CrawlSource(Source):
         self.hosts = {urlsplit(u).netloc for u in self.start_urls} | set(self.extra_hosts)
         self.policy = client.policy if client is not None else (policy or FetchPolicy())
         self._own_client = client is None
-        self.client = client or HttpClient(self.policy)
+        self.client = client or HttpClient(self.policy, guard=guard)
 
     @classmethod
-    def from_config(cls, config: Mapping[str, Any], *, client: HttpClient | None = None) -> Self:
+    def from_config(cls, config: Mapping[str, Any], *, client: HttpClient | None = None,
+                    guard: NetworkGuard | None = None) -> Self:
         reader = ConfigReader(cls.type, config)
         start = reader.strings("start_urls", required=True)
         depth = reader.integer("max_depth", 2)
@@ -58,7 +60,7 @@ class CrawlSource(Source):
         policy = FetchPolicy.from_config(reader)
         reader.finish()
         return cls(start, max_depth=depth, max_pages=pages, extra_hosts=extra, policy=policy,
-                   client=client)
+                   client=client, guard=guard)
 
     def to_config(self) -> dict[str, Any]:
         config: dict[str, Any] = {"start_urls": list(self.start_urls),

@@ -39,6 +39,15 @@ class FetchError(SourceError):
         self.url = url
 
 
+class BlockedAddress(FetchError):
+    """The URL (or a redirect) leads to an address jikimi never fetches from: loopback,
+    private, link-local, multicast, reserved or metadata (see :mod:`jikimi.core.perimeter`).
+    A 422, not a 502: the request asked for something that is refused."""
+
+    code = "blocked_address"
+    http_status = 422
+
+
 class ArchiveError(SourceError):
     """A folder or ZIP entry was refused. ``code``: ``path_traversal``, ``symlink``,
     ``encrypted``, ``zip_bomb``, ``too_large``, ``too_many_entries``, ``too_deep``,

@@ -11,6 +11,7 @@ from typing import Any
 
 import feedparser  # type: ignore[import-untyped]
 
+from jikimi.core.perimeter import NetworkGuard
 from jikimi.sources.base import ContextValue, ItemError, SourceItem
 from jikimi.sources.errors import FetchError, SourceConfigError
 from jikimi.sources.http import FetchPolicy, HttpClient
@@ -42,9 +43,9 @@ class FeedSource(UrlListSource):
 
     def __init__(
         self, urls: list[str], *, policy: FetchPolicy | None = None,
-        client: HttpClient | None = None,
+        client: HttpClient | None = None, guard: NetworkGuard | None = None,
     ) -> None:
-        super().__init__(urls, policy=policy, client=client)
+        super().__init__(urls, policy=policy, client=client, guard=guard)
         if not self.urls:
             raise SourceConfigError("Source 'feed' needs at least one feed URL.", field="urls")
 

@@ -6,15 +6,17 @@ trickles a response forever is cut off), a size limit enforced while streaming (
 ``Content-Length`` is refused before a byte is read), redirects followed one by one with a limit
 and loop detection (each hop is checked like the first URL), a user agent naming jikimi, a
 minimum interval between requests to the same host, and robots.txt respected unless the source
-explicitly overrides it (the scans layer audits the override). Only http and https are fetched,
-and hosts that resolve to link-local (cloud metadata), multicast, reserved or (by default)
-private addresses are refused. Every failure is a :class:`FetchError` with a stable ``code``.
+explicitly overrides it (the scans layer audits the override). Only http and https are fetched.
+Every connection goes through the perimeter's :class:`~jikimi.core.perimeter.NetworkGuard`: the
+host is resolved once, every address is checked (loopback, private, link-local, multicast,
+reserved and metadata addresses are refused; ``JIKIMI_FETCH_ALLOW_LOOPBACK`` lets loopback
+through) and the connection goes to the checked address, on every redirect hop and for
+robots.txt alike. The rule is the installation's, never a source's configuration. Every failure
+is a :class:`FetchError` with a stable ``code`` (:class:`BlockedAddress` for refused addresses).
 """
 
 from __future__ import annotations
 
-import ipaddress
-import socket
 import threading
 import time
 from collections.abc import Mapping
@@ -23,10 +25,12 @@ from typing import Any
 from urllib.parse import urlsplit
 from urllib.robotparser import RobotFileParser
 
+import httpcore
 import httpx
 
+from jikimi.core.perimeter import AddressRefused, NetworkGuard, guarded_transport
 from jikimi.sources.base import ConfigReader, media_kind
-from jikimi.sources.errors import FetchError
+from jikimi.sources.errors import BlockedAddress, FetchError, SourceConfigError
 from jikimi.sources.pages import normalize_url
 
 USER_AGENT = (
@@ -38,6 +42,8 @@ REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 _SNIFF_BYTES = 64
 _MAX_ROBOTS_BYTES = 512 * 1024
 _MAX_CRAWL_DELAY = 30.0
+_INSTALLATION_RULES = ("allow_loopback", "allow_private_networks")
+"""Former per-source address switches: the address rule is now the installation's."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,8 +64,6 @@ class FetchPolicy:
     """Seconds between two requests to the same host (raised by robots.txt ``Crawl-delay``)."""
     respect_robots: bool = True
     """False only by an explicit, audited override."""
-    allow_loopback: bool = True
-    allow_private_networks: bool = False
     user_agent: str = USER_AGENT
 
     def __post_init__(self) -> None:
@@ -79,7 +83,14 @@ class FetchPolicy:
     @classmethod
     def from_config(cls, reader: ConfigReader, key: str = "http") -> FetchPolicy:
         """Read the optional ``http`` object of a source configuration."""
-        raw = reader.mapping(key)
+        raw = dict(reader.mapping(key))
+        for rule in _INSTALLATION_RULES:
+            if raw.pop(rule, None) is True:
+                raise SourceConfigError(
+                    f"Source {reader.source_type!r}: {key}.{rule} is no longer a source "
+                    "setting: which addresses jikimi fetches from is decided by the "
+                    "installation (JIKIMI_FETCH_ALLOW_LOOPBACK allows loopback for tests and "
+                    "demos; private networks are never fetched).", field=f"{key}.{rule}")
         sub = ConfigReader(f"{reader.source_type}.{key}", raw)
         values: dict[str, Any] = {}
         for f in fields(cls):
@@ -96,8 +107,6 @@ class FetchPolicy:
         try:
             return cls(**values)
         except ValueError as exc:
-            from jikimi.sources.errors import SourceConfigError
-
             raise SourceConfigError(f"Source {reader.source_type!r}: {exc}.") from exc
 
 
@@ -137,13 +146,21 @@ class _Robots:
 
 
 class HttpClient:
-    """Thread-safe; share one per process so that the per-host interval holds across sources."""
+    """Thread-safe; share one per process so that the per-host interval holds across sources.
+
+    ``guard`` decides which addresses may be connected to (default: this process's settings,
+    :meth:`NetworkGuard.from_environment`); ``verify_tls=False`` accepts any certificate (an
+    evidence capture of a site with a broken one); ``network`` is the backend that dials the
+    addresses the guard has already checked (tests fake it)."""
 
     def __init__(
-        self, policy: FetchPolicy | None = None, *, transport: httpx.BaseTransport | None = None
+        self, policy: FetchPolicy | None = None, *, guard: NetworkGuard | None = None,
+        verify_tls: bool = True, network: httpcore.NetworkBackend | None = None,
     ) -> None:
         self.policy = policy or FetchPolicy()
+        self.guard = guard or NetworkGuard.from_environment()
         p = self.policy
+        transport = guarded_transport(self.guard, verify=verify_tls, inner=network)
         self._client = httpx.Client(
             timeout=httpx.Timeout(p.read_timeout, connect=p.connect_timeout),
             follow_redirects=False,
@@ -158,7 +175,6 @@ class HttpClient:
         self._robots: dict[str, _Robots] = {}
         self._robots_locks: dict[str, threading.Lock] = {}
         self._next_slot: dict[str, float] = {}
-        self._checked_hosts: dict[tuple[str, int], None] = {}
 
     def close(self) -> None:
         self._client.close()
@@ -199,7 +215,7 @@ class HttpClient:
         visited = {current}
         redirects: list[str] = []
         while True:
-            self._check_address(current)
+            self._check_host(current)
             if robots and self.policy.respect_robots:
                 rules = self._robots_for(current, deadline)
                 if not rules.allows(current):
@@ -274,6 +290,8 @@ class HttpClient:
                 if not sniffed:
                     kind = media_kind(bytes(body))
                 return HttpResponse(url, r.status_code, headers, bytes(body), media_kind=kind)
+        except AddressRefused as exc:
+            raise _refused(url, exc) from exc
         except httpx.TimeoutException as exc:
             raise FetchError(f"{url} timed out ({type(exc).__name__}): the server is too slow "
                              "or never finished the response.", code="timeout", url=url) from exc
@@ -288,44 +306,13 @@ class HttpClient:
             raise FetchError(f"Fetching {url} failed: {exc}.", code="connection_failed",
                              url=url) from exc
 
-    def _check_address(self, url: str) -> None:
-        parts = urlsplit(url)
-        host = parts.hostname or ""
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-        with self._lock:
-            if (host, port) in self._checked_hosts:
-                return
+    def _check_host(self, url: str) -> None:
+        """An early, clear refusal of literal addresses and ``localhost`` (no DNS asked); the
+        binding check is the guard's, at connect time."""
         try:
-            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-        except (socket.gaierror, UnicodeError) as exc:
-            raise FetchError(f"The host of {url} cannot be resolved ({exc}).",
-                             code="connection_failed", url=url) from exc
-        for info in infos:
-            address = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
-            reason = self._refused(address)
-            if reason:
-                raise FetchError(
-                    f"{url} resolves to {address}, {reason}: jikimi does not fetch from it.",
-                    code="blocked_address", url=url, address=str(address))
-        with self._lock:
-            self._checked_hosts[(host, port)] = None
-
-    def _refused(self, address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
-        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
-            address = address.ipv4_mapped
-        if address.is_loopback:
-            return None if self.policy.allow_loopback else "a loopback address"
-        if address.is_unspecified:
-            return "an unspecified address"
-        if address.is_link_local:
-            return "a link-local address (e.g. a cloud metadata service)"
-        if address.is_multicast:
-            return "a multicast address"
-        if address.is_private:
-            return None if self.policy.allow_private_networks else "a private-network address"
-        if address.is_reserved:
-            return "a reserved address"
-        return None
+            self.guard.check_host(urlsplit(url).hostname or "")
+        except AddressRefused as exc:
+            raise _refused(url, exc) from exc
 
     def _robots_for(self, url: str, deadline: float) -> _Robots:
         origin = _origin(url)
@@ -382,6 +369,13 @@ def _checked_url(url: str) -> str:
         raise FetchError(f"{url!r} contains credentials; jikimi does not send them.",
                          code="bad_url", url=url)
     return normal
+
+
+def _refused(url: str, exc: AddressRefused) -> FetchError:
+    if exc.code == "unresolvable_host":
+        return FetchError(f"{url}: {exc.message}", code="connection_failed", url=url)
+    return BlockedAddress(f"{url}: {exc.message}", code="blocked_address", url=url,
+                          **exc.details)
 
 
 def _origin(url: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any, Self
 
+from jikimi.core.perimeter import NetworkGuard
 from jikimi.sources.base import ConfigReader, ContextValue, ItemError, Source, SourceItem
 from jikimi.sources.errors import FetchError, SourceConfigError
 from jikimi.sources.http import FetchPolicy, HttpClient
@@ -54,7 +55,7 @@ class UrlListSource(Source):
 
     def __init__(
         self, urls: list[str], *, policy: FetchPolicy | None = None,
-        client: HttpClient | None = None,
+        client: HttpClient | None = None, guard: NetworkGuard | None = None,
     ) -> None:
         self.urls: list[str] = []
         for raw in urls:
@@ -65,15 +66,16 @@ class UrlListSource(Source):
             self.urls.append(url)
         self.policy = client.policy if client is not None else (policy or FetchPolicy())
         self._own_client = client is None
-        self.client = client or HttpClient(self.policy)
+        self.client = client or HttpClient(self.policy, guard=guard)
 
     @classmethod
-    def from_config(cls, config: Mapping[str, Any], *, client: HttpClient | None = None) -> Self:
+    def from_config(cls, config: Mapping[str, Any], *, client: HttpClient | None = None,
+                    guard: NetworkGuard | None = None) -> Self:
         reader = ConfigReader(cls.type, config)
         urls = reader.strings("urls", required=True)
         policy = FetchPolicy.from_config(reader)
         reader.finish()
-        return cls(urls, policy=policy, client=client)
+        return cls(urls, policy=policy, client=client, guard=guard)
 
     def to_config(self) -> dict[str, Any]:
         config: dict[str, Any] = {"urls": list(self.urls)}

@@ -25,6 +25,7 @@ from sqlalchemy import select
 from jikimi.core.actors import Actor, ActorKind, Role
 from jikimi.core.context import ServiceContext
 from jikimi.core.database import utcnow
+from jikimi.core.perimeter import NetworkGuard
 from jikimi.core.runtime import Runtime
 from jikimi.errors import Conflict, Forbidden, JikimiError, NotFound
 from jikimi.hashing import (
@@ -193,7 +194,8 @@ def verify(runtime: Runtime, actor: Actor, request_id: int | None = None, *,
     due_before = utcnow() - VERIFY_INTERVAL if due_only else None
     targets = _targets(runtime, actor, request_id, due_before)
     own = client is None
-    http = client or HttpClient(VERIFY_POLICY)
+    http = client or HttpClient(VERIFY_POLICY,
+                                guard=NetworkGuard.from_settings(runtime.settings))
     results: dict[int, list[_Result]] = {}
     try:
         for target in targets:
