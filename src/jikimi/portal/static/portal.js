@@ -547,8 +547,7 @@ function setUpStatus() {
       ? t('{n} places', { n: data.found }) : t('None so far');
     document.getElementById('case-faces').textContent = data.faces
       ? t('On: {n} face templates', { n: data.faces }) : t('Off');
-    document.getElementById('withdraw-sharing').disabled = !c.consents.includes('partner_sharing');
-    document.getElementById('withdraw-faces').disabled = !c.consents.includes('face_search');
+    showConsents(c.consents);
     view.hidden = false;
   }
 
@@ -574,37 +573,42 @@ function setUpStatus() {
     view.focus();
   });
 
-  document.getElementById('withdraw-sharing').addEventListener('click', async () => {
-    if (!held) return;
-    say(choiceMessage, t('Working…'));
-    const result = await postJSON('/api/v1/victim/sharing/withdraw', held);
-    if (!result.ok) {
-      say(choiceMessage, result.message, 'bad');
-      return;
-    }
-    const consents = document.getElementById('case-consents');
-    consents.textContent = result.data.consents.length
-      ? result.data.consents.map((p) => t(`consent.${p}`)).join(', ')
+  // Each consent: she gives or withdraws it herself (POST /api/v1/victim/consents).
+  function showConsents(consents) {
+    document.getElementById('case-consents').textContent = consents.length
+      ? consents.map((p) => t(`consent.${p}`)).join(', ')
       : t('None');
-    document.getElementById('withdraw-sharing').disabled = true;
-    say(choiceMessage, t('Sharing with partner platforms is now off.'), 'ok');
-  });
+    for (const button of document.querySelectorAll('.consent-toggle')) {
+      const on = consents.includes(button.dataset.purpose);
+      button.dataset.give = on ? 'false' : 'true';
+      button.textContent = on ? t('Withdraw consent') : t('Give consent');
+      button.classList.toggle('primary', !on);
+      const state = document.getElementById(`consent-state-${button.dataset.purpose}`);
+      if (state) state.textContent = on ? t('Given') : t('Not given');
+    }
+  }
 
-  document.getElementById('withdraw-faces').addEventListener('click', async () => {
-    if (!held) return;
-    say(choiceMessage, t('Working…'));
-    const result = await postJSON('/api/v1/victim/faces/withdraw', held);
-    if (!result.ok) {
-      say(choiceMessage, result.message, 'bad');
-      return;
-    }
-    document.getElementById('case-consents').textContent = result.data.consents.length
-      ? result.data.consents.map((p) => t(`consent.${p}`)).join(', ')
-      : t('None');
-    document.getElementById('case-faces').textContent = t('Off');
-    document.getElementById('withdraw-faces').disabled = true;
-    say(choiceMessage, t('Face search is now off. Your face templates have been deleted.'), 'ok');
-  });
+  for (const button of document.querySelectorAll('.consent-toggle')) {
+    button.addEventListener('click', async () => {
+      if (!held) return;
+      const give = button.dataset.give === 'true';
+      const purpose = button.dataset.purpose;
+      say(choiceMessage, t('Working…'));
+      button.disabled = true;
+      const result = await postJSON('/api/v1/victim/consents', { ...held, purpose, give });
+      button.disabled = false;
+      if (!result.ok) {
+        say(choiceMessage, result.message, 'bad');
+        return;
+      }
+      showConsents(result.data.consents);
+      if (!give && purpose === 'face_search') document.getElementById('case-faces').textContent = t('Off');
+      const name = t(`consent.${purpose}`);
+      say(choiceMessage, give ? t('Consent given: {purpose}.', { purpose: name })
+        : t('Consent withdrawn: {purpose}.', { purpose: name }), 'ok');
+      button.focus();
+    });
+  }
 
   eraseButton.addEventListener('click', () => {
     confirmBox.hidden = false;
