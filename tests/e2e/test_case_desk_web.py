@@ -38,7 +38,7 @@ def _open(runtime, centre_id: int, assign_to: tuple[int, ...] = ()) -> str:  # t
                                assign_to=assign_to).case.code
 
 
-def test_intake_mistyped_phone_is_corrected_in_place_by_keyboard(page, live_server, live_world) -> None:  # type: ignore[no-untyped-def]
+def test_intake_corrected_in_place_by_keyboard(page, live_server, live_world) -> None:  # type: ignore[no-untyped-def]
     _runtime, world = live_world
     log_in(page, live_server, world.staff["counsellor_a"])
     page.wait_for_url(re.compile(r".*/(cases)?$"))
@@ -159,7 +159,8 @@ def _picture() -> bytes:
     return out.getvalue()
 
 
-def test_pictures_registered_from_the_case_page_as_fingerprints_only(page, live_server, live_world, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_pictures_from_the_case_page_as_fingerprints_only(  # type: ignore[no-untyped-def]
+        page, live_server, live_world, tmp_path) -> None:
     runtime, world = live_world
     counsellor = world.staff["counsellor_a"]
     code = _open(runtime, world.centre_a, (counsellor.id,))
@@ -205,7 +206,8 @@ def test_victim_gives_and_withdraws_consents_on_the_portal(page, live_server, li
     page.click("#status-form button[type=submit]")
     page.wait_for_selector("#case-view:not([hidden])")
     sharing = page.locator("div.choice[data-purpose=partner_sharing]")
-    assert "협력 플랫폼" in sharing.inner_text() and "사진은 보내지 않습니다" in sharing.inner_text()
+    assert "협력 플랫폼" in sharing.inner_text()
+    assert "사진은 보내지 않습니다" in sharing.inner_text()
     assert page.inner_text("#consent-state-partner_sharing") == "동의 안 함"
     sharing.locator("button").click()
     page.wait_for_selector("#consent-state-partner_sharing:text-is('동의함')")
