@@ -276,3 +276,23 @@ def test_web_forms_keep_what_was_typed(app, world) -> None:  # type: ignore[no-u
     forged = web.post(f"/cases/{case_code}/erase", data={"csrf_token": "forged", "reason": "x",
                                                          "confirm": "1"})
     assert forged.status_code == 403 and "권한이 없습니다" in forged.text
+
+
+def test_lists_page_sort_and_search_in_the_browser_pages(app, client, world) -> None:  # type: ignore[no-untyped-def]
+    analyst = auth(world.staff["analyst_a"])
+    for name in ("alpha", "bravo", "charlie"):
+        r = client.post("/api/v1/banks", json={"name": f"list-{name}"}, headers=analyst)
+        assert r.status_code == 201, r.text
+    web, _csrf = session_for(app, world.staff["analyst_a"])
+    page = web.get("/banks?sort=-name&per_page=2")
+    assert page.status_code == 200
+    assert page.text.index("list-charlie") < page.text.index("list-bravo")
+    assert "list-alpha" not in page.text and 'aria-sort="descending"' in page.text
+    assert "전체 3건 중 1–2" in page.text and 'rel="next"' in page.text
+    second = web.get("/banks?sort=-name&per_page=2&page=2")
+    assert "list-alpha" in second.text and "list-charlie" not in second.text
+    found = web.get("/banks?q=BRAV")
+    assert "list-bravo" in found.text and "list-alpha" not in found.text
+    for path in ("/sources?q=x&sort=name", "/takedowns?sort=-deadline&page=3",
+                 "/review?sort=distance&page=2", "/cases?sort=bogus&page=x&per_page=-1"):
+        assert web.get(path).status_code == 200, path

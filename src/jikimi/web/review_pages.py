@@ -4,7 +4,8 @@ with its preview, blurred until the reviewer deliberately asks (audited) for the
 from __future__ import annotations
 
 import base64
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request
@@ -15,12 +16,18 @@ from jikimi.errors import Forbidden, InvalidInput, MediaError, NotFound
 from jikimi.review.routes import image_response
 from jikimi.sources import SourceError
 from jikimi.web.forms import FormState
+from jikimi.web.lists import list_page
 from jikimi.web.rendering import render
 from jikimi.web.routes import page_errors, staff_page
 
 router = APIRouter(include_in_schema=False)
 
-PAGE_ROWS = 200
+PAGE_ROWS = 100
+MAX_LISTED = 5000
+# The queue's own order (minors first, then the surest) unless a column is chosen.
+REVIEW_SORTS: dict[str, Callable[[review.QueueEntry], Any]] = {
+    "case": lambda e: e.case_code, "distance": lambda e: e.distance,
+    "found": lambda e: e.first_seen, "status": lambda e: e.status}
 SIGNALS = ("sha256", "md5", "pdq", "vpdq", "face")
 _ACTIONS = {"confirm": review.ReviewStatus.CONFIRMED, "reject": review.ReviewStatus.REJECTED,
             "release": review.ReviewStatus.PENDING}
@@ -52,9 +59,11 @@ def queue_page(request: Request, status: str = "pending", case: str = "", platfo
                                platform=filters["platform"] or None,
                                signal_type=filters["signal"] or None,
                                source_id=_int_or_none(source),
-                               assigned=filters["assigned"] or None, limit=PAGE_ROWS + 1)
+                               assigned=filters["assigned"] or None, limit=MAX_LISTED + 1)
+        page, params = list_page(request, entries[:MAX_LISTED], REVIEW_SORTS, "", PAGE_ROWS)
         return render(request, "review_queue.html", user=user, csrf=csrf,
-                      entries=entries[:PAGE_ROWS], more=len(entries) > PAGE_ROWS,
+                      entries=page.items, more=len(entries) > MAX_LISTED, page=page,
+                      params=params,
                       filters=filters, statuses=list(review.ReviewStatus),
                       platforms=_platform_choices(), signals=SIGNALS,
                       sources=scans.list_sources(ctx), reviewers=review.reviewers(ctx),

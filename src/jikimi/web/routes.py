@@ -38,6 +38,7 @@ from jikimi.errors import Forbidden, InvalidInput, JikimiError, NotAuthenticated
 from jikimi.hashing import fingerprint_bytes
 from jikimi.web.error_pages import error_page, remember_visitor
 from jikimi.web.forms import FormState
+from jikimi.web.lists import list_page, text_filter
 from jikimi.web.rendering import render
 
 router = APIRouter(include_in_schema=False)
@@ -253,6 +254,14 @@ def consent_submit(request: Request, code: str,
 
 
 # --- banks and matching ----------------------------------------------------------------------
+BANK_SORTS: dict[str, Callable[[Any], Any]] = {
+    "name": lambda b: b.name.lower(), "entries": lambda b: b.entries,
+    "case": lambda b: b.case_code, "created": lambda b: b.created_at}
+SOURCE_SORTS: dict[str, Callable[[Any], Any]] = {
+    "id": lambda s: s.id, "name": lambda s: s.name.lower(), "type": lambda s: s.type,
+    "next": lambda s: s.next_run_at}
+
+
 def _can_manage_banks(user: StaffUser) -> bool:
     return user.role in (Role.ANALYST, Role.ADMIN, Role.CENTRAL_ADMIN)
 
@@ -261,8 +270,12 @@ def _can_manage_banks(user: StaffUser) -> bool:
 @page_errors
 def banks_page(request: Request) -> Response:
     with staff_page(request) as (ctx, user, csrf):
-        return render(request, "banks.html", user=user, csrf=csrf,
-                      banks=matching.list_banks(ctx), can_manage=_can_manage_banks(user))
+        q = request.query_params.get("q", "")[:100]
+        found = text_filter(matching.list_banks(ctx), q, lambda b: b.name,
+                            lambda b: b.case_code, lambda b: b.purpose)
+        page, params = list_page(request, found, BANK_SORTS, "name")
+        return render(request, "banks.html", user=user, csrf=csrf, banks=page.items,
+                      page=page, params=params, q=q, can_manage=_can_manage_banks(user))
 
 
 @router.post("/banks", response_class=HTMLResponse)
@@ -323,8 +336,11 @@ def match_submit(request: Request, file: Annotated[UploadFile, File()],
 @page_errors
 def sources_page(request: Request) -> Response:
     with staff_page(request) as (ctx, user, csrf):
-        return render(request, "sources.html", user=user, csrf=csrf,
-                      sources=scans.list_sources(ctx), scans=scans.list_scans(ctx),
+        q = request.query_params.get("q", "")[:100]
+        found = text_filter(scans.list_sources(ctx), q, lambda s: s.name, lambda s: s.type)
+        page, params = list_page(request, found, SOURCE_SORTS, "-id")
+        return render(request, "sources.html", user=user, csrf=csrf, sources=page.items,
+                      page=page, params=params, q=q, scans=scans.list_scans(ctx),
                       can_run=user.role in (Role.ANALYST, Role.ADMIN))
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -22,6 +23,7 @@ from jikimi.takedown import service
 from jikimi.takedown.lifecycle import TAKEDOWN_TRANSITIONS, TakedownStatus
 from jikimi.takedown.notices import available_languages
 from jikimi.takedown.schemas import MonthPlatformRow, PlatformRemoval
+from jikimi.web.lists import list_page
 from jikimi.web.rendering import render
 from jikimi.web.routes import page_errors, staff_page
 
@@ -38,6 +40,13 @@ def _request_id(value: int) -> int:
 
 
 # --- list and banner -------------------------------------------------------------------------
+# The list pages through the newest requests the service returns (sortable by column).
+MAX_LISTED = 5000
+TAKEDOWN_SORTS: dict[str, Callable[[Any], Any]] = {
+    "id": lambda r: r.id, "case": lambda r: r.case_code, "platform": lambda r: r.platform_name,
+    "status": lambda r: r.status, "sent": lambda r: r.sent_at, "deadline": lambda r: r.deadline}
+
+
 @router.get("/takedowns", response_class=HTMLResponse)
 @page_errors
 def takedown_list(request: Request, status: str = "", case: str = "", platform: str = "",
@@ -47,9 +56,11 @@ def takedown_list(request: Request, status: str = "", case: str = "", platform: 
         rows = service.list_requests(ctx, status=chosen or None,
                                      case_code=case[:20] or None,
                                      platform=platform[:300] or None,
-                                     overdue=True if overdue == "1" else None)
-        return render(request, "takedown_list.html", user=user, csrf=csrf, rows=rows,
-                      statuses=list(TakedownStatus),
+                                     overdue=True if overdue == "1" else None,
+                                     limit=MAX_LISTED)
+        page, params = list_page(request, rows, TAKEDOWN_SORTS, "-id")
+        return render(request, "takedown_list.html", user=user, csrf=csrf, rows=page.items,
+                      page=page, params=params, statuses=list(TakedownStatus),
                       filters={"status": chosen, "case": case[:20], "platform": platform[:300],
                                "overdue": overdue == "1"},
                       is_admin=user.role == Role.ADMIN)

@@ -80,6 +80,12 @@ KO: dict[str, str] = {
     "to": "까지",
     "Search": "찾기",
     "Clear": "조건 지우기",
+    "Find banks": "해시 DB 찾기",
+    "Name or case code": "이름 또는 사건 번호",
+    "No banks match.": "조건에 맞는 해시 DB가 없습니다.",
+    "Find sources": "모니터링 대상 찾기",
+    "Name or kind": "이름 또는 종류",
+    "No sources match.": "조건에 맞는 모니터링 대상이 없습니다.",
     # --- case page ---
     "In the intake queue": "접수 대기 중",
     "Nobody has this case yet. Pick it up to become its counsellor: you then see its contact "
