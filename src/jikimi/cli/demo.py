@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import random
-from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageOps
 from sqlalchemy import select
@@ -13,6 +12,7 @@ from sqlalchemy import select
 from jikimi import accounts, cases, matching, scans
 from jikimi.cases import ConsentPurpose, IntakeChannel
 from jikimi.core.actors import Role, cli_actor
+from jikimi.core.perimeter import upload_root
 from jikimi.core.runtime import Runtime
 
 CENTRAL = "중앙디지털성범죄피해자지원센터"
@@ -95,7 +95,8 @@ def _seed_scan(runtime: Runtime, case_code: str, counsellor_id: int, analyst_id:
     from jikimi.hashing import fingerprint_bytes
     from jikimi.matching import Matcher
 
-    folder = Path(runtime.settings.resolved_data_dir) / "demo" / "seized-folder"
+    # Under the import roots, where archive sources may read (jikimi.core.perimeter).
+    folder = upload_root(runtime.settings) / "demo" / "seized-folder"
     folder.mkdir(parents=True, exist_ok=True)
     registered = [demo_picture(1), demo_picture(2)]
     copies = {

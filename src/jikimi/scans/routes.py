@@ -3,16 +3,20 @@ polled (the web page does it with htmx)."""
 
 from __future__ import annotations
 
+import tempfile
 import threading
-from typing import Annotated, Any
+from typing import IO, Annotated, Any
 
-from fastapi import APIRouter, BackgroundTasks, Path, Request
+from fastapi import APIRouter, BackgroundTasks, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
 
 from jikimi.accounts import StaffContext
 from jikimi.core.runtime import Runtime
+from jikimi.errors import InvalidInput
 from jikimi.matching import Matcher
-from jikimi.scans import service
+from jikimi.scans import service, uploads
 from jikimi.scans.models import Scan
 from jikimi.scans.schemas import ScanDetail, ScanSummary, SourceOut
 
@@ -71,6 +75,56 @@ def list_sources(ctx: StaffContext) -> list[SourceOut]:
 def add_source(body: SourceIn, ctx: StaffContext) -> SourceOut:
     return service.add_source(ctx, body.type, body.name, body.config,
                               interval_minutes=body.interval_minutes)
+
+
+_SPOOL_BYTES = 8 * 1024 * 1024
+_ZIP_BODY = {"requestBody": {"required": True, "content": {
+    "application/zip": {"schema": {"type": "string", "format": "binary"}},
+    "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
+    "multipart/form-data": {"schema": {"type": "object", "required": ["file"], "properties": {
+        "file": {"type": "string", "format": "binary"},
+        "kind": {"type": "string", "enum": list(uploads.UPLOAD_KINDS)}}}}}}}
+
+
+@router.post("/sources/uploads", response_model=uploads.UploadOut, status_code=201,
+             tags=["scans"], openapi_extra=_ZIP_BODY)
+async def upload_for_source(
+    request: Request, ctx: StaffContext,
+    kind: Annotated[str, Query(max_length=20, description="archive or telegram")] = "archive",
+    filename: Annotated[str, Query(max_length=255)] = "upload.zip",
+) -> uploads.UploadOut:
+    """Upload a ZIP of media (``kind=archive``) or a zipped Telegram Desktop export
+    (``kind=telegram``) into the centre's import folder: the raw ZIP as the body, or a
+    multipart form with ``file`` (and ``kind``). Answers the path to give the new source."""
+    uploads.may_upload(ctx)
+    limit = ctx.settings.max_upload_bytes
+    spool: IO[bytes]
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith("multipart/form-data"):
+        form = await request.form(max_files=1, max_fields=5)
+        part = form.get("file")
+        if not isinstance(part, UploadFile):
+            raise InvalidInput("the form needs the ZIP as its 'file' field",
+                               code="upload_missing")
+        kind = str(form.get("kind") or kind)
+        filename = part.filename or filename
+        spool = part.file
+    else:
+        spool = tempfile.SpooledTemporaryFile(max_size=_SPOOL_BYTES)
+        received = 0
+        async for chunk in request.stream():
+            received += len(chunk)
+            if received > limit:
+                spool.close()
+                raise uploads.UploadTooLarge(
+                    f"the upload is larger than the limit of {limit:,} bytes "
+                    "(JIKIMI_MAX_UPLOAD_BYTES)")
+            spool.write(chunk)
+    try:
+        spool.seek(0)
+        return await run_in_threadpool(uploads.store_upload, ctx, kind, filename, spool)
+    finally:
+        spool.close()
 
 
 @router.post("/sources/{source_id}/scans", response_model=ScanStarted, status_code=202,
