@@ -3,8 +3,9 @@ local paths outside the import roots, and uploads into the import area."""
 
 KO: dict[str, str] = {
     "error.blocked_address":
-        "서버가 접속하지 않는 주소입니다. 루프백·사설망·링크 로컬·멀티캐스트·클라우드 메타데이터 "
-        "주소(리디렉션으로 이어지는 경우 포함)는 가져오지 않습니다. 공개 인터넷의 URL을 입력하세요.",
+        "서버가 접속하지 않는 주소입니다. 루프백·사설망·링크 로컬·멀티캐스트·클라우드 "
+        "메타데이터 주소(리디렉션으로 이어지는 경우 포함)는 가져오지 않습니다. 공개 인터넷의 "
+        "URL을 입력하세요.",
     "error.path_outside_import_roots":
         "가져오기 폴더(JIKIMI_IMPORT_ROOTS) 밖에 있거나 다른 센터의 업로드 폴더에 있는 "
         "경로입니다. ZIP이나 텔레그램 내보내기를 업로드해 사용하거나, 운영자에게 폴더를 가져오기 "
