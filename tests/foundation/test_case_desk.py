@@ -296,3 +296,17 @@ def test_lists_page_sort_and_search_in_the_browser_pages(app, client, world) -> 
     for path in ("/sources?q=x&sort=name", "/takedowns?sort=-deadline&page=3",
                  "/review?sort=distance&page=2", "/cases?sort=bogus&page=x&per_page=-1"):
         assert web.get(path).status_code == 200, path
+
+
+def test_cli_hands_a_case_over(cli_env, runtime, world) -> None:  # type: ignore[no-untyped-def]
+    from tests.foundation.test_cli import jikimi
+
+    code = _open(runtime, world, world.centre_a, assign_to=(world.staff["counsellor_a"].id,))
+    refused = jikimi(cli_env, "cases", "hand-over", code, "--to", "부산센터", "--reason", "",
+                     check=False)
+    assert refused.returncode == 1
+    done = jikimi(cli_env, "cases", "hand-over", code, "--to", "부산센터", "--reason", "이사")
+    assert "부산센터" in done.stdout
+    with runtime.sessions() as session:
+        case = session.scalar(select(cases.Case).where(cases.Case.code == code))
+        assert case is not None and case.centre_id == world.centre_b

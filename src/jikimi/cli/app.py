@@ -294,6 +294,19 @@ def cases_erase(code: str,
 
 
 # --- audit -----------------------------------------------------------------------------------
+@cases_app.command("hand-over")
+def cases_hand_over(code: str,
+                    to: Annotated[str, typer.Option("--to", help="the receiving centre (name "
+                                                                  "or id)")],
+                    reason: Annotated[str, typer.Option("--reason")]) -> None:
+    """Move a case to another centre (its bank, matches, takedowns and evidence follow; it
+    lands in that centre's intake queue)."""
+    with cli_context() as ctx:
+        centre = accounts.resolve_centre(ctx.session, to)
+        name = cases.hand_over(ctx, code, centre.id, reason)
+    console.print(f"{code.strip().upper()}: handed over to {name}")
+
+
 @audit_app.command("verify")
 def audit_verify(output: FormatOption = OutputFormat.table) -> None:
     """Check the audit chain; exits 1 and names the first bad entry if it was tampered with."""
