@@ -1,32 +1,41 @@
-"""Partner lookup over HTTP against a feed of one million shared PDQ hashes.
+"""Partner lookups over HTTP, loaded by wrk, against a feed built the way a centre builds it.
 
-Builds an installation in a temporary directory (SQLite): one case that consented to sharing,
-whose bank holds ``--size`` random PDQ hashes, all in the partner feed (rows inserted in bulk
-with SQL: building a million-entry feed item by item is not what is measured here). Starts
-``jikimi serve`` in its own process (the in-memory index is built from the database at
-start-up, timed), issues a partner key, and drives ``POST /api/v1/partner/lookup`` from an
-async httpx loop on 127.0.0.1 with ``--concurrency`` requests in flight, bounded by
-``--requests`` and ``--seconds``. Half the queries are stored hashes with 0-12 bits flipped
-(they must match), half are random (they must not). Every call is authenticated, rate-limited
-and audited, as in production.
+For each database (SQLite and/or PostgreSQL) this builds an installation in a temporary
+directory through the product's own commands and services only: ``jikimi db upgrade``, a
+centre, a counsellor, a case with sharing consent and its bank (services), then
+``jikimi banks import`` of ``--size`` random PDQ hashes (the import does the feed's bookkeeping
+in bulk: timed, and the feed checked current right after), and a partner key (service).
+
+Then, for each ``--workers`` count, ``jikimi serve --workers N`` is started (pinned with
+taskset to ``--server-cpus``) and Debian's ``wrk`` (pinned to ``--client-cpus``) drives
+``POST /api/v1/partner/lookup`` for ``--seconds`` with ``--connections`` open connections;
+a Lua script picks a query per request: half are stored hashes with 0-12 bits flipped (they
+must match), half are random (they must not). Reported: requests/s, p50/p90/p99/max latency
+and errors (non-2xx and socket errors), and the answers of a sample checked for correctness.
+Every call is authenticated, rate-limited and audited, as in production.
+
+Start-up is timed twice: the first start builds the index from the database; the second maps
+the snapshot the first wrote at shutdown.
 
 References in the same run: the same queries against the same index in-process (no HTTP, no
-database: what the service adds), and numpy brute force over all hashes.
+database) and numpy brute force.
 
-    .venv/bin/python benchmarks/bench_partner_lookup.py
-    .venv/bin/python benchmarks/bench_partner_lookup.py --size 100000 --requests 500
+    .venv/bin/python benchmarks/bench_partner_lookup.py --size 200000
+    .venv/bin/python benchmarks/bench_partner_lookup.py --size 1000000 \\
+        --postgres postgresql+psycopg://postgres@127.0.0.1:55432/postgres --workers 1,2
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
+import json
 import os
-import statistics
+import re
 import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from pathlib import Path
 
 import httpx
@@ -36,23 +45,60 @@ HERE = Path(__file__).resolve()
 ROOT = HERE.parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from sqlalchemy import text  # noqa: E402
-
 from jikimi import accounts, cases, matching, partners  # noqa: E402
 from jikimi.cases import ConsentPurpose, IntakeChannel  # noqa: E402
 from jikimi.core.actors import Role, cli_actor  # noqa: E402
 from jikimi.core.config import Settings  # noqa: E402
-from jikimi.core.database import upgrade_database  # noqa: E402
 from jikimi.core.runtime import Runtime  # noqa: E402
 from jikimi.matching import PdqIndex, brute_force_search  # noqa: E402
 
+WRK = "/usr/bin/wrk"
 
-def build(directory: Path, size: int, rng: np.random.Generator, url: str
-          ) -> tuple[Runtime, list[str]]:
-    upgrade_database(url)
-    sqlite = url.startswith("sqlite")
-    token = "lower(hex(randomblob(12)))" if sqlite else "md5(random()::text || id::text)"
-    true = "1" if sqlite else "true"
+LUA = r"""
+local queries = {%(queries)s}
+local key = "%(key)s"
+local counter = 0
+local errors = 0
+request = function()
+  counter = counter + 1
+  local q = queries[(counter %% #queries) + 1]
+  return wrk.format("POST", "/api/v1/partner/lookup",
+    {["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. key},
+    '{"fingerprints":[{"signal_type":"pdq","value":"' .. q .. '"}]}')
+end
+response = function(status, headers, body)
+  if status ~= 200 then errors = errors + 1 end
+end
+done = function(summary, latency, requests)
+  local out = string.format(
+    '{"requests":%%d,"seconds":%%f,"p50":%%f,"p90":%%f,"p99":%%f,"max":%%f,' ..
+    '"non2xx":%%d,"connect":%%d,"read":%%d,"write":%%d,"timeout":%%d}',
+    summary.requests, summary.duration / 1e6,
+    latency:percentile(50) / 1000, latency:percentile(90) / 1000,
+    latency:percentile(99) / 1000, latency.max / 1000,
+    summary.errors.status, summary.errors.connect, summary.errors.read,
+    summary.errors.write, summary.errors.timeout)
+  io.stderr:write("WRKJSON " .. out .. "\n")
+end
+"""
+
+
+def cli(env: dict[str, str], *args: str) -> str:
+    result = subprocess.run([sys.executable, "-m", "jikimi.cli.app", *args], env=env,
+                            capture_output=True, text=True)
+    if result.returncode:
+        raise RuntimeError(f"jikimi {' '.join(args)}: {result.stdout}{result.stderr}")
+    return result.stdout
+
+
+def build(directory: Path, url: str, size: int, rng: np.random.Generator
+          ) -> tuple[dict[str, str], str, list[str], dict[str, float]]:
+    """An installation with one consenting case whose bank holds ``size`` PDQ hashes,
+    imported with ``jikimi banks import``; returns its environment, a partner key, the
+    hashes and timings."""
+    env = {**os.environ, "JIKIMI_DATA_DIR": str(directory), "JIKIMI_DATABASE_URL": url,
+           "PYTHONPATH": str(ROOT / "src")}
+    cli(env, "db", "upgrade")
     runtime = Runtime.open(Settings(data_dir=directory, database_url=url))
     with runtime.context(cli_actor("bench")) as ctx:
         centre = accounts.add_centre(ctx, "서울센터")
@@ -62,35 +108,31 @@ def build(directory: Path, size: int, rng: np.random.Generator, url: str
     with runtime.context(accounts.actor_for(counsellor)) as ctx:
         cases.record_consent(ctx, code, ConsentPurpose.PARTNER_SHARING)
         case_id, code = cases.case_ref(ctx, code)
-        bank = matching.create_bank(ctx, f"case-{code}", case=(case_id, code),
-                                    owner_kind="case", case_access_checked=True)
+        bank = f"case-{code}"
+        matching.create_bank(ctx, bank, case=(case_id, code), owner_kind="case",
+                             case_access_checked=True)
     raw = rng.integers(0, 256, size=(size, 32), dtype=np.uint8)
     hashes = [row.tobytes().hex() for row in raw]
+    timings: dict[str, float] = {}
+    batch = 100_000  # one `jikimi banks import` per file of this many lines
     started = time.perf_counter()
-    with runtime.sessions() as session, session.begin():
-        for start in range(0, size, 50_000):
-            session.execute(text(
-                "INSERT INTO bank_entries (bank_id, signal_type, value, value_key, quality, "
-                "variant, content_id, label, created_at, created_by) VALUES (:b, 'pdq', :v, :k, "
-                "100, 'original', :c, '', CURRENT_TIMESTAMP, 'bench')"),
-                [{"b": bank.id, "v": h, "k": h, "c": h} for h in hashes[start:start + 50_000]])
-        session.execute(text("INSERT INTO bank_changes (entry_id, op, at) SELECT id, 'add', "
-                             "created_at FROM bank_entries ORDER BY id"))
-        session.execute(text(
-            "INSERT INTO partner_feed_items (token, bank_entry_id, case_id, signal_type, value, "
-            f"value_key, category, media, active, added_at) SELECT {token}, "
-            f"id, :c, 'pdq', value, value_key, 'ncii', 'image', {true}, created_at "
-            "FROM bank_entries"),
-            {"c": case_id})
-        session.execute(text("INSERT INTO partner_feed_changes (item_id, op, at) SELECT id, "
-                             "'add', added_at FROM partner_feed_items ORDER BY id"))
-        session.execute(text("INSERT INTO partner_shared_cases (case_id, since) VALUES (:c, "
-                             "CURRENT_TIMESTAMP)"), {"c": case_id})
-        session.execute(text("UPDATE partner_feed_state SET last_bank_seq = (SELECT max(seq) "
-                             "FROM bank_changes)"))
-    print(f"inserted {size:,} shared PDQ hashes in {time.perf_counter() - started:.1f} s",
-          flush=True)
-    return runtime, hashes
+    for start in range(0, size, batch):
+        listing = directory / f"hashes-{start}.txt"
+        listing.write_text("\n".join(hashes[start:start + batch]) + "\n")
+        cli(env, "banks", "import", bank, str(listing))
+        listing.unlink()
+    timings["import"] = time.perf_counter() - started
+    with runtime.sessions() as session:
+        counts = partners.feed_counts(session)
+        current = partners.feed_is_current(session)
+    if counts["active_items"] != size or not current:
+        raise RuntimeError(f"the feed is not current after the import: {counts}")
+    with runtime.context(cli_actor("bench")) as ctx:
+        key = partners.add_partner(ctx, "Bench Platform", rate_per_minute=100_000).key
+    runtime.close()
+    print(f"imported {size:,} hashes with `jikimi banks import` in {timings['import']:.0f} s "
+          "(feed current after the import)", flush=True)
+    return env, key, hashes, timings
 
 
 def flip(value: str, bits: int, rng: np.random.Generator) -> str:
@@ -100,118 +142,175 @@ def flip(value: str, bits: int, rng: np.random.Generator) -> str:
     return f"{number:064x}"
 
 
-async def drive(url: str, key: str, queries: list[str], concurrency: int, seconds: float
-                ) -> tuple[list[float], list[bool], float]:
-    latencies: list[float] = []
-    matched: list[bool] = [False] * len(queries)
-    headers = {"Authorization": f"Bearer {key}"}
-    next_index = 0
-    deadline = time.perf_counter() + seconds
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(base_url=url, headers=headers, limits=limits,
-                                 timeout=30) as client:
-        async def worker() -> None:
-            nonlocal next_index
-            while next_index < len(queries) and time.perf_counter() < deadline:
-                index = next_index
-                next_index += 1
-                body = {"fingerprints": [{"signal_type": "pdq", "value": queries[index]}]}
-                began = time.perf_counter()
-                response = await client.post("/api/v1/partner/lookup", json=body)
-                latencies.append(time.perf_counter() - began)
-                response.raise_for_status()
-                matched[index] = response.json()["matched"]
+def serve(env: dict[str, str], port: int, workers: int, cpus: str, log: Path
+          ) -> tuple[subprocess.Popen[bytes], float]:
+    command = [sys.executable, "-m", "jikimi.cli.app", "serve", "--port", str(port),
+               "--no-migrate", "--workers", str(workers)]
+    if cpus:
+        command = ["taskset", "-c", cpus, *command]
+    started = time.perf_counter()
+    proc = subprocess.Popen(command, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
+    while True:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=1
+                         ).status_code == 200:
+                break
+        except httpx.HTTPError:
+            pass
+        if proc.poll() is not None or time.perf_counter() - started > 900:
+            proc.kill()
+            raise RuntimeError(log.read_text()[-3000:])
+        time.sleep(0.1)
+    return proc, time.perf_counter() - started
 
-        started = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
-        elapsed = time.perf_counter() - started
-    return latencies, matched[:len(latencies)], elapsed
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    proc.terminate()
+    proc.wait(120)
+
+
+def run_wrk(port: int, script: Path, seconds: float, connections: int, threads: int,
+            cpus: str) -> dict[str, float]:
+    command = [WRK, "-t", str(threads), "-c", str(connections), "-d", f"{seconds:.0f}s",
+               "--timeout", "10s", "-s", str(script), f"http://127.0.0.1:{port}"]
+    if cpus:
+        command = ["taskset", "-c", cpus, *command]
+    result = subprocess.run(command, capture_output=True, text=True)
+    found = re.search(r"WRKJSON (\{.*\})", result.stderr + result.stdout)
+    if not found:
+        raise RuntimeError(f"wrk: {result.stdout}{result.stderr}")
+    data: dict[str, float] = json.loads(found.group(1))
+    return data
+
+
+def check_answers(port: int, key: str, queries: list[str], expected: list[bool]) -> int:
+    wrong = 0
+    with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30,
+                      headers={"Authorization": f"Bearer {key}"}) as client:
+        for query, should in zip(queries, expected, strict=True):
+            answer = client.post("/api/v1/partner/lookup", json={
+                "fingerprints": [{"signal_type": "pdq", "value": query}]}).json()
+            wrong += answer["matched"] != should
+    return wrong
+
+
+def load_average() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
+def bench_backend(name: str, url: str, directory: Path, args: argparse.Namespace,
+                  rng: np.random.Generator) -> list[str]:
+    env, key, hashes, timings = build(directory, url, args.size, rng)
+    picks = rng.choice(len(hashes), size=1000, replace=False)
+    hits = [flip(hashes[int(i)], int(rng.integers(0, 13)), rng) for i in picks]
+    misses = [bytes(rng.integers(0, 256, 32, dtype=np.uint8)).hex() for _ in range(1000)]
+    order = rng.permutation(2000)
+    queries = [(hits + misses)[int(i)] for i in order]
+    expected = [int(i) < len(hits) for i in order]
+    script = directory / "lookup.lua"
+    script.write_text(LUA % {"queries": ",".join(f'"{q}"' for q in queries), "key": key})
+    rows = []
+    port = args.port
+    # first start: the index is built from the database; the shutdown writes the snapshot
+    proc, cold = serve(env, port, 1, args.server_cpus, directory / "cold.log")
+    stop(proc)
+    for workers in args.workers:
+        proc, warm = serve(env, port, workers, args.server_cpus,
+                           directory / f"serve-{workers}.log")
+        try:
+            run_wrk(port, script, 3, 4, 1, args.client_cpus)  # warm-up
+            load_before = load_average()
+            result = run_wrk(port, script, args.seconds, args.connections, args.threads,
+                             args.client_cpus)
+            wrong = check_answers(port, key, queries[:200], expected[:200])
+        finally:
+            stop(proc)
+        errors = int(result["non2xx"] + result["connect"] + result["read"]
+                     + result["write"] + result["timeout"])
+        rate = result["requests"] / result["seconds"]
+        rows.append(f"| {name} | {workers} | {rate:,.0f} | {result['p50']:.1f} | "
+                    f"{result['p90']:.1f} | {result['p99']:.1f} | {result['max']:.0f} | "
+                    f"{errors} | {wrong}/200 | {warm:.1f} s | {load_before} |")
+        print(rows[-1], flush=True)
+    print(f"{name}: first start (index built from the database) {cold:.1f} s", flush=True)
+    rows.append(f"| {name} | first start, index built from the database: {cold:.1f} s; "
+                f"`jikimi banks import` of {args.size:,}: {timings['import']:.0f} s "
+                "| | | | | | | | | |")
+    return rows
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--size", type=int, default=1_000_000)
-    parser.add_argument("--requests", type=int, default=3000)
-    parser.add_argument("--seconds", type=float, default=60)
-    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--size", type=int, default=200_000)
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--workers", type=lambda s: [int(x) for x in s.split(",")],
+                        default=[1, 2])
     parser.add_argument("--port", type=int, default=8765)
-    parser.add_argument("--postgres", metavar="URL", help="an empty PostgreSQL database "
-                        "(postgresql+psycopg://...) instead of SQLite")
+    parser.add_argument("--server-cpus", default="0", help="taskset list for the server")
+    parser.add_argument("--client-cpus", default="1", help="taskset list for wrk")
+    parser.add_argument("--postgres", metavar="URL", help="a PostgreSQL server "
+                        "(postgresql+psycopg://user@host:port/db): a fresh database is "
+                        "created on it and dropped afterwards")
+    parser.add_argument("--skip-sqlite", action="store_true")
     args = parser.parse_args()
+    if not Path(WRK).exists():
+        raise SystemExit("install Debian's wrk (apt-get install wrk)")
     rng = np.random.default_rng(2026)
-    with tempfile.TemporaryDirectory() as tmp:
-        directory = Path(tmp)
-        url = args.postgres or f"sqlite:///{directory / 'jikimi.sqlite3'}"
-        runtime, hashes = build(directory, args.size, rng, url)
-        with runtime.context(cli_actor("bench")) as ctx:
-            key = partners.add_partner(ctx, "Bench Platform", rate_per_minute=100_000).key
-        runtime.close()
-        picks = rng.choice(len(hashes), size=args.requests // 2, replace=False)
-        hits = [flip(hashes[int(i)], int(rng.integers(0, 13)), rng) for i in picks]
-        misses = [bytes(rng.integers(0, 256, 32, dtype=np.uint8)).hex()
-                  for _ in range(args.requests - len(hits))]
-        order = rng.permutation(len(hits) + len(misses))
-        queries = [(hits + misses)[int(i)] for i in order]
-        expected = [int(i) < len(hits) for i in order]
+    rows: list[str] = []
+    hashes_for_reference: list[str] = []
+    backends: list[tuple[str, str | None]] = []
+    if not args.skip_sqlite:
+        backends.append(("SQLite", None))
+    if args.postgres:
+        backends.append(("PostgreSQL", args.postgres))
+    for name, server in backends:
+        with tempfile.TemporaryDirectory() as tmp:
+            directory = Path(tmp)
+            database = None
+            if server is None:
+                url = f"sqlite:///{directory / 'jikimi.sqlite3'}"
+            else:
+                import psycopg
 
-        env = {**os.environ, "JIKIMI_DATA_DIR": str(directory),
-               "JIKIMI_DATABASE_URL": url}
-        log = (directory / "server.log").open("w")
-        started = time.perf_counter()
-        server = subprocess.Popen([sys.executable, "-m", "jikimi.cli.app", "serve", "--port",
-                                   str(args.port), "--no-migrate"], env=env, stdout=log,
-                                  stderr=subprocess.STDOUT)
-        base = f"http://127.0.0.1:{args.port}"
-        try:
-            while True:
-                try:
-                    if httpx.get(base + "/api/v1/health", timeout=1).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                if server.poll() is not None or time.perf_counter() - started > 600:
-                    raise RuntimeError((directory / "server.log").read_text()[-3000:])
-                time.sleep(0.5)
-            startup = time.perf_counter() - started
-            print(f"server up (index built from the database) in {startup:.1f} s", flush=True)
-            asyncio.run(drive(base, key, queries[:50], 4, 30))  # warm-up
-            latencies, matched, elapsed = asyncio.run(
-                drive(base, key, queries, args.concurrency, args.seconds))
-        finally:
-            server.terminate()
-            server.wait(30)
-        done = len(latencies)
-        wrong = sum(1 for m, e in zip(matched, expected, strict=False) if m != e)
-
-        # references: the same queries in-process, and brute force
-        index = PdqIndex()
-        index.add(list(range(len(hashes))), hashes)
-        began = time.perf_counter()
-        for query in queries[:done]:
-            index.search(query, 31)
-        in_process = (time.perf_counter() - began) / done
-        sample = queries[:20]
-        began = time.perf_counter()
-        packed = np.frombuffer(b"".join(bytes.fromhex(h) for h in hashes), dtype=np.uint8
-                               ).reshape(-1, 32)
-        for query in sample:
-            brute_force_search(packed, np.arange(len(hashes)), query, 31)
-        brute = (time.perf_counter() - began) / len(sample)
-
-    ms = sorted(x * 1000 for x in latencies)
-    p50 = statistics.median(ms)
-    p99 = ms[min(len(ms) - 1, int(len(ms) * 0.99))]
+                database = f"bench_scale_{uuid.uuid4().hex[:8]}"
+                admin = server.replace("postgresql+psycopg://", "postgresql://")
+                with psycopg.connect(admin, autocommit=True) as conn:
+                    conn.execute(f'CREATE DATABASE "{database}"')
+                url = server.rsplit("/", 1)[0] + f"/{database}"
+            try:
+                rows += bench_backend(name, url, directory, args, rng)
+            finally:
+                if database is not None:
+                    with psycopg.connect(admin, autocommit=True) as conn:
+                        conn.execute(f'DROP DATABASE "{database}" WITH (FORCE)')
+    # references: the same kind of queries in-process, and brute force
+    raw = rng.integers(0, 256, size=(args.size, 32), dtype=np.uint8)
+    hashes_for_reference = [row.tobytes().hex() for row in raw]
+    index = PdqIndex()
+    index.add(list(range(args.size)), hashes_for_reference)
+    sample = [flip(hashes_for_reference[i], 6, rng) for i in range(500)] + [
+        bytes(rng.integers(0, 256, 32, dtype=np.uint8)).hex() for _ in range(500)]
+    began = time.perf_counter()
+    for query in sample:
+        index.search(query, 31)
+    in_process = (time.perf_counter() - began) / len(sample)
+    began = time.perf_counter()
+    for query in sample[:20]:
+        brute_force_search(raw, np.arange(args.size), query, 31)
+    brute = (time.perf_counter() - began) / 20
     print()
-    backend = "PostgreSQL" if args.postgres else "SQLite"
-    print(f"| lookup of 1 PDQ against {args.size:,} shared hashes ({backend}) | requests/s "
-          "| p50 ms | p99 ms |")
-    print("|---|---|---|---|")
-    print(f"| HTTP `POST /api/v1/partner/lookup` ({args.concurrency} in flight, {done} "
-          f"requests, {wrong} wrong answers) | {done / elapsed:.0f} | {p50:.1f} | {p99:.1f} |")
-    print(f"| same queries in-process (PdqIndex.search, no HTTP/DB/audit) | {1 / in_process:.0f} "
-          f"| {in_process * 1000:.2f} | — |")
-    print(f"| numpy brute force (20 queries) | {1 / brute:.1f} | {brute * 1000:.0f} | — |")
-    print(f"\nserver start-up with the index built from the database: {startup:.1f} s")
+    print(f"lookup of 1 PDQ against {args.size:,} shared hashes; wrk -t{args.threads} "
+          f"-c{args.connections} -d{args.seconds:.0f}s (client cpus {args.client_cpus}, "
+          f"server cpus {args.server_cpus})")
+    print("| database | workers | lookups/s | p50 ms | p90 ms | p99 ms | max ms | errors "
+          "| wrong answers | start-up (snapshot) | load average before |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    for row in rows:
+        print(row)
+    print(f"\nin-process PdqIndex.search (no HTTP, database, audit): {1 / in_process:,.0f}/s, "
+          f"{in_process * 1000:.2f} ms; numpy brute force: {brute * 1000:.0f} ms a query")
 
 
 if __name__ == "__main__":

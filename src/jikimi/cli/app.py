@@ -86,7 +86,8 @@ def serve(host: Annotated[str, typer.Option(help="interface to bind")] = "127.0.
     if workers > 1:  # each process opens its own runtime from the same settings
         runtime.close()
         uvicorn.run("jikimi.api.app:create_app", factory=True, host=host, port=port,
-                    workers=workers, proxy_headers=False, log_level="info")
+                    workers=workers, proxy_headers=False, log_level="info",
+                    timeout_worker_healthcheck=300)  # a start-up may build the index
         return
     uvicorn.run(create_app(runtime=runtime), host=host, port=port, proxy_headers=False,
                 log_level="info")
