@@ -90,6 +90,21 @@ def test_start_pages_on_the_demo(browser, live_server, live_world) -> None:  # t
     screenshot(central, "start-central-en")
     central.context.close()
 
+    # /docs: Swagger UI from the package, under the app's own CSP
+    docs = browser.new_context().new_page()
+    refused: list[str] = []
+    docs.on("console", lambda m: refused.append(m.text) if "Content Security" in m.text
+            else None)
+    outside: list[str] = []
+    docs.on("request", lambda r: outside.append(r.url)
+            if not r.url.startswith(live_server.url) else None)
+    docs.goto(live_server.url + "/docs")
+    docs.locator(".swagger-ui .info .title").wait_for()
+    assert "jikimi API" in docs.locator(".swagger-ui .info .title").inner_text()
+    assert refused == [] and outside == []
+    screenshot(docs, "docs")
+    docs.context.close()
+
     phone = _log_in(browser, live_server, accounts, "analyst@demo.jikimi.kr", width=390)
     screenshot(phone, "start-analyst-390")
     phone.context.close()

@@ -11,6 +11,7 @@ from fastapi.staticfiles import StaticFiles
 
 from jikimi import __version__
 from jikimi.accounts.routes import router as accounts_router
+from jikimi.api.docs import install_docs
 from jikimi.api.errors import install_error_handlers
 from jikimi.api.middleware import BodySizeLimit, SecurityHeaders
 from jikimi.api.serving import start_serving
@@ -63,9 +64,10 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         title="jikimi API",
         version=__version__,
         description="지킴이 — digital-sex-crime victim support. JSON API under /api/v1.",
-        docs_url="/docs",
+        docs_url=None,  # served from the package by install_docs (no CDN)
         redoc_url=None,
     )
+    install_docs(app)
     app.state.runtime = runtime
     app.state.login_limiter = SlidingWindowLimiter(runtime.settings.login_rate_per_minute, 60)
     app.state.victim_limiter = SlidingWindowLimiter(10, 300)

@@ -100,14 +100,12 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        path: str = scope.get("path", "")
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers: list[Any] = list(message.get("headers") or [])
                 headers.extend(SECURITY_HEADERS)
-                if not path.startswith(("/docs", "/redoc")):
-                    headers.append((b"content-security-policy", PAGE_CSP))
+                headers.append((b"content-security-policy", PAGE_CSP))  # /docs too (no CDN)
                 headers.append((b"cache-control", b"no-store"))
                 message["headers"] = headers
             await send(message)
