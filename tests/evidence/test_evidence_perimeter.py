@@ -4,6 +4,7 @@ browser while it renders the page."""
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -73,9 +74,14 @@ def test_browser_and_media_fetches_go_through_the_guard(site: Site) -> None:
     """A public page whose media and scripts point at loopback and private addresses: the
     page is captured and rendered, those fetches are refused and recorded, never made."""
     port = site.base.rsplit(":", 1)[1]
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.5)
+    other = listener.getsockname()[1]
     site.files["/secret.png"] = site.files["/media/one.png"]
     site.files["/post/9"] = ("text/html; charset=utf-8", (
-        f'<html><body><img src="http://127.0.0.1:{port}/secret.png">'
+        f'<html><head><link rel="preconnect" href="http://127.0.0.1:{other}">'
+        f'<link rel="preconnect" href="http://localhost:{other}" crossorigin></head>'
+        f'<body><img src="http://127.0.0.1:{port}/secret.png">'
         '<img src="/media/two.png"><img src="http://10.1.1.1/x.png">'
         f'<script>fetch("http://127.0.0.1:{port}/secret.png?js")</script>'
         "</body></html>").encode())
@@ -91,3 +97,5 @@ def test_browser_and_media_fetches_go_through_the_guard(site: Site) -> None:
     assert got.screenshot is not None, got.screenshot_error  # the browser rendered it
     assert refused[f"http://127.0.0.1:{port}/secret.png?js"] == "blocked_address"
     assert not [r for r in site.requests if r.startswith("/secret.png")]
+    with listener, pytest.raises(TimeoutError):  # the browser did not preconnect either
+        listener.accept()

@@ -35,7 +35,11 @@ from jikimi.sources.pages import decode_html, normalize_url, scan_html
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--disable-dev-shm-usage"]
+                 "--disable-sync", "--disable-dev-shm-usage",
+                 # The browser resolves nothing and so connects nowhere by itself: requests are
+                 # answered by jikimi's guarded client, and a page's <link rel=preconnect> to a
+                 # local port (which Playwright's routing does not see) finds no address.
+                 "--host-resolver-rules=MAP * ~NOTFOUND"]
 _HOP_HEADERS = frozenset({"content-encoding", "transfer-encoding", "content-length",
                           "connection", "keep-alive"})
 
