@@ -3,18 +3,21 @@ fields with what was typed kept, a scan started from the form and its progress p
 
 from __future__ import annotations
 
+import io
+import re
 import time
-from pathlib import Path
+import zipfile
 
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
-from tests.conftest import World
+from tests.conftest import SHARED_DATA, World
 from tests.webadmin.web_helpers import web_login
 
 from jikimi import scans
 from jikimi.core.actors import cli_actor
+from jikimi.core.perimeter import upload_root
 from jikimi.core.runtime import Runtime
 
 
@@ -73,9 +76,10 @@ def test_roles_that_may_not_add_sources(client: TestClient, world: World) -> Non
 
 
 def test_archive_added_and_scanned_from_the_form(client: TestClient, world: World,
-                                                tmp_path: Path) -> None:
-    folder = tmp_path / "seized"
-    folder.mkdir()
+                                                runtime: Runtime) -> None:
+    # under the import roots (JIKIMI_IMPORT_ROOTS; by default $JIKIMI_DATA_DIR/imports)
+    folder = runtime.settings.resolved_data_dir / "imports" / "seized"
+    folder.mkdir(parents=True)
     rng = np.random.default_rng(7)
     for n in range(3):
         Image.fromarray(rng.integers(0, 255, (64, 64, 3), dtype=np.uint8)).save(
@@ -96,3 +100,61 @@ def test_archive_added_and_scanned_from_the_form(client: TestClient, world: Worl
         raise AssertionError(status)
     page = client.get(scan_url + "?lang=en")
     assert page.status_code == 200 and "photo0.png" in page.text
+
+
+def _zip(files: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as zf:
+        for name, data in files.items():
+            zf.writestr(name, data)
+    return buffer.getvalue()
+
+
+def _png(seed: int) -> bytes:
+    out = io.BytesIO()
+    rng = np.random.default_rng(seed)
+    Image.fromarray(rng.integers(0, 255, (64, 64, 3), dtype=np.uint8)).save(out, "PNG")
+    return out.getvalue()
+
+
+def test_zip_uploaded_with_the_form_and_scanned(client: TestClient, world: World) -> None:
+    csrf = web_login(client, world.staff["analyst_a"])
+    started = client.post("/sources/new", data={
+        "csrf_token": csrf, "type": "archive", "name": "압수 ZIP", "skip_non_media": "1",
+        "then": "scan"}, files={"upload": ("seized.zip", _zip({
+            "a/one.png": _png(1), "a/two.png": _png(2)}), "application/zip")},
+        follow_redirects=False)
+    assert started.status_code == 303, started.text
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        status = " ".join(client.get(started.headers["location"] + "/status?lang=en")
+                          .text.split())
+        if "Items 2" in status and "Pending 0" in status:
+            break
+        time.sleep(0.3)
+    else:
+        raise AssertionError(status)
+
+
+def test_refused_upload_is_shown_beside_its_field(client: TestClient, world: World,
+                                                  runtime: Runtime) -> None:
+    csrf = web_login(client, world.staff["analyst_a"])
+    refused = client.post("/sources/new?lang=ko", data={
+        "csrf_token": csrf, "type": "telegram", "name": "채널 내보내기"},
+        files={"upload": ("export.zip", b"not a zip at all", "application/zip")})
+    assert refused.status_code == 415 and 'id="upload-error"' in refused.text
+    assert 'value="채널 내보내기"' in refused.text
+    # a zipped Telegram Desktop export is unpacked into the import folder; when the source
+    # itself is refused (a bad interval) the form keeps the stored path: no second upload
+    export = (SHARED_DATA / "telegram-export" / "tcp-saved-messages" / "result.json").read_bytes()
+    kept = client.post("/sources/new", data={
+        "csrf_token": csrf, "type": "telegram", "name": "저장한 메시지", "interval": "1"},
+        files={"upload": ("saved.zip", _zip({"export/result.json": export}),
+                          "application/zip")})
+    assert kept.status_code == 422 and 'id="interval-error"' in kept.text
+    stored = re.search(r'id="path" name="path" maxlength="1000" value="([^"]+)"', kept.text)
+    assert stored and stored.group(1).startswith(str(upload_root(runtime.settings)))
+    added = client.post("/sources/new", data={
+        "csrf_token": csrf, "type": "telegram", "name": "저장한 메시지",
+        "path": stored.group(1)}, follow_redirects=False)
+    assert added.status_code == 303

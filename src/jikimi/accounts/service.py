@@ -46,7 +46,7 @@ def add_centre(ctx: ServiceContext, name: str, *, is_central: bool = False) -> C
     require_central_admin_or_system(ctx.actor)
     name = clean_text(name, "the centre name", max_chars=200, allow_empty=False)
     if ctx.session.scalar(select(Centre).where(Centre.name == name)):
-        raise Conflict(f"a centre named {name!r} already exists")
+        raise Conflict(f"a centre named {name!r} already exists", code="centre_exists")
     if is_central and ctx.session.scalar(select(Centre).where(Centre.is_central.is_(True))):
         raise Conflict("there is already a central centre")
     centre = Centre(name=name, is_central=is_central, created_at=utcnow())

@@ -1,5 +1,7 @@
 """Staff web pages to add monitoring sources of all five types (URL lists, crawls, feeds,
-Telegram exports, folders and archives) and to start a scan of a new source at once.
+Telegram exports, folders and archives) and to start a scan of a new source at once. A ZIP of
+seized media or a zipped Telegram export can be uploaded with the form: it goes into the
+centre's import folder through :func:`jikimi.scans.uploads.store_upload` first.
 
 The form only turns fields into the source's stored configuration; :func:`jikimi.scans.
 add_source` checks who may add sources and the configuration itself (its source type's
@@ -11,14 +13,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from jikimi import scans
 from jikimi.accounts import StaffUser, get_runtime
 from jikimi.core.actors import Role
 from jikimi.core.context import ServiceContext
-from jikimi.errors import Forbidden, InvalidInput, JikimiError
+from jikimi.core.perimeter import import_roots
+from jikimi.errors import Forbidden, InvalidInput, JikimiError, UnsupportedMedia
+from jikimi.scans.uploads import UploadTooLarge, store_upload
 from jikimi.sources import SOURCE_TYPES
 from jikimi.web.form_support import error_text, undo_on_error
 from jikimi.web.rendering import render
@@ -29,6 +33,7 @@ router = APIRouter(include_in_schema=False)
 Csrf = Annotated[str, Form(max_length=200)]
 TYPES = ("urls", "crawl", "feed", "telegram", "archive")
 WEB_TYPES = ("urls", "crawl", "feed")
+UPLOAD_TYPES = ("telegram", "archive")
 MAX_URLS = 1000
 
 
@@ -74,7 +79,8 @@ def source_config(source_type: str, form: dict[str, str]) -> dict[str, Any]:
     return config
 
 
-FIELD_OF_CODE = {"not_a_number": "interval", "bad_source_type": "type"}
+FIELD_OF_CODE = {"not_a_number": "interval", "bad_source_type": "type",
+                 "path_outside_import_roots": "path"}
 CONFIG_FIELDS = {"urls": "urls", "start_urls": "urls", "max_depth": "max_depth",
                  "max_pages": "max_pages", "extra_hosts": "extra_hosts", "path": "path",
                  "timezone": "timezone"}
@@ -86,11 +92,13 @@ def _field_of(exc: JikimiError) -> str:
         return CONFIG_FIELDS[named]
     if named:
         return named if named in ("interval", "name") else "form"
+    if exc.code in FIELD_OF_CODE:
+        return FIELD_OF_CODE[exc.code]
     if "name" in exc.message and "source name" in exc.message:
         return "name"
     if "interval" in exc.message:
         return "interval"
-    return FIELD_OF_CODE.get(exc.code, "form")
+    return "form"
 
 
 def _new_source_page(request: Request, ctx: ServiceContext, user: StaffUser, csrf: str,
@@ -102,10 +110,10 @@ def _new_source_page(request: Request, ctx: ServiceContext, user: StaffUser, csr
               "path": "", "timezone": "Asia/Seoul", "include_thumbnails": "1",
               "skip_non_media": "1", "interval": ""}
     values.update(form or {})
-    import_roots = [str(p) for p in getattr(ctx.settings, "import_roots", None) or []]
+    roots = [str(p) for p in import_roots(ctx.settings)]
     return render(request, "source_new.html", status_code=status_code, user=user, csrf=csrf,
                   types=TYPES, source_type=source_type if source_type in TYPES else "",
-                  form=values, errors=errors or {}, import_roots=import_roots)
+                  form=values, errors=errors or {}, import_roots=roots)
 
 
 @router.get("/sources/new", response_class=HTMLResponse)
@@ -132,6 +140,7 @@ def new_source_submit(
     skip_non_media: Annotated[str, Form(max_length=5)] = "",
     interval: Annotated[str, Form(max_length=10)] = "",
     then: Annotated[str, Form(max_length=10)] = "",
+    upload: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
     form = {"name": name, "urls": urls, "max_depth": max_depth, "max_pages": max_pages,
             "extra_hosts": extra_hosts, "path": path, "timezone": timezone,
@@ -144,6 +153,16 @@ def new_source_submit(
                                     {"type": error_text(request, InvalidInput(
                                         "choose a kind of source", code="bad_source_type"))},
                                     status_code=422)
+        if type in UPLOAD_TYPES and upload is not None and upload.filename:
+            # the ZIP or zipped export goes into the centre's import folder first (checked
+            # by the one upload service); a refused form then keeps its stored path
+            try:
+                stored = store_upload(ctx, type, upload.filename, upload.file)
+            except (InvalidInput, UnsupportedMedia, UploadTooLarge) as exc:
+                return _new_source_page(request, ctx, user, csrf, type, form,
+                                        {"upload": error_text(request, exc)},
+                                        status_code=exc.http_status)
+            form["path"] = stored.path
         try:
             with undo_on_error(ctx):
                 minutes = _integer(interval, "interval", None)

@@ -127,6 +127,13 @@ KO: dict[str, str] = {
     "Folder or ZIP file in the import area": "가져오기 영역의 폴더 또는 ZIP 파일",
     "Import area: {roots}": "가져오기 영역: {roots}",
     "A path on the server, readable by jikimi.": "jikimi가 읽을 수 있는 서버의 경로입니다.",
+    "Upload the export as a ZIP (Telegram Desktop's folder, zipped)":
+        "내보내기를 ZIP으로 올리기 (텔레그램 데스크톱의 내보내기 폴더를 압축한 것)",
+    "Upload a ZIP of the seized pictures and videos": "압수한 사진·동영상의 ZIP 파일 올리기",
+    "It is checked (no zip bombs, links or paths outside its folder) and kept in your "
+    "centre's import folder. Or give a folder that is already there:":
+        "파일을 검사한 뒤(압축 폭탄, 링크, 폴더 밖 경로 차단) 우리 센터의 가져오기 폴더에 "
+        "보관합니다. 또는 이미 가져오기 영역에 있는 폴더를 입력하세요:",
     "Time zone of the export": "내보내기의 시간대",
     "Also check thumbnails": "미리보기 이미지도 확인",
     "Skip files that are not pictures or videos": "사진이나 동영상이 아닌 파일은 건너뛰기",
