@@ -1,7 +1,11 @@
 """PDQ index at threshold 31: jikimi's PdqIndex vs python-threatexchange's PDQIndex vs brute force.
 
-One run prints one table. Every contender runs in its own subprocess, so that its peak RSS is
-its own; "one core" runs are pinned to CPU 0 with faiss/BLAS on one thread, and
+One run prints two tables. Build, snapshot and memory: every contender in its own subprocess,
+so that its peak RSS is its own. Query speed: every contender in ONE process, interleaved in
+rounds whose order rotates (median and range over the rounds), so that a busy shared machine
+slows them alike and the ratios are of one run; the brute-force column is numpy's fastest
+form (four contiguous uint64 columns, XOR and popcount into preallocated buffers). In the
+first table, "one core" runs are pinned to CPU 0 with faiss/BLAS on one thread, and
 threatexchange is also measured with faiss on its default threads (HMA's situation: one
 query at a time, faiss free to use every core). Recall is against numpy brute force on the
 first ``--recall-queries`` queries (brute force at 10M does ~10 queries/s).
@@ -201,7 +205,7 @@ def worker_te(work: Path, args: argparse.Namespace) -> dict[str, Any]:
         out["snapshot_mb"] = (work / "te.pickle").stat().st_size / 2**20
 
     def query(h: str) -> list[Any]:
-        return index.query(h)
+        return list(index.query(h))
 
     def many(qs: list[str]) -> list[list[int]]:  # the batch API under PDQIndex
         found = index.index.search_with_distance_in_result(qs, THRESHOLD)
@@ -250,7 +254,76 @@ def worker_brute(work: Path, args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+def brute_columns(hashes_u8: np.ndarray) -> list[np.ndarray]:
+    """The stored hashes as four contiguous uint64 columns (column-wise XOR/popcount)."""
+    words = hashes_u8.view(np.uint64)
+    return [np.ascontiguousarray(words[:, k]) for k in range(4)]
+
+
+def brute_column_search(columns: list[np.ndarray], ids: np.ndarray, query_u8: np.ndarray,
+                        scratch: tuple[np.ndarray, np.ndarray, np.ndarray]) -> list[int]:
+    """Brute force as fast as numpy allows: per 64-bit column one XOR and one popcount into
+    preallocated buffers, summed in uint8 (a distance fits), no temporaries per query."""
+    xored, counted, total = scratch
+    q = query_u8.view(np.uint64)
+    np.bitwise_xor(columns[0], q[0], out=xored)
+    np.bitwise_count(xored, out=total)
+    for k in range(1, 4):
+        np.bitwise_xor(columns[k], q[k], out=xored)
+        np.bitwise_count(xored, out=counted)
+        np.add(total, counted, out=total)
+    return sorted(ids[total <= THRESHOLD].tolist())
+
+
+def worker_interleaved(work: Path, args: argparse.Namespace) -> dict[str, Any]:
+    """Query speed of every contender in one process, one core, interleaved in rounds (the
+    order rotates each round), so that a busy neighbour slows them all alike: medians and
+    ranges are comparable, ratios are of one run."""
+    one_core()
+    from jikimi.matching.pdq_index import PdqIndex
+
+    hashes = np.load(work / "hashes.npy")
+    ids = np.load(work / "ids.npy")
+    queries = np.load(work / "queries.npy")
+    hexes = [bytes(q).hex() for q in queries]
+    index = PdqIndex.load(work / "jikimi.idx")
+    columns = brute_columns(hashes)
+    scratch = (np.empty(len(ids), np.uint64), np.empty(len(ids), np.uint8),
+               np.empty(len(ids), np.uint8))
+    contenders: dict[str, tuple[Any, int]] = {
+        "jikimi": (lambda n: index.search(hexes[n], THRESHOLD), args.round_queries),
+        "brute": (lambda n: brute_column_search(columns, ids, queries[n], scratch),
+                  max(3, args.round_queries // 50)),
+    }
+    if "te" not in args.skip_set:
+        import faiss
+        from threatexchange.signal_type.pdq.pdq_index import PDQIndex
+
+        faiss.omp_set_num_threads(1)
+        te_index = PDQIndex(zip([bytes(h).hex() for h in hashes], ids.tolist(), strict=True))
+        contenders["te"] = (lambda n: te_index.query(hexes[n]), args.round_queries)
+    del hashes
+    for search, _count in contenders.values():
+        search(0)  # warm-up
+    rates: dict[str, list[float]] = {name: [] for name in contenders}
+    names = list(contenders)
+    offset = 0
+    for round_number in range(args.rounds):
+        order = names[round_number % len(names):] + names[:round_number % len(names)]
+        for name in order:
+            search, count = contenders[name]
+            start = time.perf_counter()
+            for n in range(offset, offset + count):
+                search(n % len(hexes))
+            rates[name].append(count / (time.perf_counter() - start))
+        offset += args.round_queries
+    truth = [brute_column_search(columns, ids, queries[n], scratch)
+             for n in range(args.recall_queries)]
+    return {"rates": rates, "truth": truth}
+
+
 WORKERS = {
+    "interleaved": worker_interleaved,
     "jikimi-build": worker_jikimi_build,
     "jikimi-query": worker_jikimi_query,
     "te": worker_te,
@@ -310,8 +383,12 @@ def main() -> None:
     p.add_argument("--skip", default="", help="comma-separated: te,te-load,brute")
     p.add_argument("--te-snapshot", action="store_true", help="also pickle/unpickle TE's index")
     p.add_argument("--work", type=Path, default=None, help="directory for data and snapshots")
+    p.add_argument("--rounds", type=int, default=7, help="interleaved rounds")
+    p.add_argument("--round-queries", type=int, default=200,
+                   help="queries per contender per round (brute force: a fiftieth)")
     p.add_argument("--worker", default=None, help=argparse.SUPPRESS)
     args = p.parse_args()
+    args.skip_set = set(filter(None, args.skip.split(",")))
 
     if args.worker:
         result = WORKERS[args.worker](args.work, args)
@@ -328,6 +405,9 @@ def main() -> None:
             f"--batch={args.batch}",
             f"--recall-queries={args.recall_queries}",
             f"--budget={args.budget}",
+            f"--rounds={args.rounds}",
+            f"--round-queries={args.round_queries}",
+            f"--skip={args.skip}",
             *(["--te-snapshot"] if args.te_snapshot else []),
         ]
         jb = run_worker("jikimi-build", work, argv)
@@ -339,7 +419,8 @@ def main() -> None:
             else {}
         )
         bf = run_worker("brute", work, argv) if "brute" not in skip else {}
-        truth = bf.get("results")
+        inter = run_worker("interleaved", work, argv)
+        truth = inter["truth"]
     rows: list[tuple[str, list[Any]]] = []
 
     def row(label: str, *vals: Any) -> None:
@@ -401,6 +482,20 @@ def main() -> None:
     for label, vals in rows:
         digits = 4 if "recall" in label else 1
         print("| " + " | ".join([label, *(fmt(v, digits) for v in vals)]) + " |")
+    rates = inter["rates"]
+    print(f"\ninterleaved in one process, one core, {args.rounds} rounds ({args.round_queries} "
+          "queries per contender per round, brute force a fiftieth): queries/s, median "
+          "[min–max]; load average at the end: "
+          + " ".join(Path("/proc/loadavg").read_text().split()[:3]))
+    print("| contender | median queries/s | range | vs brute force (median ratio) |")
+    print("|---|---|---|---|")
+    brute_median = float(np.median(rates["brute"]))
+    labels = {"jikimi": "jikimi PdqIndex", "te": "threatexchange PDQIndex (1 thread)",
+              "brute": "numpy brute force, column-wise XOR/popcount"}
+    for name, values in rates.items():
+        median = float(np.median(values))
+        print(f"| {labels[name]} | {median:,.1f} | {min(values):,.1f}–{max(values):,.1f} "
+              f"| {median / brute_median:,.1f}× |")
 
 
 if __name__ == "__main__":
