@@ -310,3 +310,33 @@ def test_oversized_and_unauthorised_uploads(api: TestClient, world: World) -> No
     small = zip_of({"a.jpg": b"x"})
     assert upload(api, world.staff["counsellor_a"], small).status_code == 403
     assert api.post("/api/v1/sources/uploads", content=small).status_code == 401
+
+
+def test_preview_reads_local_files_only_under_the_import_roots(
+        api: TestClient, world: World, strict: Runtime, imports: Path, tmp_path: Path,
+        media: Media) -> None:
+    from jikimi import matching
+    from jikimi.core.actors import cli_actor
+    from jikimi.hashing import fingerprint_bytes
+
+    with strict.context(cli_actor("test")) as ctx:
+        matching.create_bank(ctx, "victims")
+        for data in media.registered:
+            matching.add_entries(ctx, "victims", matching.entries_for_fingerprints(
+                fingerprint_bytes(data, with_variants=True)))
+    analyst = world.staff["analyst_a"]
+    folder = imports / f"centre-{world.centre_a}" / "seized"
+    folder.mkdir(parents=True)
+    (folder / "copy.png").write_bytes(media.copies["copy-mirrored.png"])
+    created = add(api, analyst, "archive", {"path": str(folder)})
+    assert created.status_code == 201, created.text
+    items = scan_items(api, analyst, created.json()["id"])
+    match_id = items[0]["matches"][0]["match_id"]
+    preview = f"/api/v1/review/{match_id}/preview"
+    assert api.get(preview, headers=auth(analyst)).status_code == 200
+    outside = tmp_path / "outside"
+    folder.rename(outside)
+    folder.symlink_to(outside)  # same file, now reached through a link out of the root
+    refused = api.get(preview, headers=auth(analyst))
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["error"]["code"] == "path_outside_import_roots"

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFilter
 
+from jikimi.core.perimeter import NetworkGuard
 from jikimi.errors import MediaError
 from jikimi.hashing.decode import (
     DecodeLimits,
@@ -53,6 +54,8 @@ class PreviewTarget:
     locator: str
     sha256: str
     kind: str
+    guard: NetworkGuard | None = None
+    """Which addresses a web item may be fetched from (default: this process's settings)."""
 
 
 @dataclass(frozen=True)
@@ -133,7 +136,7 @@ def fetch_item(target: PreviewTarget) -> bytes:
             policy, min_host_interval=0.0,
             total_timeout=min(policy.total_timeout, PREVIEW_FETCH_SECONDS),
             read_timeout=min(policy.read_timeout, PREVIEW_FETCH_SECONDS),
-            max_bytes=min(policy.max_bytes, PREVIEW_LIMITS.max_bytes)))
+            max_bytes=min(policy.max_bytes, PREVIEW_LIMITS.max_bytes)), guard=target.guard)
     try:
         with build_source(target.source_type, config, client=client) as source:
             return source.fetch(SourceItem(key=target.item_key, locator=target.locator,

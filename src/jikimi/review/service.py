@@ -29,6 +29,7 @@ from jikimi.core.actors import Role
 from jikimi.core.authorization import Action, ResourceType, load_for, may_any, visible_filter
 from jikimi.core.context import ServiceContext
 from jikimi.core.database import utcnow
+from jikimi.core.perimeter import NetworkGuard
 from jikimi.core.state_machine import TransitionTable
 from jikimi.core.text import clean_text
 from jikimi.errors import Forbidden, InvalidInput, JikimiError, NotFound
@@ -45,7 +46,7 @@ from jikimi.review.schemas import (
     QueueEntry,
     RegisteredEntry,
 )
-from jikimi.scans import Item, ItemMatch, ItemVersion, SourceRecord
+from jikimi.scans import Item, ItemMatch, ItemVersion, SourceRecord, check_source
 
 QUARANTINE_ITEMS = 25
 """An entry matching more distinct items than this is quarantined."""
@@ -357,6 +358,9 @@ def preview_target(ctx: ServiceContext, match_id: int, *, unblur: bool = False,
     caller's transaction, before any byte is fetched (``review.unblur``)."""
     loaded = _load(ctx, match_id)
     reason = clean_text(reason, "the reason", max_chars=500)
+    config = json.loads(loaded.source.config)
+    # The perimeter holds for previews too: local files only under the import roots.
+    check_source(ctx.settings, loaded.source.type, config, loaded.source.centre_id)
     if unblur:
         ctx.audit("review.unblur", "match", match_id, centre_id=loaded.match.centre_id,
                   details={"case": loaded.match.case_code, "reason": reason,
@@ -365,9 +369,10 @@ def preview_target(ctx: ServiceContext, match_id: int, *, unblur: bool = False,
         ctx.audit("review.preview", "match", match_id, centre_id=loaded.match.centre_id,
                   details={"case": loaded.match.case_code})
     return PreviewTarget(match_id=match_id, source_type=loaded.source.type,
-                         source_config=json.loads(loaded.source.config),
+                         source_config=config,
                          item_key=loaded.item.item_key, locator=loaded.item.locator,
-                         sha256=loaded.version.sha256, kind=loaded.version.kind)
+                         sha256=loaded.version.sha256, kind=loaded.version.kind,
+                         guard=NetworkGuard.from_settings(ctx.settings))
 
 
 # --- decisions -------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from jikimi.scans.analysis import ItemResult, PendingItem, analyse_batch, analyse_item
 from jikimi.scans.models import Item, ItemMatch, ItemVersion, Scan, ScanItem, SourceRecord
+from jikimi.scans.perimeter import check_source
 from jikimi.scans.schemas import ScanDetail, ScanItemOut, ScanMatchOut, ScanSummary, SourceOut
 from jikimi.scans.service import (
     ItemExecutor,
@@ -43,6 +44,7 @@ __all__ = [
     "add_source",
     "analyse_batch",
     "analyse_item",
+    "check_source",
     "due_sources",
     "enumerate_scan",
     "get_source",
