@@ -31,6 +31,7 @@ from jikimi import cases
 from jikimi.cases import Case, ConsentPurpose
 from jikimi.cases.models import ConsentRecord  # read without get_case's audit lock (see capture)
 from jikimi.core.actors import ActorKind, Role
+from jikimi.core.authorization import Action, Relation, ResourceType, check, find, relation
 from jikimi.core.context import ServiceContext
 from jikimi.core.database import utcnow
 from jikimi.core.perimeter import NetworkGuard
@@ -430,9 +431,12 @@ def capture_from_match(ctx: ServiceContext, match_id: int, *, reason: str = "",
                        options: capturing.CaptureOptions | None = None, via: str = "service",
                        client: HttpClient | None = None) -> EvidenceDetail:
     """Capture the web item of a confirmed match for the match's case."""
-    match = ctx.session.get(ItemMatch, match_id)
-    if match is None:
+    owned = find(ctx.session, ResourceType.MATCH, match_id)
+    if owned is None:
         raise NotFound(f"no match {match_id}")
+    if relation(ctx.actor, owned) is not Relation.SAME:  # another centre's: 404, audited
+        check(ctx, ResourceType.MATCH, owned, Action.READ)
+    match: ItemMatch = owned.record
     if not match.case_code:
         raise InvalidInput(f"match {match_id} belongs to no case; capture by URL instead",
                            code="match_without_case")

@@ -22,6 +22,7 @@ from jikimi.core.authorization import (
     allowed,
     case_centre_id,
     check,
+    find,
     load_for,
     load_owned,
     may_any,
@@ -34,7 +35,7 @@ from jikimi.core.context import ServiceContext
 from jikimi.core.database import utcnow
 from jikimi.core.security import Keyring
 from jikimi.core.text import clean_text
-from jikimi.errors import Conflict, Forbidden, InvalidInput
+from jikimi.errors import Conflict, Forbidden, InvalidInput, NotFound
 from jikimi.hashing import ImageFingerprints, VideoFingerprints
 from jikimi.matching.matcher import Hit, Matcher, Query, encrypt_value, image_queries
 from jikimi.matching.models import Bank, BankChange, BankEntry
@@ -233,10 +234,12 @@ def add_entries(ctx: ServiceContext, name: str, entries: Sequence[NewEntry], *,
     """Add fingerprints; each is checked and normalised by its signal type first (one bad
     value refuses the whole batch). Duplicates of an active entry in the bank are skipped.
     ``case_access_checked``: the caller checked the actor may register for the bank's case."""
-    owned = load_owned(ctx, ResourceType.BANK, name[:120], Action.COUNT)
+    owned = find(ctx.session, ResourceType.BANK, name[:120])
+    if owned is None:
+        raise NotFound(f"no bank {name[:120]!r}: create it with `jikimi banks create`")
     bank: Bank = owned.record
     if not (case_access_checked and bank.case_id is not None):
-        check(ctx, ResourceType.BANK_ENTRY, owned, Action.WRITE)
+        check(ctx, ResourceType.BANK_ENTRY, owned, Action.WRITE)  # else: the case rule did
     prepared: dict[tuple[str, str, str], BankEntry] = {}
     now = utcnow()
     for number, entry in enumerate(entries, start=1):
