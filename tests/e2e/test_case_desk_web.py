@@ -115,6 +115,8 @@ def test_assign_close_and_hand_over(page, live_server, live_world) -> None:  # t
     response = page.goto(live_server.url + f"/cases/{other}")
     assert response.status == 403
     assert page.locator("header nav a[href='/cases']").count() == 1  # the error page keeps it
+    assert "권한이 없습니다" in page.inner_text("h1")
+    _both_widths(page, "error-403-ko")
     page.context.clear_cookies()
     log_in(page, live_server, world.staff["counsellor_b"])
     page.wait_for_url(re.compile(r".*/(cases)?$"))
@@ -178,11 +180,15 @@ def test_pictures_from_the_case_page_as_fingerprints_only(  # type: ignore[no-un
     page.on("pageerror", lambda e: logs.append(str(e)))
     page.click("#pictures-submit")
     try:
-        page.wait_for_selector("#pictures-status.ok", timeout=30_000)
+        page.wait_for_selector("#pictures-status.ok", timeout=90_000)
     except Exception:
         raise AssertionError((page.inner_text("#pictures-status"), logs)) from None
     assert "등록했습니다" in page.inner_text("#pictures-status")
     _both_widths(page, "case-pictures-ko")
+    page.goto(live_server.url + f"/cases/{code}?lang=en")
+    assert "Register the victim's pictures" in page.content()
+    assert "Hand over to another centre" in page.content()
+    screenshot(page, "case-detail-desk-en-1280")
     posts = [(url, body) for method, url, body in sent if method == "POST"]
     assert any(url.endswith(f"/api/v1/cases/{code}/fingerprints") for url, _b in posts)
     for _url, body in posts:
