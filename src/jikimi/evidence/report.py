@@ -9,6 +9,7 @@ import re
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from jikimi.core.names import actor_label
 from jikimi.core.pdf import PdfDocument
 
 KST = ZoneInfo("Asia/Seoul")
@@ -33,7 +34,9 @@ def _kst(iso: str | None) -> str:
 
 
 def _who(name: str, ref: str) -> str:
-    return f"{name} ({ref})" if name and name != ref else ref
+    """A name people read: the recorded name, or words for the reference (never
+    ``staff:4``)."""
+    return name if name and name != ref else actor_label(ref, "ko")
 
 
 def build_report(manifest: dict[str, Any], custody: list[dict[str, Any]]) -> bytes:

@@ -29,6 +29,7 @@ from sqlalchemy import func, or_, select
 
 from jikimi import cases, evidence
 from jikimi.accounts import Centre
+from jikimi.accounts.names import actor_labeller
 from jikimi.cases import Case
 from jikimi.core.actors import ActorKind, Role
 from jikimi.core.context import ServiceContext
@@ -356,11 +357,15 @@ def litigation_document(ctx: ServiceContext, code: str, kind: DocumentKind | str
                                    reason=f"litigation document: {which.value}")
     linkage = case_linkage_raw(ctx, case)
     now = utcnow()
-    label = f" ({ctx.actor.label})" if ctx.actor.label else ""
+    # names, never ids: "김상담 (서울센터)", "시스템(명령줄)" (jikimi.core.names)
+    who = actor_labeller(ctx.session, [ctx.actor.ref, *(e.actor for e in events),
+                                       *(i.captured_by for i in items)], "ko", case.centre_id)
+    events = [e.model_copy(update={"actor": who(e.actor)}) for e in events]
+    items = [i.model_copy(update={"captured_by_name": who(i.captured_by)}) for i in items]
     data = LitigationData(
         case_code=case.code, centre_name=centre.name if centre else "", case_status=row.status,
         opened_at=row.intake_at, minor=row.minor, generated_at=now,
-        generated_by=f"{ctx.actor.ref}{label}", timeline=events, evidence=items,
+        generated_by=who(ctx.actor.ref), timeline=events, evidence=items,
         linkage=to_out(linkage, scope="case", case_code=case.code, centre_id=case.centre_id,
                        generated_at=now),
         citations=citations)

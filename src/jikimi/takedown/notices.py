@@ -25,6 +25,7 @@ from typing import Any
 from jinja2 import FileSystemLoader, StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 
+from jikimi.core.names import with_particle
 from jikimi.core.text import is_email
 from jikimi.errors import InvalidInput
 from jikimi.matching import signal_type
@@ -302,10 +303,12 @@ def _legal_version(_mtime_ns: int) -> LegalData:
 @lru_cache(maxsize=16)
 def _environment(base: Path) -> SandboxedEnvironment:
     """One sandbox per template folder; Jinja reloads a template when its file changes."""
-    return SandboxedEnvironment(
+    env = SandboxedEnvironment(
         loader=FileSystemLoader(str(base)), autoescape=False, undefined=StrictUndefined,
         finalize=single_line, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
     )
+    env.filters["with_particle"] = with_particle  # 센터는 / 센터가: by the final consonant
+    return env
 
 
 def _aware(moment: dt.datetime, name: str) -> dt.datetime:

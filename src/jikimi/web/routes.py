@@ -63,6 +63,7 @@ def staff_page(request: Request, csrf_token: str | None = None
         if request.method == "POST" and not hmac.compare_digest(csrf_token or "", csrf):
             raise Forbidden("the form expired; reload the page and try again", code="csrf_failed")
         ctx.actor = actor_for(user)
+        request.state.unit_of_work = ctx  # templates' who() reads names in this session
         remember_visitor(request, user, csrf)
         yield ctx, user, csrf
 

@@ -136,6 +136,10 @@ KO: dict[str, str] = {
     "status.disk.enough": "데이터 디스크에 {free_gb} GB({percent}%)가 남아 있습니다.",
     "status.disk.low":
         "데이터 디스크에 {free_gb} GB({percent}%)만 남았습니다. 공간을 늘리세요.",
+    # Particles follow the name (the pages pass "김상담이" / "analyst가"): these override the
+    # review catalogue's "{who}이(가)" wording.
+    "Decided by {who} at {when}": "{when}에 {who} 판단",
+    "Edited by {who} at {when}": "{when}에 {who} 수정",
 }
 
 EN: dict[str, str] = {
