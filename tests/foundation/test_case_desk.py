@@ -310,3 +310,4 @@ def test_cli_hands_a_case_over(cli_env, runtime, world) -> None:  # type: ignore
     with runtime.sessions() as session:
         case = session.scalar(select(cases.Case).where(cases.Case.code == code))
         assert case is not None and case.centre_id == world.centre_b
+
