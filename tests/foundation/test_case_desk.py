@@ -311,3 +311,14 @@ def test_cli_hands_a_case_over(cli_env, runtime, world) -> None:  # type: ignore
         case = session.scalar(select(cases.Case).where(cases.Case.code == code))
         assert case is not None and case.centre_id == world.centre_b
 
+
+
+def test_oversized_form_gets_the_413_page(app, world) -> None:  # type: ignore[no-untyped-def]
+    web, csrf = session_for(app, world.staff["counsellor_a"])
+    page = web.post("/cases/new", data={"csrf_token": csrf, "name": "x" * 3_000_000},
+                    headers={"Accept": "text/html"})
+    assert page.status_code == 413
+    assert "파일이 너무 큽니다" in page.text and 'href="/cases"' in page.text
+    api = web.post("/api/v1/cases", content=b"{" + b" " * 3_000_000 + b"}",
+                   headers={"Content-Type": "application/json"})
+    assert api.status_code == 413 and api.json()["error"]["code"] == "body_too_large"

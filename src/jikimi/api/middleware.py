@@ -16,6 +16,14 @@ class BodyTooLarge(Exception):
 
 
 class BodySizeLimit:
+def _wants_page(scope: Scope) -> bool:
+    """A browser asking for a staff page (as ``jikimi.web.error_pages.wants_html``)."""
+    path = str(scope.get("path", ""))
+    accept = dict(scope.get("headers") or []).get(b"accept", b"")
+    return not path.startswith(("/api/", "/portal/static/", "/static/")) \
+        and b"text/html" in accept and "app" in scope
+
+
     """Refuse request bodies over ``max_bytes`` with 413, declared or streamed."""
 
     def __init__(self, app: ASGIApp, max_bytes: int, max_upload_bytes: int = 0,
@@ -44,7 +52,7 @@ class BodySizeLimit:
             except ValueError:
                 too_big = True
             if too_big:
-                await self._refuse(send, lang, limit)
+                await self._refuse(send, lang, limit, scope)
                 return
         received = 0
         started = False
@@ -68,9 +76,9 @@ class BodySizeLimit:
             await self.app(scope, limited_receive, tracking_send)
         except BodyTooLarge:
             if not started:
-                await self._refuse(send, lang, limit)
+                await self._refuse(send, lang, limit, scope)
 
-    async def _refuse(self, send: Send, lang: str, limit: int) -> None:
+    async def _refuse(self, send: Send, lang: str, limit: int, scope: Scope) -> None:
         english = f"the request body is larger than {limit} bytes"
         body = json.dumps({"error": {"code": "body_too_large",
                                      "message": error_message("body_too_large", english, lang)}},
@@ -79,6 +87,18 @@ class BodySizeLimit:
                     "headers": [(b"content-type", b"application/json"),
                                 (b"content-length", str(len(body)).encode())]})
         await send({"type": "http.response.body", "body": body})
+        if _wants_page(scope):  # a browser posting a form: the 413 page, inside the layout
+            from starlette.requests import Request
+
+            from jikimi.web.error_pages import error_page
+
+            async def no_body() -> Message:
+                return {"type": "http.request", "body": b"", "more_body": False}
+
+            page = error_page(Request(scope), 413, error_message("body_too_large", english,
+                                                                 lang))
+            await page(scope, no_body, send)
+            return
 
 
 SECURITY_HEADERS: list[tuple[bytes, bytes]] = [
