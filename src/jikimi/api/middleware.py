@@ -15,7 +15,6 @@ class BodyTooLarge(Exception):
     pass
 
 
-class BodySizeLimit:
 def _wants_page(scope: Scope) -> bool:
     """A browser asking for a staff page (as ``jikimi.web.error_pages.wants_html``)."""
     path = str(scope.get("path", ""))
@@ -24,6 +23,7 @@ def _wants_page(scope: Scope) -> bool:
         and b"text/html" in accept and "app" in scope
 
 
+class BodySizeLimit:
     """Refuse request bodies over ``max_bytes`` with 413, declared or streamed."""
 
     def __init__(self, app: ASGIApp, max_bytes: int, max_upload_bytes: int = 0,
