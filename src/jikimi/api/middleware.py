@@ -80,13 +80,6 @@ class BodySizeLimit:
 
     async def _refuse(self, send: Send, lang: str, limit: int, scope: Scope) -> None:
         english = f"the request body is larger than {limit} bytes"
-        body = json.dumps({"error": {"code": "body_too_large",
-                                     "message": error_message("body_too_large", english, lang)}},
-                          ensure_ascii=False).encode()
-        await send({"type": "http.response.start", "status": 413,
-                    "headers": [(b"content-type", b"application/json"),
-                                (b"content-length", str(len(body)).encode())]})
-        await send({"type": "http.response.body", "body": body})
         if _wants_page(scope):  # a browser posting a form: the 413 page, inside the layout
             from starlette.requests import Request
 
@@ -99,6 +92,13 @@ class BodySizeLimit:
                                                                  lang))
             await page(scope, no_body, send)
             return
+        body = json.dumps({"error": {"code": "body_too_large",
+                                     "message": error_message("body_too_large", english, lang)}},
+                          ensure_ascii=False).encode()
+        await send({"type": "http.response.start", "status": 413,
+                    "headers": [(b"content-type", b"application/json"),
+                                (b"content-length", str(len(body)).encode())]})
+        await send({"type": "http.response.body", "body": body})
 
 
 SECURITY_HEADERS: list[tuple[bytes, bytes]] = [
