@@ -27,8 +27,10 @@ from sqlalchemy import func, select
 
 from jikimi.core.actors import Actor, ActorKind, Role
 from jikimi.core.authorization import Action, ResourceType, visible_filter
+from jikimi.core.config import Settings
 from jikimi.core.context import ServiceContext
 from jikimi.core.database import utcnow
+from jikimi.core.perimeter import check_local_path, import_roots, upload_root
 from jikimi.core.runtime import Runtime
 from jikimi.core.text import clean_text
 from jikimi.errors import Conflict, Forbidden, InvalidInput, JikimiError, NotFound
@@ -204,6 +206,16 @@ def _out(ctx: ServiceContext, sub: Subscription) -> SubscriptionOut:
                            fetched_records=sub.fetched_records, entries=entries)
 
 
+def _check_local_file(settings: Settings, kind: str, config: dict[str, Any],
+                      centre_id: int | None) -> None:
+    """The ``local_file`` exchange reads a file on the server: only under the import roots,
+    like archive sources (:mod:`jikimi.core.perimeter`)."""
+    filename = config.get("filename") if isinstance(config, dict) else None
+    if kind == "local_file" and isinstance(filename, str):
+        check_local_path(filename, import_roots(settings), centre_id=centre_id,
+                         upload_area=upload_root(settings))
+
+
 def subscribe(ctx: ServiceContext, name: str, bank_name: str, kind: str,
               config: dict[str, Any], credentials: dict[str, Any] | None = None
               ) -> SubscriptionOut:
@@ -222,6 +234,8 @@ def subscribe(ctx: ServiceContext, name: str, bank_name: str, kind: str,
         raise Conflict(f"a subscription named {name!r} already exists")
     cls = exchange_class(kind)
     _collab(cls, name, config)
+    _check_local_file(ctx.settings, kind, config,
+                      ctx.actor.centre_id if ctx.actor.is_staff else None)
     sealed = None
     if credentials:
         cred_cls = getattr(cls, "get_credential_cls", None)
@@ -356,6 +370,7 @@ def fetch(runtime: Runtime, actor: Actor, name: str, *, max_deltas: int = 10_000
         assert bank is not None
         cls = exchange_class(sub.exchange)
         collab = _collab(cls, sub.name, json.loads(sub.config))
+        _check_local_file(runtime.settings, sub.exchange, json.loads(sub.config), None)
         credentials = None
         if sub.credentials_enc is not None:
             credentials = json.loads(ctx.keys.decrypt(sub.credentials_enc,
