@@ -50,10 +50,10 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:
         lang = request_language(request)
-        english = "the request is not valid: check the fields listed in 'fields'"
         if wants_html(request):
             return error_page(request, 422, error_message(
                 "form_incomplete", "a field of the form is missing or not valid", lang))
+        english = "the request is not valid: check the fields listed in 'fields'"
         return JSONResponse(
             error_body("invalid_request", error_message("invalid_request", english, lang),
                        fields=_validation_summary(list(exc.errors()))),
@@ -66,17 +66,17 @@ def install_error_handlers(app: FastAPI) -> None:
             exc.status_code, "http_error")
         lang = request_language(request)
         english = str(exc.detail) if exc.detail else "request failed"
-        return JSONResponse(error_body(code, error_message(code, english, lang)),
         if wants_html(request):
             return error_page(request, exc.status_code)
+        return JSONResponse(error_body(code, error_message(code, english, lang)),
                             status_code=exc.status_code)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unexpected error on %s %s", request.method, request.url.path)
-        lang = request_language(request)
         if wants_html(request):
             return error_page(request, 500)
+        lang = request_language(request)
         english = "something went wrong on our side; nothing was changed. Try again."
         return JSONResponse(error_body("internal_error",
                                        error_message("internal_error", english, lang)),
