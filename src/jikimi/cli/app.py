@@ -294,7 +294,6 @@ def cases_erase(code: str,
     console.print(f"{code}: erased; a tombstone remains")
 
 
-# --- audit -----------------------------------------------------------------------------------
 @cases_app.command("hand-over")
 def cases_hand_over(code: str,
                     to: Annotated[str, typer.Option("--to", help="the receiving centre (name "
@@ -308,6 +307,7 @@ def cases_hand_over(code: str,
     console.print(f"{code.strip().upper()}: handed over to {name}")
 
 
+# --- audit -----------------------------------------------------------------------------------
 @audit_app.command("verify")
 def audit_verify(output: FormatOption = OutputFormat.table) -> None:
     """Check the audit chain; exits 1 and names the first bad entry if it was tampered with."""
