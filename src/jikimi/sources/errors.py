@@ -39,10 +39,11 @@ class FetchError(SourceError):
         self.url = url
 
 
-class BlockedAddress(FetchError):
+class BlockedAddress(FetchError, InvalidInput):
     """The URL (or a redirect) leads to an address jikimi never fetches from: loopback,
     private, link-local, multicast, reserved or metadata (see :mod:`jikimi.core.perimeter`).
-    A 422, not a 502: the request asked for something that is refused."""
+    A 422 and an :class:`InvalidInput`, not a 502: the request asked for something that is
+    refused (forms show it beside what was typed)."""
 
     code = "blocked_address"
     http_status = 422
