@@ -31,6 +31,7 @@ import argparse
 import json
 import os
 import re
+import socket
 import subprocess
 import sys
 import tempfile
@@ -142,6 +143,13 @@ def flip(value: str, bits: int, rng: np.random.Generator) -> str:
     return f"{number:064x}"
 
 
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
 def serve(env: dict[str, str], port: int, workers: int, cpus: str, log: Path
           ) -> tuple[subprocess.Popen[bytes], float]:
     command = [sys.executable, "-m", "jikimi.cli.app", "serve", "--port", str(port),
@@ -210,11 +218,12 @@ def bench_backend(name: str, url: str, directory: Path, args: argparse.Namespace
     script = directory / "lookup.lua"
     script.write_text(LUA % {"queries": ",".join(f'"{q}"' for q in queries), "key": key})
     rows = []
-    port = args.port
+    port = args.port or free_port()
     # first start: the index is built from the database; the shutdown writes the snapshot
     proc, cold = serve(env, port, 1, args.server_cpus, directory / "cold.log")
     stop(proc)
     for workers in args.workers:
+        port = args.port or free_port()
         proc, warm = serve(env, port, workers, args.server_cpus,
                            directory / f"serve-{workers}.log")
         try:
@@ -247,7 +256,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--workers", type=lambda s: [int(x) for x in s.split(",")],
                         default=[1, 2])
-    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--port", type=int, default=0, help="default: a free port")
     parser.add_argument("--server-cpus", default="0", help="taskset list for the server")
     parser.add_argument("--client-cpus", default="1", help="taskset list for wrk")
     parser.add_argument("--postgres", metavar="URL", help="a PostgreSQL server "

@@ -115,13 +115,22 @@ class PartnerKeyCache:
         return len(due)
 
 
+READ_POOL = 8
+"""PostgreSQL connections a serving process keeps for lookups' reads (as many again in
+bursts)."""
+
+
 def read_sessions(runtime: Runtime) -> sessionmaker[Session]:
     """Sessions that only read. On SQLite they never take the write lock (the runtime's
     sessions begin IMMEDIATE, which would queue every lookup behind every writer); on
-    PostgreSQL they share the runtime's pool."""
+    PostgreSQL they have a pool of their own, and take no lock (plain reads)."""
     url = runtime.settings.sqlalchemy_url
     if not url.startswith("sqlite"):
-        return sessionmaker(bind=runtime.engine, expire_on_commit=False)
+        # a pool of its own, sized for the threads that answer lookups in this process
+        # (several processes: READ_POOL * processes connections at most)
+        engine = create_engine(url, pool_size=READ_POOL, max_overflow=READ_POOL,
+                               pool_pre_ping=True)
+        return sessionmaker(bind=engine, expire_on_commit=False)
     engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
 
     @event.listens_for(engine, "connect")
