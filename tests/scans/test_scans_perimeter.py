@@ -98,6 +98,15 @@ def test_urls_source_at_a_refused_address_is_refused_when_added(
     assert "주소" in korean.json()["error"]["message"]
 
 
+def test_reported_url_at_a_refused_address_is_refused(api: TestClient, world: World,
+                                                     site: Site) -> None:
+    for url in (site.url + "/media/copy-smaller.jpg", "http://169.254.169.254/latest/"):
+        refused = api.post("/api/v1/reports", json={"url": url, "scan": False},
+                           headers=auth(world.staff["analyst_a"]))
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["error"]["code"] == "blocked_address"
+
+
 def test_host_name_resolving_to_loopback_is_refused_at_connect_time(
         api: TestClient, world: World, site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
     port = site.url.rsplit(":", 1)[1]

@@ -163,6 +163,7 @@ def report_url(ctx: ServiceContext, url: str, *, note: str = "") -> SourceOut:
     source (a URL list, created on first use), which the next scan of it processes."""
     _may_run(ctx.actor)
     note = clean_text(note, "the note", max_chars=500)
+    check_source(ctx.settings, "urls", {"urls": [url]}, None)  # a refused address: 422 now
     centre_id = owning_centre(ctx)
     record = ctx.session.scalar(select(SourceRecord).where(
         SourceRecord.centre_id == centre_id, SourceRecord.type == "urls",
