@@ -174,8 +174,7 @@ def store_upload(ctx: ServiceContext, kind: str, filename: str, body: IO[bytes],
         area = upload_root(ctx.settings)
         folder = area / (f"centre-{centre_id}" if centre_id is not None else "shared") / upload_id
         folder.mkdir(mode=0o700, parents=True)
-        for parent in (folder.parent, area):
-            parent.chmod(0o700)
+        folder.parent.chmod(0o700)  # the centre's own folder (the root is the operator's)
         name = _safe_filename(filename)
         try:
             if kind == "archive":
