@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import json
 import re
+from pathlib import Path
 
 import httpx
 import pytest
@@ -22,6 +23,21 @@ from jikimi.core.actors import Role, cli_actor
 from jikimi.matching import Bank, BankEntry
 
 pytestmark = pytest.mark.browser
+
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+AXE_RUN = """async () => {
+  const result = await axe.run(document, {resultTypes: ['violations']});
+  return result.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
+    .map(v => v.id + ': ' + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | '));
+}"""
+
+
+def _accessible(page) -> None:  # type: ignore[no-untyped-def]
+    """No serious or critical axe-core violation on the page (skipped without axe-core)."""
+    if not AXE.exists():
+        return
+    page.evaluate(AXE.read_text() + "\n;0")
+    assert page.evaluate(AXE_RUN) == [], page.url
 
 
 def _both_widths(page, name: str) -> None:  # type: ignore[no-untyped-def]
@@ -60,6 +76,7 @@ def test_intake_corrected_in_place_by_keyboard(page, live_server, live_world) ->
     assert page.evaluate("document.activeElement.id") == "phone"
     assert page.get_attribute("#phone", "aria-invalid") == "true"
     _both_widths(page, "intake-error-ko")
+    _accessible(page)
     page.keyboard.press("Control+A")
     page.keyboard.type("010-1234-5678")
     page.keyboard.press("Enter")
@@ -84,6 +101,7 @@ def test_assign_close_and_hand_over(page, live_server, live_world) -> None:  # t
     queue = page.locator("section.queue")
     assert code in queue.inner_text()
     _both_widths(page, "cases-queue-admin-ko")
+    _accessible(page)
     page.goto(live_server.url + f"/cases/{code}")
     assert page.locator("#status option[selected]").get_attribute("value") == ""
     page.select_option("#assign-user", str(world.staff["counsellor_a2"].id))
@@ -117,6 +135,7 @@ def test_assign_close_and_hand_over(page, live_server, live_world) -> None:  # t
     assert page.locator("header nav a[href='/cases']").count() == 1  # the error page keeps it
     assert "권한이 없습니다" in page.inner_text("h1")
     _both_widths(page, "error-403-ko")
+    _accessible(page)
     page.context.clear_cookies()
     log_in(page, live_server, world.staff["counsellor_b"])
     page.wait_for_url(re.compile(r".*/(cases)?$"))
@@ -185,6 +204,7 @@ def test_pictures_from_the_case_page_as_fingerprints_only(  # type: ignore[no-un
         raise AssertionError((page.inner_text("#pictures-status"), logs)) from None
     assert "등록했습니다" in page.inner_text("#pictures-status")
     _both_widths(page, "case-pictures-ko")
+    _accessible(page)
     page.goto(live_server.url + f"/cases/{code}?lang=en")
     assert "Register the victim's pictures" in page.content()
     assert "Hand over to another centre" in page.content()
@@ -220,6 +240,7 @@ def test_victim_gives_and_withdraws_consents_on_the_portal(page, live_server, li
     assert "협력 플랫폼과 해시 공유" in page.inner_text("#case-consents")
     assert sharing.locator("button").inner_text() == "동의 철회"
     _both_widths(page, "portal-consents-ko")
+    _accessible(page)
     sharing.locator("button").click()
     page.wait_for_selector("#consent-state-partner_sharing:text-is('동의 안 함')")
     assert "동의를 철회했습니다" in page.inner_text("#choice-message")

@@ -13,7 +13,7 @@ from tests.conftest import auth
 from tests.review.test_pages import session_for
 
 from jikimi import accounts, cases
-from jikimi.cases import CaseQuery, ConsentPurpose, IntakeChannel
+from jikimi.cases import CaseQuery, CaseStatus, ConsentPurpose, IntakeChannel
 from jikimi.core.actors import Role, cli_actor
 from jikimi.core.audit import AuditEntry
 from jikimi.core.paging import PageRequest, paginate
@@ -142,6 +142,12 @@ def test_intake_queue_pick_up_and_portal_cases(client, runtime, world) -> None: 
     again = client.post(f"/api/v1/cases/{opened['code']}/pick-up", headers=headers)
     assert again.status_code == 403 and again.json()["error"]["code"] == "not_in_queue"
     assert client.get("/api/v1/cases/search?assignee=none", headers=headers).json()["total"] == 0
+    # A case closed before anyone took it (a mistaken portal case) leaves the queue.
+    junk = client.post("/api/v1/victim/cases").json()["code"]
+    with runtime.context(cli_actor("test")) as ctx:
+        cases.change_status(ctx, junk, CaseStatus.CLOSED, "opened by mistake")
+        queued = cases.intake_queue(ctx)
+    assert junk not in {c.code for c in queued.items}
     # Another centre's counsellor never sees the queue of this one.
     other = client.get("/api/v1/cases/search?assignee=none",
                        headers=auth(world.staff["counsellor_a"])).json()

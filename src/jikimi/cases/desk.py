@@ -63,6 +63,7 @@ class CaseQuery:
     opened_from: dt.date | None = None
     opened_to: dt.date | None = None
     include_erased: bool = True
+    include_closed: bool = True
 
 
 @dataclass(frozen=True)
@@ -114,6 +115,8 @@ def _filtered(actor: Actor, query: CaseQuery) -> Select[Case]:
         stmt = stmt.where(Case.minor.is_(query.minor))
     if not query.include_erased:
         stmt = stmt.where(Case.erased_at.is_(None))
+    if not query.include_closed:
+        stmt = stmt.where(Case.status != CaseStatus.CLOSED.value)
     fragment = _code_fragment(query.code)
     if fragment:
         stmt = stmt.where(Case.code.contains(fragment, autoescape=True))
@@ -186,8 +189,10 @@ def search_cases(ctx: ServiceContext, query: CaseQuery, page: PageRequest
 
 
 def intake_queue(ctx: ServiceContext, limit: int = 20) -> Page[CaseSummary]:
-    """Cases of the actor's centre that nobody has yet, oldest first (the intake queue)."""
-    return search_cases(ctx, CaseQuery(assignee="none", include_erased=False),
+    """Cases of the actor's centre that nobody has yet and that are not closed, oldest first
+    (the intake queue)."""
+    return search_cases(ctx, CaseQuery(assignee="none", include_erased=False,
+                                       include_closed=False),
                         PageRequest(per_page=limit, sort="opened", descending=False))
 
 
