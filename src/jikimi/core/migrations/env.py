@@ -16,6 +16,11 @@ def run_migrations_online() -> None:
     assert url
     engine = make_engine(url)
     with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:  # batch mode recreates tables: no foreign-key actions while it does (set
+            # outside any transaction, where SQLite honours it)
+            connection.connection.driver_connection.execute(  # type: ignore[union-attr]
+                "PRAGMA foreign_keys=OFF")
         context.configure(
             connection=connection,
             target_metadata=metadata,
@@ -24,6 +29,12 @@ def run_migrations_online() -> None:
         )
         with context.begin_transaction():
             context.run_migrations()
+        if sqlite:
+            raw = connection.connection.driver_connection
+            broken = raw.execute("PRAGMA foreign_key_check").fetchall()  # type: ignore[union-attr]
+            raw.execute("PRAGMA foreign_keys=ON")  # type: ignore[union-attr]
+            if broken:
+                raise RuntimeError(f"migration left rows without their parents: {broken[:5]}")
     engine.dispose()
 
 
