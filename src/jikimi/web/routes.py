@@ -31,7 +31,9 @@ from jikimi.accounts import (
 from jikimi.accounts.http import ANONYMOUS
 from jikimi.accounts.routes import check_login_rate, set_session_cookie
 from jikimi.cases import ConsentPurpose, IntakeChannel
+from jikimi.core import authorization
 from jikimi.core.actors import Actor, Role
+from jikimi.core.authorization import Action, ResourceType
 from jikimi.core.context import ServiceContext
 from jikimi.core.i18n import error_message
 from jikimi.errors import Forbidden, InvalidInput, JikimiError, NotAuthenticated
@@ -267,6 +269,14 @@ def _can_manage_banks(user: StaffUser) -> bool:
     return user.role in (Role.ANALYST, Role.ADMIN, Role.CENTRAL_ADMIN)
 
 
+def _may_read_bank(ctx: ServiceContext, bank_id: int) -> bool:
+    """Whether the bank's page opens for the actor (the list links only those): the access
+    table's rule, as the bank page applies it."""
+    owned = authorization.find(ctx.session, ResourceType.BANK, bank_id)
+    return owned is not None and authorization.permitted(ctx, ResourceType.BANK, owned,
+                                                         Action.READ)
+
+
 @router.get("/banks", response_class=HTMLResponse)
 @page_errors
 def banks_page(request: Request) -> Response:
@@ -275,8 +285,10 @@ def banks_page(request: Request) -> Response:
         found = text_filter(matching.list_banks(ctx), q, lambda b: b.name,
                             lambda b: b.case_code, lambda b: b.purpose)
         page, params = list_page(request, found, BANK_SORTS, "name")
+        readable = {b.id for b in page.items if _may_read_bank(ctx, b.id)}
         return render(request, "banks.html", user=user, csrf=csrf, banks=page.items,
-                      page=page, params=params, q=q, can_manage=_can_manage_banks(user))
+                      page=page, params=params, q=q, can_manage=_can_manage_banks(user),
+                      readable=readable)
 
 
 @router.post("/banks", response_class=HTMLResponse)

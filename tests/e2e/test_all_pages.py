@@ -1,0 +1,290 @@
+"""Every page, every role, both languages, in Chromium: logs in as each demo role, follows
+every link the role's pages offer (one page of each kind), and fails on a dead end (an error
+status), a raw actor reference (``staff:4``, ``system:cli``), an untranslated message key
+(``review.pending``), a CSP violation, or an axe-core violation of serious or critical impact.
+The victim portal's pages too. English runs on Korean pages are listed in
+test-results/all-pages-ROLE.txt for a person to read (many are data: directory notes, a
+notice in the platform's language).
+
+One browser, one page per role reused for every visit; axe-core comes from the project's
+node_modules (scripts/_setup.sh installs it) and is evaluated through the DevTools protocol,
+so the page's own CSP still applies to everything else."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+import httpx
+import pyotp
+import pytest
+from tests.browser_fixtures import SCREENSHOTS, free_port, screenshot
+
+from jikimi.core.locale.build import merged_messages
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[2]
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+MAX_PAGES_PER_ROLE = 45
+ROLES = ["counsellor", "analyst", "investigator", "admin", "central_admin"]
+SKIP_PREFIXES = ("/static/", "/api/", "/logout", "/docs", "/redoc", "/openapi")
+SKIP_SUFFIXES = (".csv", ".pdf", ".docx", ".zip", ".warc", ".json", ".png", ".jpg", ".svg",
+                 ".graphml", ".txt", ".pem")
+KEEP_QUERY_VALUES = {"type", "exchange", "kind", "tab"}
+ACTOR_REF = re.compile(r"\b(?:staff:\d+|system:[a-z_]+)\b")
+ENGLISH_RUN = re.compile(r"[A-Za-z][a-z]+(?:[ ,;:'’-]+[A-Za-z][a-z]*){4,}")
+CSP_LISTENER = """
+window.__csp = [];
+document.addEventListener('securitypolicyviolation', e => {
+  window.__csp.push(e.violatedDirective + ' ' + (e.blockedURI || 'inline') + ' line '
+                    + e.lineNumber);
+});
+"""
+VISIBLE_TEXT = """() => {
+  const skip = 'script,style,pre,code,textarea,kbd,samp,.mono,.wrap,[lang]:not(html),'
+    + '[translate=no]';
+  const out = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const node = walker.currentNode;
+    const parent = node.parentElement;
+    if (!parent || parent.closest(skip)) continue;
+    const text = node.textContent.trim();
+    if (text) out.push(text);
+  }
+  return out;
+}"""
+AXE_RUN = """async () => {
+  const result = await axe.run(document, {resultTypes: ['violations']});
+  return result.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
+    .map(v => v.id + ' (' + v.impact + '): ' + v.help + ' — ' +
+         v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | '));
+}"""
+
+
+def _message_key_pattern() -> re.Pattern[str]:
+    """Message keys look like ``review.pending``: their prefixes come from the catalogue."""
+    korean, _english = merged_messages()
+    prefixes = sorted({k.split(".")[0] for k in korean
+                       if re.fullmatch(r"[a-z_]+\.[a-z0-9_.]+", k)})
+    return re.compile(r"\b(?:" + "|".join(map(re.escape, prefixes)) + r")\.[a-z0-9_]+\b")
+
+
+MESSAGE_KEY = _message_key_pattern()
+
+
+@dataclass
+class Report:
+    problems: list[str] = field(default_factory=list)
+    visited: list[str] = field(default_factory=list)
+    english: list[str] = field(default_factory=list)
+    """English runs on Korean pages: often data (the platform directory's notes, JSON field
+    names, a notice in the platform's language), so listed for a person to read, not failed."""
+
+    def add(self, where: str, what: str) -> None:
+        self.problems.append(f"{where}: {what}")
+
+    def write(self, name: str) -> None:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        (SCREENSHOTS.parent / f"{name}.txt").write_text(
+            "visited:\n" + "\n".join(self.visited) + "\n\nproblems:\n"
+            + "\n".join(self.problems) + "\n\nEnglish on Korean pages (read them):\n"
+            + "\n".join(sorted(set(self.english))) + "\n")
+
+
+@dataclass
+class DemoServer:
+    url: str
+    accounts: dict[str, tuple[str, str, str]]  # role -> (email, password, totp secret)
+
+
+DEMO_ACCOUNT = re.compile(r"\[(?P<centre>[^\]]+)\]\s+(?P<role>[a-z_]+)\s+(?P<email>\S+@\S+)\s+"
+                          r"password: (?P<password>\S+)(?:\s+TOTP secret: (?P<totp>\S+))?")
+
+
+@pytest.fixture(scope="module")
+def demo_server(tmp_path_factory: pytest.TempPathFactory,
+                sqlite_template: Path) -> Iterator[DemoServer]:
+    """The demo installation, made by ``jikimi demo seed`` as scripts/serve does, served by
+    ``jikimi serve``."""
+    import shutil
+
+    if not AXE.exists():
+        pytest.fail(f"{AXE} is missing: run scripts/test (it installs axe-core with npm)")
+    base = tmp_path_factory.mktemp("all-pages")
+    database = base / "demo.sqlite3"
+    shutil.copy(sqlite_template, database)
+    env = {**os.environ, "JIKIMI_DATA_DIR": str(base / "var"),
+           "JIKIMI_DATABASE_URL": f"sqlite:///{database}", "JIKIMI_WORKER": "0",
+           "JIKIMI_FETCH_ALLOW_LOOPBACK": "true",
+           "JIKIMI_SMTP_FROM": "deletion-support@demo.jikimi.kr",
+           "JIKIMI_SMTP_URL": f"smtp://127.0.0.1:{free_port()}"}
+    seeded = subprocess.run([sys.executable, "-m", "jikimi.cli.app", "demo", "seed"], env=env,
+                            capture_output=True, text=True, timeout=300)
+    assert seeded.returncode == 0, seeded.stdout + seeded.stderr
+    accounts: dict[str, tuple[str, str, str]] = {}
+    for found in DEMO_ACCOUNT.finditer(seeded.stdout):
+        accounts.setdefault(found["role"], (found["email"], found["password"],
+                                            found["totp"] or ""))
+    assert set(ROLES) <= set(accounts), seeded.stdout
+    port = free_port()
+    log = (base / "server.log").open("w")
+    proc = subprocess.Popen([sys.executable, "-m", "jikimi.cli.app", "serve", "--port",
+                             str(port)], env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url + "/api/v1/health", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    else:
+        proc.kill()
+        raise RuntimeError((base / "server.log").read_text())
+    yield DemoServer(url, accounts)
+    proc.terminate()
+    proc.wait(10)
+
+
+def page_kind(url: str) -> str:
+    """One visit per kind of page: ids and case codes are placeholders, query parameters are
+    (filters, sorting, paging show the same page) except those that choose a different form
+    (``type``, ``exchange``)."""
+    parts = urlsplit(url)
+    path = re.sub(r"DSC-\d{4}-\d{6}", "{code}", parts.path)
+    path = re.sub(r"/\d+(?=/|$)", "/{n}", path)
+    path = re.sub(r"^/(takedowns/platforms|banks|partners|subscriptions)/[^/]+", r"/\1/{name}",
+                  path)
+    query = sorted((k, v) for k, v in parse_qsl(parts.query) if k in KEEP_QUERY_VALUES)
+    return path + ("?" + urlencode(query) if query else "")
+
+
+def followable(base: str, href: str | None) -> str | None:
+    if not href or href.startswith(("#", "mailto:", "tel:", "javascript:")):
+        return None
+    absolute = httpx.URL(base).join(href)
+    if f"{absolute.scheme}://{absolute.host}:{absolute.port}" != base:
+        return None
+    path = absolute.path
+    if path.startswith(SKIP_PREFIXES) or path.endswith(SKIP_SUFFIXES):
+        return None
+    query = [(k, v) for k, v in parse_qsl(absolute.query.decode()) if k != "lang"]
+    if any(k in ("format", "download") and v not in ("html", "") for k, v in query):
+        return None  # a file, not a page
+    return path + ("?" + urlencode(query) if query else "")
+
+
+def check_page(page, server: str, target: str, lang: str, axe_source: str,  # type: ignore[no-untyped-def]
+               report: Report, role: str) -> list[str]:
+    """Visit one page in ``lang``, record what is wrong with it, return the links it offers."""
+    separator = "&" if "?" in target else "?"
+    where = f"{role} {lang} {target}"
+    response = page.goto(f"{server}{target}{separator}lang={lang}")
+    report.visited.append(where)
+    if response is None:
+        report.add(where, "no response")
+        return []
+    if response.status >= 400:
+        report.add(where, f"HTTP {response.status}")
+    if "text/html" not in (response.headers.get("content-type") or ""):
+        return []
+    if page.url.rstrip("/").endswith("/login") or "/login?" in page.url:
+        report.add(where, "sent to the login page")
+        return []
+    texts: list[str] = page.evaluate(VISIBLE_TEXT)
+    visible = "\n".join(texts)
+    for found in sorted(set(ACTOR_REF.findall(visible))):
+        report.add(where, f"raw actor reference {found!r}")
+    for found in sorted(set(MESSAGE_KEY.findall(visible))):
+        report.add(where, f"untranslated message key {found!r}")
+    if lang == "ko":
+        for text in texts:
+            for run in ENGLISH_RUN.findall(text):
+                report.english.append(f"{target}: {run}")
+    page.evaluate(axe_source + "\n;0")
+    assert page.evaluate("typeof axe.run") == "function"
+    for violation in page.evaluate(AXE_RUN):
+        report.add(where, f"axe {violation}")
+    for violation in page.evaluate("window.__csp || []"):
+        report.add(where, f"CSP violation {violation}")
+    hrefs: list[str] = page.eval_on_selector_all(
+        "a[href]", "els => els.map(e => e.getAttribute('href'))")
+    return [link for link in (followable(server, h) for h in hrefs) if link]
+
+
+def crawl(page, server: str, start: list[str], axe_source: str, report: Report,  # type: ignore[no-untyped-def]
+          role: str, scope: str = "/") -> None:
+    """Breadth-first over the links the role's pages offer, one page of each kind, in
+    Korean then English."""
+    queue = list(start)
+    kinds: set[str] = set()
+    while queue and len(kinds) < MAX_PAGES_PER_ROLE:
+        target = queue.pop(0)
+        kind = page_kind(target)
+        if kind in kinds:
+            continue
+        kinds.add(kind)
+        links = check_page(page, server, target, "ko", axe_source, report, role)
+        check_page(page, server, target, "en", axe_source, report, role)
+        queue.extend(link for link in links
+                     if link.startswith(scope) and page_kind(link) not in kinds)
+
+
+def new_page(browser, report: Report, label: str):  # type: ignore[no-untyped-def]
+    context = browser.new_context(locale="ko-KR", viewport={"width": 1280, "height": 900})
+    context.add_init_script(CSP_LISTENER)
+    page = context.new_page()
+    page.on("console", lambda msg: report.add(label, f"console: {msg.text}")
+            if "Refused to" in msg.text else None)
+    return context, page
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_staff_page(browser, demo_server: DemoServer, role: str) -> None:  # type: ignore[no-untyped-def]
+    axe_source = AXE.read_text()
+    report = Report()
+    email, password, totp = demo_server.accounts[role]
+    context, page = new_page(browser, report, role)
+    try:
+        page.goto(demo_server.url + "/login")
+        page.fill("#email", email)
+        page.fill("#password", password)
+        if totp:
+            page.fill("#totp", pyotp.TOTP(totp).now())
+        page.click("main button[type=submit]")
+        page.wait_for_load_state()
+        assert "/login" not in page.url, page.content()[:2000]
+        nav: list[str] = page.eval_on_selector_all(
+            "header nav a[href]", "els => els.map(e => e.getAttribute('href'))")
+        start = ["/"] + [link for link in (followable(demo_server.url, h) for h in nav)
+                         if link]
+        crawl(page, demo_server.url, start, axe_source, report, role)
+        screenshot(page, f"all-pages-last-{role}")
+    finally:
+        context.close()
+    report.write(f"all-pages-{role}")
+    assert len(report.visited) >= 8, report.visited
+    assert not report.problems, "\n".join(report.problems)
+
+
+def test_every_portal_page(browser, demo_server: DemoServer) -> None:  # type: ignore[no-untyped-def]
+    axe_source = AXE.read_text()
+    report = Report()
+    context, page = new_page(browser, report, "portal")
+    try:
+        crawl(page, demo_server.url, ["/portal"], axe_source, report, "victim",
+              scope="/portal")
+    finally:
+        context.close()
+    report.write("all-pages-portal")
+    assert len(report.visited) >= 4, report.visited
+    assert not report.problems, "\n".join(report.problems)
