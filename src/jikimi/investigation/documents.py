@@ -46,7 +46,7 @@ RULE_KO = ("판단 기준: SHA-256이 같거나, 같은 등록 피해물과 일�
            "포함, 품질 50 이상)의 차이가 {threshold}비트 이하이면 같은 콘텐츠로 보며, 이 관계는 "
            "연쇄적으로 적용합니다. 같은 콘텐츠를 가진 두 장소는 공유한 콘텐츠 수만큼의 가중치로 "
            "연결하고, 가중치 {min_shared} 이상인 연결로 이어진 장소들을 하나의 군집으로 봅니다. "
-           "시각은 출처가 밝힌 게시 시각을, 없으면 jikimi가 처음 발견한 시각을 씁니다.")
+           "시각은 게시된 곳이 밝힌 게시 시각을, 없으면 jikimi가 처음 발견한 시각을 씁니다.")
 _EVENT_FIELDS = ("old", "new", "channel", "purpose", "status", "platform", "request_id")
 
 
@@ -258,7 +258,7 @@ def _linkage_blocks(data: LitigationData, *, with_posters: bool) -> list[Block]:
     out = data.linkage
     labels = _place_labels(out)
     if not out.contents:
-        return [Paragraph("감시 중인 출처에서 이 사건에 등록된 피해물과 일치하는 콘텐츠가 아직 "
+        return [Paragraph("모니터링 대상에서 이 사건에 등록된 피해물과 일치하는 콘텐츠가 아직 "
                           "발견되지 않았습니다.")]
     first = min(out.timeline, key=lambda e: e.at) if out.timeline else None
     last = max(out.timeline, key=lambda e: e.at) if out.timeline else None

@@ -69,7 +69,7 @@ KO: dict[str, str] = {
     "Last seen": "마지막 발견",
     "Posters": "게시자",
     "Poster": "게시자",
-    "The sources name no posters.": "출처에 게시자 정보가 없습니다.",
+    "The sources name no posters.": "모니터링 대상에 게시자 정보가 없습니다.",
     "Forwarded messages": "전달된 메시지",
     "Forwarded from": "원래 게시한 곳",
     "Messages": "메시지 수",
@@ -88,7 +88,7 @@ KO: dict[str, str] = {
     "place.urls": "URL 목록",
     "place.crawl": "웹 수집",
     "place.feed": "피드",
-    "place.source": "출처",
+    "place.source": "모니터링 대상",
     "error.bad_min_shared": "군집 기준(공유 콘텐츠 수)은 1 이상이어야 합니다.",
     "error.bad_threshold": "PDQ 임계값은 0~31비트입니다.",
     "error.bad_table": "알 수 없는 표입니다. sightings, places, edges, clusters, posters, "

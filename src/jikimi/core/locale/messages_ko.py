@@ -88,7 +88,7 @@ KO: dict[str, str] = {
     "No consent recorded yet.": "기록된 동의가 없습니다.",
     # banks and matching
     "Hash banks": "해시 DB",
-    "Match a file": "파일 대조",
+    "Match a file": "파일로 일치 항목 찾기",
     "Banks hold fingerprints only, never images. Banks are shared by all centres.":
         "해시 DB에는 이미지가 아니라 지문(해시)만 저장됩니다. 해시 DB는 모든 센터가 함께 씁니다.",
     "Fingerprints": "지문 수",
@@ -115,7 +115,7 @@ KO: dict[str, str] = {
     "The file is fingerprinted on the server and discarded; nothing of it is stored.":
         "파일은 서버에서 지문만 계산한 뒤 버려지며, 아무것도 저장되지 않습니다.",
     "Also match mirrored and rotated copies": "좌우 반전·회전된 사본도 찾기",
-    "Match": "대조",
+    "Match": "일치 항목",
     "Result": "결과",
     "Match found": "일치 있음",
     "No match": "일치 없음",
@@ -128,15 +128,15 @@ KO: dict[str, str] = {
     "Monitoring": "모니터링",
     "Sources are places content appears. A scan fingerprints every item and keeps only "
     "fingerprints and context, never the media.":
-        "소스는 콘텐츠가 올라오는 곳입니다. 스캔은 모든 항목의 지문을 계산하고, 미디어는 "
+        "모니터링 대상은 콘텐츠가 올라오는 곳입니다. 스캔은 모든 항목의 지문을 계산하고, 미디어는 "
         "저장하지 않으며 지문과 맥락 정보만 남깁니다.",
     "Re-scan": "재스캔",
     "every {n} min": "{n}분마다",
     "Scan now": "지금 스캔",
-    "No sources yet.": "아직 소스가 없습니다.",
+    "No sources yet.": "아직 모니터링 대상이 없습니다.",
     "Recent scans": "최근 스캔",
     "Scan": "스캔",
-    "Source": "소스",
+    "Source": "모니터링 대상",
     "Items": "항목",
     "Matched": "일치",
     "Errors": "오류",
@@ -253,8 +253,8 @@ KO: dict[str, str] = {
     "error.bad_hash": "지문(해시) 값의 형식이 올바르지 않습니다.",
     "error.consent_required": "이 작업에 필요한 피해자의 동의가 기록되어 있지 않습니다.",
     "error.no_face": "얼굴이 정확히 하나 있는 사진이 없습니다.",
-    "error.invalid_source_config": "소스 설정이 올바르지 않습니다.",
-    "error.bad_source_type": "알 수 없는 소스 종류입니다.",
+    "error.invalid_source_config": "모니터링 대상의 설정이 올바르지 않습니다.",
+    "error.bad_source_type": "알 수 없는 모니터링 대상 종류입니다.",
     "error.bad_signal_type": "알 수 없는 신호 종류입니다 (pdq, vpdq, sha256, md5).",
     "error.bad_bank_name": "해시 DB 이름에는 글자, 숫자, 공백, '_', '.', '-'만 쓸 수 있습니다.",
     "error.bad_hash_list": "해시 목록을 읽을 수 없습니다.",

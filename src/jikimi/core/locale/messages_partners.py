@@ -9,7 +9,7 @@ KO: dict[str, str] = {
     "Banks filled from other hotlines' exchanges (StopNCII, NCMEC, ThreatExchange, a file) so "
     "that scans match what they already know. Add one with `jikimi partners subscribe`.":
         "다른 신고센터의 교환망(StopNCII, NCMEC, ThreatExchange, 파일)에서 채워지는 해시 "
-        "은행입니다. 모니터링이 그들이 이미 아는 콘텐츠도 찾게 됩니다. "
+        "DB입니다. 모니터링이 그들이 이미 아는 콘텐츠도 찾게 됩니다. "
         "`jikimi partners subscribe`로 추가합니다.",
     "Calls a minute": "분당 호출 수",
     "Cases sharing": "공유 중인 사건",
@@ -90,7 +90,7 @@ KO: dict[str, str] = {
                         "하나입니다.",
     "error.bad_exchange": "알 수 없는 교환망입니다.",
     "error.bad_exchange_config": "교환망 설정이 올바르지 않습니다.",
-    "error.case_bank": "사건의 해시 은행은 외부 교환망을 구독할 수 없습니다.",
+    "error.case_bank": "사건의 해시 DB는 외부 교환망을 구독할 수 없습니다.",
     "error.feed_signature_invalid": "피드 페이지의 서명이 올바르지 않습니다.",
     "error.feed_verification_failed": "피드 페이지 검증에 실패했습니다. 적용하지 않았습니다.",
 }

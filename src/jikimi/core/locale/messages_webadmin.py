@@ -101,9 +101,9 @@ KO: dict[str, str] = {
     "New password (at least 12 characters)": "새 비밀번호 (12자 이상)",
     "New password again": "새 비밀번호 확인",
     # sources
-    "New source": "새 소스",
+    "New source": "새 모니터링 대상",
     "Back to monitoring": "모니터링으로",
-    "Kind of source": "소스 종류",
+    "Kind of source": "모니터링 대상 종류",
     "Choose what kind of place to watch:": "지켜볼 곳의 종류를 고르세요:",
     "Pages or files at known addresses, checked one by one.":
         "주소를 아는 페이지나 파일을 하나씩 확인합니다.",
@@ -140,9 +140,9 @@ KO: dict[str, str] = {
     "Scan again every … minutes (optional)": "다시 스캔할 간격, 분 (선택)",
     "Add and scan now": "추가하고 바로 스캔",
     "The source is added. Scan it now from its row below.":
-        "소스를 추가했습니다. 아래 목록에서 바로 스캔할 수 있습니다.",
+        "모니터링 대상을 추가했습니다. 아래 목록에서 바로 스캔할 수 있습니다.",
     "the re-scan interval is 5 minutes to a year": "다시 스캔할 간격은 5분에서 1년 사이입니다.",
-    "choose a kind of source": "소스 종류를 고르세요.",
+    "choose a kind of source": "모니터링 대상 종류를 고르세요.",
     "error.not_a_number": "정수를 입력하세요.",
     # exchange subscriptions
     "Exchange subscriptions": "교환망 구독",

@@ -140,6 +140,14 @@ KO: dict[str, str] = {
     # review catalogue's "{who}이(가)" wording.
     "Decided by {who} at {when}": "{when}에 {who} 판단",
     "Edited by {who} at {when}": "{when}에 {who} 수정",
+    # --- distances in words (jikimi.core.glossary) -----------------------------------------
+    "The same picture (no difference)": "같은 사진(차이 없음)",
+    "Nearly identical: the same picture, recompressed or resized":
+        "거의 같음: 같은 사진을 다시 저장하거나 크기만 바꾼 것",
+    "Very similar: almost certainly the same picture":
+        "매우 비슷함: 같은 사진일 가능성이 매우 높음",
+    "Similar: compare the pictures by eye": "비슷함: 두 사진을 눈으로 비교해 주세요",
+    "Exactly the same file": "완전히 같은 파일",
 }
 
 EN: dict[str, str] = {
