@@ -74,3 +74,19 @@ def test_review_queue_words_the_distance(app, runtime: Runtime, world: World) ->
     assert page.status_code == 200
     assert any(translate(w, "ko") in page.text for w in (IDENTICAL, NEARLY_IDENTICAL,
                                                         VERY_SIMILAR, SIMILAR))
+
+
+def test_cli_review_show_words_the_match(runtime: Runtime, world: World,  # type: ignore[no-untyped-def]
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from jikimi.cli.app import app as cli_app
+
+    seeded = seed_case(runtime, world.centre_a)
+    match_id = seed_match(runtime, seeded, "https://www.tumblr.com/p/2")
+    monkeypatch.setenv("JIKIMI_DATA_DIR", str(runtime.settings.data_dir))
+    monkeypatch.setenv("JIKIMI_DATABASE_URL", runtime.settings.sqlalchemy_url)
+    monkeypatch.setenv("COLUMNS", "300")
+    shown = CliRunner().invoke(cli_app, ["review", "show", str(match_id)])
+    assert shown.exit_code == 0, shown.output
+    assert NEARLY_IDENTICAL in shown.output and "Unaltered or recompressed" in shown.output

@@ -15,6 +15,7 @@ from jikimi.cli.common import (
     emit_json,
     emit_table,
 )
+from jikimi.core.glossary import closeness
 
 review_app = typer.Typer(help="The review queue of matches.", no_args_is_help=True)
 
@@ -56,12 +57,25 @@ def review_show(match_id: int, output: FormatOption = OutputFormat.table) -> Non
     e = found.entry
     rows = [("status", e.status), ("case", e.case_code or ""), ("minor", e.minor),
             ("signal", f"{e.signal_type} ({e.label})"), ("distance", e.distance),
+            ("how close", closeness(e.signal_type, e.distance) or "-"),
+            ("alteration", _alteration(e.signal_type, e.variant, e.entry_variant, e.distance)),
             ("variant", f"{e.variant} / registered {e.entry_variant}"),
             ("bank", f"{found.registered.bank} entry {found.registered.entry_id}"),
             ("item", found.item.locator), ("source", found.item.source_name),
             ("platform", e.platform or "")]
     rows += [(f"context.{k}", v) for k, v in found.item.context.items() if v is not None]
     emit_table(["field", "value"], rows)
+
+
+def _alteration(signal_type: str, variant: str, entry_variant: str, distance: int) -> str:
+    """The recognised alteration in words (docs/glossary.md), as the review pages say it."""
+    from jikimi.matching.alterations import describe
+
+    found = describe(signal_type, variant, entry_variant, distance)
+    if found is None:
+        return "-"
+    words = found.label.format(**found.values)
+    return f"{words}; {found.strength}" if found.strength else words
 
 
 def _report(outcomes: list[review.BulkOutcome], verb: str) -> None:

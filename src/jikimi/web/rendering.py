@@ -63,6 +63,11 @@ def render(request: Request, template: str, status_code: int = 200,
         context["who"] = who_for(request, lang, context.get("user"))
     context.setdefault("josa", josa_for(lang))
     context.setdefault("closeness", closeness)  # distances in words (docs/glossary.md)
+    from jikimi.web.names import josa_for, who_for  # names and particles (issue 15)
+
+    if "who" not in context:  # names instead of ids in every history
+        context["who"] = who_for(request, lang, context.get("user"))
+    context.setdefault("josa", josa_for(lang))
     html = _env.get_template(template).render(request=request, lang=lang, _=_, **context)
     response = HTMLResponse(html, status_code=status_code)
     if request.query_params.get("lang") in ("ko", "en"):
