@@ -47,7 +47,7 @@ def test_admin_creates_a_colleague_who_logs_in_with_totp(page, live_server, live
     _runtime, world = live_world
     admin = world.staff["admin_a"]
     log_in(page, live_server, admin.email, admin.password, admin.totp_secret)
-    page.click("header nav >> text=직원")
+    page.click("header nav a[href='/admin/users']")
     assert page.locator("h1").inner_text() == "직원 계정"
     assert "counsellor_b@test.invalid" not in page.content()  # another centre's
     page.fill("#email", "new.analyst@test.invalid")
@@ -152,9 +152,9 @@ def test_analyst_adds_a_source_scans_and_confirms(page, live_server, live_world,
     page.set_input_files("input[type=file]", str(registered))
     page.locator("form[action$='/files'] button[type=submit]").click()
 
-    page.click("header nav >> text=모니터링")
-    page.click("text=새 소스")
-    page.click("nav.tabs >> text=폴더·압축 파일")
+    page.click("header nav a[href='/sources']")
+    page.click("main a[href='/sources/new']")
+    page.click("nav.tabs a[href='/sources/new?type=archive']")
     page.fill("#name", "압수 휴대전화")
     page.fill("#path", "/etc")  # outside the import roots: refused beside the field
     page.click("text=추가하고 바로 스캔")
@@ -173,7 +173,7 @@ def test_analyst_adds_a_source_scans_and_confirms(page, live_server, live_world,
         page.reload()
     both_widths(page, "scan-progress-ko")
 
-    page.click("header nav >> text=검토")
+    page.click("header nav a[href='/review']")
     page.locator("table a[href^='/review/']").first.click()
     assert page.locator("#unblur").is_visible()
     page.click("#unblur")
