@@ -97,6 +97,14 @@ class RateLimited(JikimiError):
     http_status = 429
 
 
+class Busy(JikimiError):
+    """The server is at capacity for this kind of work (e.g. the decode memory budget); the
+    same request will work a little later (HTTP 503 with ``Retry-After``)."""
+
+    code = "busy"
+    http_status = 503
+
+
 class ConfigurationError(JikimiError):
     """The installation is misconfigured (missing key file, bad database URL...)."""
 

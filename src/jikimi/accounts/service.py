@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from jikimi.accounts.models import ApiToken, Centre, LoginThrottle, StaffSession, StaffUser
@@ -322,6 +322,10 @@ def _unknown_account_failure(ctx: ServiceContext, email: str, password: str,
     digest = ctx.keys.secret_digest(email, context="login-throttle")
     throttle = ctx.session.get(LoginThrottle, digest)
     if throttle is None:
+        # Forget addresses that have been quiet for a day (a spray of made-up addresses
+        # must not grow the table for ever).
+        ctx.session.execute(delete(LoginThrottle).where(
+            LoginThrottle.updated_at < now - dt.timedelta(days=1)))
         throttle = LoginThrottle(email_digest=digest, failed_logins=0, updated_at=now)
         ctx.session.add(throttle)
     if throttle.locked_until is not None and throttle.locked_until > now:

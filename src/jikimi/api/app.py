@@ -13,7 +13,9 @@ from jikimi import __version__
 from jikimi.accounts.routes import router as accounts_router
 from jikimi.api.docs import install_docs
 from jikimi.api.errors import install_error_handlers
+from jikimi.api.limits import InteractiveDecoding, route_body_limits
 from jikimi.api.middleware import BodySizeLimit, SecurityHeaders
+from jikimi.api.openapi_errors import install_error_responses
 from jikimi.api.serving import start_serving
 from jikimi.api.system import router as system_router
 from jikimi.cases.routes import router as cases_router
@@ -22,6 +24,7 @@ from jikimi.core.ratelimit import SlidingWindowLimiter
 from jikimi.core.runtime import Runtime
 from jikimi.evidence.routes import router as evidence_router
 from jikimi.faces.routes import router as faces_router
+from jikimi.hashing.decode import configure_decode_budget
 from jikimi.investigation.routes import router as investigation_router
 from jikimi.matching.routes import router as matching_router
 from jikimi.partners.routes import router as partners_router
@@ -72,6 +75,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.state.login_limiter = SlidingWindowLimiter(runtime.settings.login_rate_per_minute, 60)
     app.state.victim_limiter = SlidingWindowLimiter(10, 300)
     install_error_handlers(app)
+    install_error_responses(app)
     for router in (system_router, accounts_router, cases_router, matching_router,
                    scans_router, faces_router, review_router, portal_router, takedown_router,
                    partners_router, evidence_router, investigation_router):
@@ -81,8 +85,11 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
                   admin_pages):
         app.include_router(pages)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    app.add_middleware(SecurityHeaders)
+    configure_decode_budget(runtime.settings.decode_memory_mb)
+    app.add_middleware(InteractiveDecoding, wait_seconds=runtime.settings.decode_wait_seconds)
+    app.add_middleware(SecurityHeaders, trusted_proxies=runtime.settings.trusted_proxy_set)
     app.add_middleware(BodySizeLimit, max_bytes=runtime.settings.max_body_bytes,
                        max_upload_bytes=runtime.settings.max_upload_bytes,
-                       upload_paths=UPLOAD_PATHS)
+                       upload_paths=UPLOAD_PATHS,
+                       route_limits=route_body_limits(runtime.settings))
     return app

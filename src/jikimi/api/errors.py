@@ -24,7 +24,8 @@ def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
 
 def error_response(request: Request, exc: JikimiError) -> JSONResponse:
     lang = request_language(request)
-    headers = {"Retry-After": "60"} if exc.http_status == 429 else None
+    retry_after = exc.details.get("retry_after", 60 if exc.http_status == 429 else 5)
+    headers = ({"Retry-After": str(retry_after)} if exc.http_status in (429, 503) else None)
     return JSONResponse(
         error_body(exc.code, error_message(exc.code, exc.message, lang), detail=exc.message),
         status_code=exc.http_status, headers=headers,

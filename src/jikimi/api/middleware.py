@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -27,13 +28,19 @@ class BodySizeLimit:
     """Refuse request bodies over ``max_bytes`` with 413, declared or streamed."""
 
     def __init__(self, app: ASGIApp, max_bytes: int, max_upload_bytes: int = 0,
-                 upload_paths: re.Pattern[str] | None = None) -> None:
+                 upload_paths: re.Pattern[str] | None = None,
+                 route_limits: Sequence[tuple[re.Pattern[str], int]] = ()) -> None:
         self.app = app
         self.max_bytes = max_bytes
         self.max_upload_bytes = max(max_upload_bytes, max_bytes)
         self.upload_paths = upload_paths
+        self.route_limits = list(route_limits)
 
     def _limit(self, path: str) -> int:
+        """The first matching per-route limit, else the upload or the default limit."""
+        for pattern, limit in self.route_limits:
+            if pattern.match(path):
+                return limit
         if self.upload_paths is not None and self.upload_paths.match(path):
             return self.max_upload_bytes
         return self.max_bytes
@@ -112,14 +119,36 @@ PAGE_CSP = (b"default-src 'self'; img-src 'self' data: blob:; media-src 'self' b
             b"script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
 
 
+HSTS = (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
+
+
+def served_over_https(scope: Scope, trusted_proxies: frozenset[str]) -> bool:
+    """True when the request came over TLS: the scheme is https, or a trusted proxy (by its
+    address) says so in ``X-Forwarded-Proto``."""
+    if scope.get("scheme") == "https":
+        return True
+    client = scope.get("client")
+    if not client or client[0] not in trusted_proxies:
+        return False
+    for name, value in scope.get("headers") or []:
+        if name == b"x-forwarded-proto":
+            return bool(value.split(b",")[0].strip().lower() == b"https")
+    return False
+
+
 class SecurityHeaders:
-    def __init__(self, app: ASGIApp) -> None:
+    """Headers on every response: no sniffing, no framing, no Referer (the portal's pages must
+    never leak to another site), a strict CSP on pages, no caching, and HSTS over HTTPS."""
+
+    def __init__(self, app: ASGIApp, trusted_proxies: frozenset[str] = frozenset()) -> None:
         self.app = app
+        self.trusted_proxies = trusted_proxies
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        https = served_over_https(scope, self.trusted_proxies)
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -127,6 +156,8 @@ class SecurityHeaders:
                 headers.extend(SECURITY_HEADERS)
                 headers.append((b"content-security-policy", PAGE_CSP))  # /docs too (no CDN)
                 headers.append((b"cache-control", b"no-store"))
+                if https:
+                    headers.append(HSTS)
                 message["headers"] = headers
             await send(message)
 

@@ -23,8 +23,8 @@ from jikimi.cases.schemas import (
     TimelineEvent,
     VictimCaseView,
 )
+from jikimi.cases.victim_guard import check_victim_request
 from jikimi.core.paging import PageRequest
-from jikimi.errors import RateLimited
 
 router = APIRouter(prefix="/api/v1")
 
@@ -224,10 +224,10 @@ def statistics(ctx: StaffContext,
 
 
 def _victim_rate(request: Request, code: str) -> None:
-    limiter = request.app.state.victim_limiter
+    """Per address, and growing delays per address and case (never a lock-out a stranger
+    can cause): :mod:`jikimi.cases.victim_guard`."""
     ip = request.client.host if request.client else "unknown"
-    if not (limiter.hit(f"ip:{ip}") and limiter.hit(f"case:{code.strip().upper()}")):
-        raise RateLimited("too many attempts; wait a few minutes and try again")
+    check_victim_request(request.app.state, ip, code)
 
 
 @router.post("/victim/case", response_model=VictimCaseView, tags=["victim"])

@@ -37,6 +37,7 @@ from jikimi.cases.schemas import (
     TimelineEvent,
     VictimCaseView,
 )
+from jikimi.cases.victim_guard import record_outcome
 from jikimi.core.actors import Actor, ActorKind, Role
 from jikimi.core.context import ServiceContext
 from jikimi.core.database import utcnow
@@ -513,11 +514,14 @@ def _victim_case(ctx: ServiceContext, code: str, secret: str) -> Case:
     case = (ctx.session.scalar(select(Case).where(Case.code == code))
             if CASE_CODE_RE.match(code) else None)
     if case is None or case.victim_secret_hash is None:
+        record_outcome(code, ok=False)
         raise failure
     presented = ctx.keys.secret_digest(normalise_readable_secret(secret),
                                        context=f"victim:{case.code}")
     if not hmac.compare_digest(presented, case.victim_secret_hash):
+        record_outcome(code, ok=False)
         raise failure
+    record_outcome(code, ok=True)
     return case
 
 

@@ -20,6 +20,7 @@ from jikimi.core.config import load_settings
 from jikimi.core.context import ServiceContext
 from jikimi.core.runtime import Runtime
 from jikimi.errors import JikimiError
+from jikimi.hashing.decode import configure_decode_budget
 
 console = Console()
 err_console = Console(stderr=True)
@@ -40,6 +41,7 @@ def open_runtime(migrate: bool = False) -> Runtime:
 
     settings = load_settings()
     runtime = Runtime.open(settings, migrate=migrate)
+    configure_decode_budget(settings.decode_memory_mb)
     if not migrate:
         try:
             if ensure_schema(settings.sqlalchemy_url):

@@ -87,6 +87,13 @@ class Settings(BaseSettings):
     synthetic_media_model: Path | None = None
     # Set when served behind TLS (or detected per request from the scheme).
     secure_cookies: bool = False
+    # Addresses of reverse proxies whose X-Forwarded-Proto is believed (comma-separated):
+    # requests they forward over https get HSTS.
+    trusted_proxies: str = ""
+    # Decoded pixels all image decodes of one process may hold at once (MB), and how long a
+    # web request waits for room before 503 (the CLI and scans wait longer).
+    decode_memory_mb: int = Field(default=1024, ge=16)
+    decode_wait_seconds: float = Field(default=5.0, ge=0, le=300)
     # The perimeter (jikimi.core.perimeter): server-side fetches never reach loopback unless
     # this is set (tests and demos only; private ranges stay refused), and archive/telegram
     # sources read only under the import roots (colon-separated; default $DATA_DIR/imports).
@@ -106,6 +113,10 @@ class Settings(BaseSettings):
                 url = "postgresql+psycopg://" + url.split("://", 1)[1]
             return url
         return f"sqlite:///{self.resolved_data_dir / 'jikimi.sqlite3'}"
+
+    @property
+    def trusted_proxy_set(self) -> frozenset[str]:
+        return frozenset(p.strip() for p in self.trusted_proxies.split(",") if p.strip())
 
     @property
     def key_file(self) -> Path:

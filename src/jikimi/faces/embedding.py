@@ -156,7 +156,7 @@ def load_detail(image: ImageSource, limits: DecodeLimits) -> tuple[Image.Image, 
             "pass each frame as an image."
         )
     img = open_image(data, fmt, limits)
-    with decoding(fmt):
+    with decoding(fmt, img):
         width, height = img.size
         orientation = int(img.getexif().get(_ORIENTATION_TAG, 1) or 1)
         factor = min(1.0, DETAIL_LONG_SIDE / max(width, height))

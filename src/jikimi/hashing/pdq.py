@@ -78,7 +78,7 @@ def reference_thumbnail(img: Image.Image, fmt: MediaFormat) -> Image.Image:
     ``img`` must be freshly opened (not yet loaded) so that JPEG draft mode applies as in the
     reference.
     """
-    with decoding(fmt):
+    with decoding(fmt, img):
         if img.mode in _CONVERT_BEFORE_RESIZE:
             img = img.convert(_CONVERT_BEFORE_RESIZE[img.mode])
         img.thumbnail((THUMBNAIL_SIZE, THUMBNAIL_SIZE))

@@ -17,7 +17,7 @@ import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Header, Request
+from fastapi import APIRouter, Form, Header, Request
 from fastapi import Path as PathParam
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, HTMLResponse
@@ -33,10 +33,11 @@ from pydantic import (
 
 from jikimi.accounts import PublicContext, StaffContext, request_language
 from jikimi.cases import ConsentPurpose, VictimCaseView
-from jikimi.core.i18n import translate
+from jikimi.cases.victim_guard import check_victim_request
+from jikimi.core.i18n import error_message, translate
 from jikimi.core.ratelimit import SlidingWindowLimiter
 from jikimi.core.text import clean_text
-from jikimi.errors import InvalidInput, NotFound, RateLimited
+from jikimi.errors import InvalidInput, JikimiError, NotAuthenticated, NotFound, RateLimited
 from jikimi.portal import service
 
 PORTAL_DIR = Path(__file__).parent
@@ -264,10 +265,8 @@ def _client(request: Request) -> str:
 
 
 def _victim_rate(request: Request, code: str) -> None:
-    """The same limits as the other victim endpoints (per address and per case code)."""
-    limiter = request.app.state.victim_limiter
-    if not (limiter.hit(f"ip:{_client(request)}") and limiter.hit(f"case:{code.strip().upper()}")):
-        raise RateLimited("too many attempts; wait a few minutes and try again")
+    """The same limits as the other victim endpoints (:mod:`jikimi.cases.victim_guard`)."""
+    check_victim_request(request.app.state, _client(request), code)
 
 
 def _hourly_limiter(request: Request, name: str, limit: int) -> SlidingWindowLimiter:
@@ -400,10 +399,10 @@ async def face_photo(request: Request, ctx: PublicContext,
     is read into memory, embedded and discarded: it is never written to disk or the database.
     Needs her face-search consent (``POST /api/v1/victim/faces/consent``)."""
     limiter = _hourly_limiter(request, "face_photo", FACE_PHOTOS_PER_HOUR)
-    if not (limiter.hit(f"ip:{_client(request)}")
-            and limiter.hit(f"case:{x_case_code.strip().upper()}")):
+    if not limiter.hit(f"ip:{_client(request)}"):
         raise RateLimited("too many photos for now; wait an hour and try again",
-                          code="face_photos_limited")
+                          code="face_photos_limited", retry_after=3600)
+    check_victim_request(request.app.state, _client(request), x_case_code, flood=False)
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if kind not in FACE_PHOTO_TYPES:
         raise InvalidInput("send the photo itself as the body (Content-Type image/jpeg, "
@@ -513,6 +512,75 @@ def faces_page(request: Request) -> HTMLResponse:
 @router.get("/portal/status", response_class=HTMLResponse, include_in_schema=False)
 def status_page(request: Request) -> HTMLResponse:
     return _render(request, "portal_status.html", page="status")
+
+
+# --- the same pages without JavaScript: every form posts, no secret is ever in a URL ------------
+FormText = Annotated[str, Form(max_length=100)]
+
+
+def _refused(request: Request, template: str, exc: JikimiError, **context: Any) -> HTMLResponse:
+    """The page again with the error's sentence (a wrong secret, or wait a little)."""
+    message = error_message(exc.code, exc.message, request_language(request))
+    response = _render(request, template, message=message, **context)
+    response.status_code = exc.http_status
+    if exc.http_status == 429:
+        response.headers["Retry-After"] = str(exc.details.get("retry_after", 60))
+    return response
+
+
+@router.post("/portal/status", response_class=HTMLResponse, include_in_schema=False)
+def status_form(request: Request, ctx: PublicContext, code: FormText = "",
+                secret: FormText = "") -> HTMLResponse:
+    """Her case's status from the posted form (used when JavaScript is off)."""
+    if not code.strip() or not secret.strip():
+        return _render(request, "portal_status.html", page="status",
+                       message=translate("Enter your case code and secret.",
+                                         request_language(request)))
+    try:
+        _victim_rate(request, code)
+        result = service.status(ctx, code, secret)
+    except (NotAuthenticated, RateLimited) as exc:
+        return _refused(request, "portal_status.html", exc, page="status")
+    return _render(request, "portal_status.html", page="status", result=result)
+
+
+@router.post("/portal/erase", response_class=HTMLResponse, include_in_schema=False)
+def erase_form(request: Request, ctx: PublicContext, code: FormText = "", secret: FormText = "",
+               confirm: FormText = "") -> HTMLResponse:
+    """Erase her data from the posted form (used when JavaScript is off); she types her
+    secret again and ticks the confirmation."""
+    from jikimi.cases import victim_erase
+
+    lang = request_language(request)
+    if not code.strip() or not secret.strip():
+        return _render(request, "portal_status.html", page="status",
+                       message=translate("Enter your case code and secret.", lang))
+    if confirm != "yes":
+        return _render(request, "portal_status.html", page="status",
+                       message=translate("Tick the box to confirm.", lang))
+    try:
+        _victim_rate(request, code)
+        victim_erase(ctx, code, secret)
+    except (NotAuthenticated, RateLimited) as exc:
+        return _refused(request, "portal_status.html", exc, page="status")
+    return _render(request, "portal_status.html", page="status",
+                   message=translate("Your data has been erased.", lang))
+
+
+@router.post("/portal/register", response_class=HTMLResponse, include_in_schema=False)
+@router.post("/portal/faces", response_class=HTMLResponse, include_in_schema=False)
+def needs_javascript(request: Request) -> HTMLResponse:
+    """Registering pictures and face photos needs JavaScript (pictures are fingerprinted on
+    her device); a form posted without it sends nothing and says so."""
+    page = "faces" if request.url.path.endswith("/faces") else "register"
+    message = translate("This page needs JavaScript: your pictures are fingerprinted on this "
+                        "device, so nothing was sent. Turn JavaScript on, or ask the centre.",
+                        request_language(request))
+    if page == "faces":
+        return _render(request, "portal_faces.html", page=page, message=message,
+                       max_photos=MAX_FACE_PHOTOS)
+    return _render(request, "portal_register.html", page=page, message=message,
+                   max_items=MAX_ITEMS, max_label=MAX_LABEL_CHARS, max_note=MAX_NOTE_CHARS)
 
 
 _NAME_RE = re.compile(r"^[a-z]+\.(js|css)$")

@@ -78,7 +78,7 @@ def make_preview(data: bytes, *, blurred: bool = True,
     if fmt.kind is not MediaKind.IMAGE:
         return placeholder()
     img = open_image(data, fmt, limits)
-    with decoding(fmt):
+    with decoding(fmt, img):
         img.draft("RGB", (PREVIEW_SIZE, PREVIEW_SIZE))
         small = to_rgb(img)
         small.thumbnail((PREVIEW_SIZE, PREVIEW_SIZE), Image.Resampling.BILINEAR)
