@@ -48,7 +48,8 @@ def jikimi(env: dict[str, str], *args: str) -> str:
 
 def run(folder: Path, registered: Path, runner: list[str]) -> tuple[float, dict[str, int]]:
     with tempfile.TemporaryDirectory() as tmp:
-        env = {"JIKIMI_DATA_DIR": tmp}
+        # the generated folder is read where it is: it is this run's import root
+        env = {"JIKIMI_DATA_DIR": tmp, "JIKIMI_IMPORT_ROOTS": str(folder.parent)}
         jikimi(env, "db", "upgrade")
         jikimi(env, "centres", "add", "bench")
         jikimi(env, "banks", "create", "victims")
