@@ -3,6 +3,7 @@ attacker with a staff account (or the operator) uses: the CLI, the API and the w
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -67,6 +68,19 @@ def test_other_centres_neither_list_nor_read_a_case_bank(
     assert code not in client.get("/api/v1/banks", headers=central).text
     assert client.get("/api/v1/banks/victim-bank/entries",
                       headers=central).status_code in (403, 404)
+    # /match reports a hit in the case bank to its centre only (no case code elsewhere)
+    md5 = hashlib.md5(media.registered[0]).hexdigest()
+    hit = client.post("/api/v1/match", json={"md5": md5}, headers=a).json()
+    assert [m["case_code"] for m in hit["matches"]] == [code]
+    for role in ("analyst_b", "central_admin"):
+        other = client.post("/api/v1/match", json={"md5": md5},
+                            headers=auth(world.staff[role]))
+        assert other.status_code == 200 and other.json()["matches"] == []
+        assert code not in other.text
+    # the web bank page of a reader of counts (a counsellor of the centre) lists no entries
+    web_c, _ = session_for(app, world.staff["counsellor_a"])
+    page = web_c.get("/banks/victim-bank")
+    assert page.status_code == 200 and "my-private-label" not in page.text
     assert b  # analyst_b checked above
 
 

@@ -26,12 +26,22 @@ from zoneinfo import ZoneInfo
 
 from PIL import Image, ImageFilter
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from jikimi import cases
 from jikimi.cases import Case, ConsentPurpose
 from jikimi.cases.models import ConsentRecord  # read without get_case's audit lock (see capture)
 from jikimi.core.actors import ActorKind, Role
-from jikimi.core.authorization import Action, Relation, ResourceType, check, find, relation
+from jikimi.core.authorization import (
+    Action,
+    Owned,
+    Relation,
+    ResourceType,
+    check,
+    find,
+    register_resource,
+    relation,
+)
 from jikimi.core.context import ServiceContext
 from jikimi.core.database import utcnow
 from jikimi.core.perimeter import NetworkGuard
@@ -120,10 +130,24 @@ def authorise_case(ctx: ServiceContext, case_code: str, need: Need) -> Case:
     return case
 
 
+def _find_item(session: Session, key: object) -> Owned | None:
+    item = session.get(EvidenceItem, int(str(key))) if str(key).isdigit() else None
+    return None if item is None else Owned(item, item.centre_id, case_id=item.case_id,
+                                           label=f"evidence item {item.id}")
+
+
+register_resource(ResourceType.EVIDENCE, _find_item)
+
+
 def _item(ctx: ServiceContext, item_id: int, need: Need) -> EvidenceItem:
-    item = ctx.session.get(EvidenceItem, item_id)
-    if item is None:
+    """An evidence item: another centre's is 404 (the authorisation table); then the case
+    rule and the role's need decide (403)."""
+    owned = find(ctx.session, ResourceType.EVIDENCE, item_id)
+    if owned is None:
         raise NotFound(f"no evidence item {item_id}")
+    if relation(ctx.actor, owned) is not Relation.SAME:
+        check(ctx, ResourceType.EVIDENCE, owned, Action.READ)
+    item: EvidenceItem = owned.record
     authorise_case(ctx, item.case_code, need)
     return item
 

@@ -31,6 +31,7 @@ from jikimi.matching import (
     Query,
     add_entries,
     create_bank,
+    may_see_hit,
     remove_case_entries,
 )
 
@@ -168,7 +169,7 @@ def search_media(ctx: ServiceContext, matcher: Matcher, media: bytes | Path, *,
             FaceMatch(h.bank.case_code, h.bank.name, h.entry_id,
                       from_signal_distance(h.distance), h.distance <= strict)
             for h in hits if h.signal_type == "face"
-            and h.distance <= to_signal_distance(threshold)
+            and h.distance <= to_signal_distance(threshold) and may_see_hit(ctx, h)
         ]
         found.append(FoundFace(item.box, matches, item.time))
     synthetic = None

@@ -213,6 +213,12 @@ def get_bank(ctx: ServiceContext, name: str) -> BankOut:
     return _bank_out(ctx, load_bank(ctx, name, Action.COUNT))
 
 
+def may_read_entries(ctx: ServiceContext, name: str) -> bool:
+    """Whether the actor may read a bank's entries and labels (not just count them)."""
+    owned = find(ctx.session, ResourceType.BANK, name[:120])
+    return owned is not None and Action.READ in allowed(ctx.actor, ResourceType.BANK, owned)
+
+
 def list_entries(ctx: ServiceContext, name: str, *, limit: int = 200,
                  offset: int = 0) -> list[EntryOut]:
     """A bank's entries with their labels: for its own centre (and a national bank's readers)."""
@@ -442,6 +448,13 @@ def content_key(content_id: str, entry_id: int) -> str:
     return content_id or f"entry:{entry_id}"
 
 
+def may_see_hit(ctx: ServiceContext, hit: Hit) -> bool:
+    """Whether the actor may read the bank a hit is in (another centre's case bank: never;
+    its case code and label stay in its centre)."""
+    return Action.READ in allowed(ctx.actor, ResourceType.BANK, Owned(
+        hit.bank, hit.bank.centre_id, hit.bank.national, hit.bank.case_id))
+
+
 def match_queries(ctx: ServiceContext, matcher: Matcher, queries: Sequence[Query], *,
                   threshold: int | None = None) -> MatchResult:
     """Match lookups against every bank. A hit in a negative bank suppresses the matches."""
@@ -449,10 +462,8 @@ def match_queries(ctx: ServiceContext, matcher: Matcher, queries: Sequence[Query
     if threshold is not None and not 0 <= threshold <= 31:
         raise InvalidInput("the PDQ threshold is 0 to 31 bits")
     matcher.sync(ctx.session)
-    hits = best_per_content([
-        hit for hit in matcher.search(ctx.session, queries, threshold)
-        if Action.READ in allowed(ctx.actor, ResourceType.BANK, Owned(
-            hit.bank, hit.bank.centre_id, hit.bank.national, hit.bank.case_id))])
+    hits = best_per_content([hit for hit in matcher.search(ctx.session, queries, threshold)
+                             if may_see_hit(ctx, hit)])
     positive = [_match_out(h) for h in hits if not h.bank.negative]
     negative = [_match_out(h) for h in hits if h.bank.negative]
     if negative:

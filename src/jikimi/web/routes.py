@@ -308,7 +308,9 @@ def banks_create(request: Request, name: Annotated[str, Form(max_length=120)],
 def bank_page(request: Request, name: str) -> Response:
     with staff_page(request) as (ctx, user, csrf):
         bank = matching.get_bank(ctx, name[:120])
-        entries = matching.list_entries(ctx, bank.name, limit=500)
+        # a reader of counts only (another centre's central admin, counsellors) sees no entries
+        entries = (matching.list_entries(ctx, name[:120], limit=500)
+                   if matching.may_read_entries(ctx, name[:120]) else [])
         return render(request, "bank_detail.html", user=user, csrf=csrf, bank=bank,
                       entries=entries, can_manage=_can_manage_banks(user))
 
