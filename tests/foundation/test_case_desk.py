@@ -328,3 +328,8 @@ def test_oversized_form_gets_the_413_page(app, world) -> None:  # type: ignore[n
     api = web.post("/api/v1/cases", content=b"{" + b" " * 3_000_000 + b"}",
                    headers={"Content-Type": "application/json"})
     assert api.status_code == 413 and api.json()["error"]["code"] == "body_too_large"
+
+
+def test_portal_errors_never_show_the_staff_layout(client, world) -> None:  # type: ignore[no-untyped-def]
+    page = client.get("/portal/no-such-page", headers={"Accept": "text/html"})
+    assert page.status_code == 404 and "로그아웃" not in page.text and "/cases" not in page.text

@@ -20,7 +20,7 @@ def _wants_page(scope: Scope) -> bool:
     """A browser asking for a staff page (as ``jikimi.web.error_pages.wants_html``)."""
     path = str(scope.get("path", ""))
     accept = dict(scope.get("headers") or []).get(b"accept", b"")
-    return not path.startswith(("/api/", "/portal/static/", "/static/")) \
+    return not path.startswith(("/api/", "/portal", "/static/")) \
         and b"text/html" in accept and "app" in scope
 
 

@@ -102,9 +102,10 @@ def error_page(request: Request, status_code: int, message: str = "") -> HTMLRes
 
 
 def wants_html(request: Request) -> bool:
-    """A browser asking for a staff page (not the API, the portal's API or a static file)."""
+    """A browser asking for a staff page (not the API, the victim's portal or a static
+    file)."""
     path = request.url.path
-    if path.startswith(("/api/", "/static/", "/portal/static/")) or path in ("/api", "/docs",
-                                                                             "/openapi.json"):
-        return False
+    if path.startswith(("/api/", "/static/", "/portal")) or path in ("/api", "/docs",
+                                                                      "/openapi.json"):
+        return False  # the portal is the victim's: never the staff layout there
     return "text/html" in request.headers.get("accept", "")
