@@ -200,6 +200,15 @@ def check_page(page, server: str, target: str, lang: str, axe_source: str,  # ty
     if page.url.rstrip("/").endswith("/login") or "/login?" in page.url:
         report.add(where, "sent to the login page")
         return []
+    inspect(page, where, target, lang, axe_source, report)
+    hrefs: list[str] = page.eval_on_selector_all(
+        "a[href]", "els => els.map(e => e.getAttribute('href'))")
+    return [link for link in (followable(server, h) for h in hrefs) if link]
+
+
+def inspect(page, where: str, target: str, lang: str, axe_source: str,  # type: ignore[no-untyped-def]
+            report: Report) -> None:
+    """The checks of the page as it is now (after a visit, or after a form was sent)."""
     texts: list[str] = page.evaluate(VISIBLE_TEXT)
     visible = "\n".join(texts)
     for found in sorted(set(ACTOR_REF.findall(visible))):
@@ -216,9 +225,6 @@ def check_page(page, server: str, target: str, lang: str, axe_source: str,  # ty
         report.add(where, f"axe {violation}")
     for violation in page.evaluate("window.__csp || []"):
         report.add(where, f"CSP violation {violation}")
-    hrefs: list[str] = page.eval_on_selector_all(
-        "a[href]", "els => els.map(e => e.getAttribute('href'))")
-    return [link for link in (followable(server, h) for h in hrefs) if link]
 
 
 def crawl(page, server: str, start: list[str], axe_source: str, report: Report,  # type: ignore[no-untyped-def]
@@ -283,6 +289,22 @@ def test_every_portal_page(browser, demo_server: DemoServer) -> None:  # type: i
     try:
         crawl(page, demo_server.url, ["/portal"], axe_source, report, "victim",
               scope="/portal")
+        # a case of her own, then its status page (shown after the code and secret are sent)
+        page.goto(demo_server.url + "/portal/new?lang=ko")
+        page.click("#new-case")
+        page.wait_for_selector("#new-secret:not(:empty)")
+        code = page.locator("#new-code").inner_text().strip()
+        secret = page.locator("#new-secret").inner_text().strip()
+        for lang in ("ko", "en"):
+            page.goto(f"{demo_server.url}/portal/status?lang={lang}")
+            page.fill("#code", code)
+            page.fill("#secret", secret)
+            page.click("#status-form button[type=submit]")
+            page.wait_for_load_state()
+            where = f"victim {lang} /portal/status (her case)"
+            report.visited.append(where)
+            assert page.locator("#erase-form, #erase").count() >= 1, page.content()[:3000]
+            inspect(page, where, "/portal/status", lang, axe_source, report)
     finally:
         context.close()
     report.write("all-pages-portal")
