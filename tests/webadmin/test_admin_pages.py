@@ -183,3 +183,19 @@ def test_navigation_offers_administration_to_admins_only(client: TestClient, wor
         text = client.get(f"/account?lang={lang}").text
         assert ('href="/admin/users"' in text) is staff_link, key
         assert ('href="/admin/centres"' in text) is centres_link, key
+
+
+def test_bad_input_gets_a_page_not_a_500(client: TestClient, world: World) -> None:
+    csrf = web_login(client, world.staff["central_admin"])
+    for url in ("/admin/users/99999999999999", "/admin/users/0", "/admin/users/abc"):
+        assert client.get(url).status_code == 422, url
+    assert client.get("/admin/users/999999").status_code == 404
+    assert client.get("/admin/users?centre=9999999999").status_code == 200
+    refused = client.post("/admin/users", data={
+        "csrf_token": csrf, "email": "x@test.invalid", "role": "counsellor",
+        "centre": "9999999999"})
+    assert refused.status_code in (404, 422)
+    assert client.post("/admin/centres/99999999999999/rename",
+                       data={"csrf_token": csrf, "name": "x"}).status_code == 422
+    assert client.post("/admin/users", data={"csrf_token": "forged", "email": "y@test.invalid",
+                                             "role": "counsellor"}).status_code == 403

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import segno
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 
@@ -28,7 +28,7 @@ from jikimi.core.actors import Role
 from jikimi.core.context import ServiceContext
 from jikimi.core.database import utcnow
 from jikimi.core.i18n import translate
-from jikimi.errors import Forbidden, InvalidInput, JikimiError
+from jikimi.errors import Forbidden, InvalidInput, JikimiError, NotFound
 from jikimi.web.form_support import error_text, undo_on_error
 from jikimi.web.rendering import render
 from jikimi.web.routes import page_errors, staff_page
@@ -36,6 +36,7 @@ from jikimi.web.routes import page_errors, staff_page
 router = APIRouter(include_in_schema=False)
 
 Csrf = Annotated[str, Form(max_length=200)]
+RecordId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 ADMIN_ROLES = (Role.ADMIN, Role.CENTRAL_ADMIN)
 
 
@@ -60,6 +61,11 @@ def _assignable_roles(user: StaffUser) -> list[str]:
     return [r.value for r in roles]
 
 
+def _record_id(text: str) -> int | None:
+    """A record id typed in a form or query, or None when it cannot be one."""
+    return int(text) if text.isdigit() and 0 < int(text) < 2**31 else None
+
+
 def _is_locked(member: StaffUser) -> bool:
     return member.locked_until is not None and member.locked_until > utcnow()
 
@@ -73,7 +79,7 @@ def _users_page(request: Request, ctx: ServiceContext, user: StaffUser, csrf: st
                 centre: str = "", form: dict[str, str] | None = None,
                 errors: dict[str, str] | None = None, status_code: int = 200) -> Response:
     _require_admin(user)
-    centre_id = int(centre) if centre.isdigit() else None
+    centre_id = _record_id(centre)
     members = accounts.list_users(ctx, centre_id)
     centres = _centre_names(ctx)
     return render(request, "admin_users.html", status_code=status_code, user=user, csrf=csrf,
@@ -105,13 +111,15 @@ def users_create(request: Request, csrf_token: Csrf = "",
             with undo_on_error(ctx):
                 if role not in Role._value2member_map_:
                     raise InvalidInput("choose a role", code="choose_role")
-                target = (accounts.resolve_centre(ctx.session, int(centre))
-                          if centre.isdigit() and user.role == Role.CENTRAL_ADMIN
-                          else accounts.resolve_centre(ctx.session, user.centre_id))
+                chosen = _record_id(centre) if user.role == Role.CENTRAL_ADMIN else None
+                if user.role == Role.CENTRAL_ADMIN and centre and chosen is None:
+                    raise NotFound(f"no centre {centre!r}")
+                target = accounts.resolve_centre(ctx.session, chosen or user.centre_id)
                 created = accounts.add_user(ctx, email, Role(role), target,
                                             display_name=display_name)
         except JikimiError as exc:
-            field = ("role" if exc.code == "choose_role" or "role" in exc.message
+            field = ("centre" if exc.message.startswith("no centre") else
+                     "role" if exc.code == "choose_role" or "role" in exc.message
                      or "central" in exc.message else "email")
             return _users_page(request, ctx, user, csrf, form=form,
                                errors={field: error_text(request, exc)}, status_code=422)
@@ -135,13 +143,13 @@ def _user_page(request: Request, ctx: ServiceContext, user: StaffUser, csrf: str
 
 @router.get("/admin/users/{user_id}", response_class=HTMLResponse)
 @page_errors
-def user_page(request: Request, user_id: int) -> Response:
+def user_page(request: Request, user_id: RecordId) -> Response:
     with staff_page(request) as (ctx, user, csrf):
         _require_admin(user)
         return _user_page(request, ctx, user, csrf, visible_user(ctx, user_id))
 
 
-def _user_action(request: Request, user_id: int, csrf_token: str, action: str,
+def _user_action(request: Request, user_id: RecordId, csrf_token: str, action: str,
                  **values: Any) -> Response:
     """Run one change to an account; show the account again with the reason if refused."""
     with staff_page(request, csrf_token) as (ctx, user, csrf):
@@ -185,45 +193,45 @@ def _user_action(request: Request, user_id: int, csrf_token: str, action: str,
 
 @router.post("/admin/users/{user_id}/role", response_class=HTMLResponse)
 @page_errors
-def user_role(request: Request, user_id: int, csrf_token: Csrf = "",
+def user_role(request: Request, user_id: RecordId, csrf_token: Csrf = "",
               role: Annotated[str, Form(max_length=20)] = "") -> Response:
     return _user_action(request, user_id, csrf_token, "role", role=role)
 
 
 @router.post("/admin/users/{user_id}/name", response_class=HTMLResponse)
 @page_errors
-def user_name(request: Request, user_id: int, csrf_token: Csrf = "",
+def user_name(request: Request, user_id: RecordId, csrf_token: Csrf = "",
               display_name: Annotated[str, Form(max_length=200)] = "") -> Response:
     return _user_action(request, user_id, csrf_token, "name", display_name=display_name)
 
 
 @router.post("/admin/users/{user_id}/deactivate", response_class=HTMLResponse)
 @page_errors
-def user_deactivate(request: Request, user_id: int, csrf_token: Csrf = "") -> Response:
+def user_deactivate(request: Request, user_id: RecordId, csrf_token: Csrf = "") -> Response:
     return _user_action(request, user_id, csrf_token, "active", active=False)
 
 
 @router.post("/admin/users/{user_id}/reactivate", response_class=HTMLResponse)
 @page_errors
-def user_reactivate(request: Request, user_id: int, csrf_token: Csrf = "") -> Response:
+def user_reactivate(request: Request, user_id: RecordId, csrf_token: Csrf = "") -> Response:
     return _user_action(request, user_id, csrf_token, "active", active=True)
 
 
 @router.post("/admin/users/{user_id}/unlock", response_class=HTMLResponse)
 @page_errors
-def user_unlock(request: Request, user_id: int, csrf_token: Csrf = "") -> Response:
+def user_unlock(request: Request, user_id: RecordId, csrf_token: Csrf = "") -> Response:
     return _user_action(request, user_id, csrf_token, "unlock")
 
 
 @router.post("/admin/users/{user_id}/password", response_class=HTMLResponse)
 @page_errors
-def user_password_reset(request: Request, user_id: int, csrf_token: Csrf = "") -> Response:
+def user_password_reset(request: Request, user_id: RecordId, csrf_token: Csrf = "") -> Response:
     return _user_action(request, user_id, csrf_token, "password")
 
 
 @router.post("/admin/users/{user_id}/totp", response_class=HTMLResponse)
 @page_errors
-def user_totp_reset(request: Request, user_id: int, csrf_token: Csrf = "") -> Response:
+def user_totp_reset(request: Request, user_id: RecordId, csrf_token: Csrf = "") -> Response:
     return _user_action(request, user_id, csrf_token, "totp")
 
 
@@ -266,7 +274,7 @@ def centres_create(request: Request, csrf_token: Csrf = "",
 
 @router.post("/admin/centres/{centre_id}/rename", response_class=HTMLResponse)
 @page_errors
-def centres_rename(request: Request, centre_id: int, csrf_token: Csrf = "",
+def centres_rename(request: Request, centre_id: RecordId, csrf_token: Csrf = "",
                    name: Annotated[str, Form(max_length=200)] = "") -> Response:
     with staff_page(request, csrf_token) as (ctx, user, csrf):
         try:
@@ -281,7 +289,7 @@ def centres_rename(request: Request, centre_id: int, csrf_token: Csrf = "",
 
 @router.post("/admin/centres/{centre_id}/central", response_class=HTMLResponse)
 @page_errors
-def centres_make_central(request: Request, centre_id: int, csrf_token: Csrf = "",
+def centres_make_central(request: Request, centre_id: RecordId, csrf_token: Csrf = "",
                          confirm: Annotated[str, Form(max_length=5)] = "") -> Response:
     with staff_page(request, csrf_token) as (ctx, user, csrf):
         try:
