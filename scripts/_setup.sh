@@ -14,7 +14,7 @@ as_root() {
 SERVE_APT=(python3-venv build-essential pkg-config cmake ffmpeg
   libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libswresample-dev
   libavfilter-dev libavdevice-dev fonts-noto-cjk chromium)
-TEST_APT=(postgresql chromium poppler-utils npm)
+TEST_APT=(postgresql chromium poppler-utils)
 
 ensure_apt() {
   local missing=()
@@ -51,6 +51,9 @@ ensure_venv() {  # $1: pip extras, e.g. "" or "[test]"
 # project-local node_modules that git ignores.
 AXE_CORE_VERSION=4.11.1
 ensure_node_modules() {
+  # Node and npm usually come with the machine (NodeSource's nodejs, which conflicts with
+  # Debian's npm package); Debian's are installed only when there is no npm at all.
+  command -v npm >/dev/null || ensure_apt nodejs npm
   if [ ! -f node_modules/axe-core/axe.min.js ] || \
      ! grep -q "\"version\": \"$AXE_CORE_VERSION\"" node_modules/axe-core/package.json; then
     echo "==> installing axe-core $AXE_CORE_VERSION into node_modules"
