@@ -30,6 +30,7 @@ def test_counsellor_intake_to_consent(page, live_server, live_world) -> None:  #
     assert page.locator("h1").inner_text() == "직원 로그인"
     log_in(page, live_server, counsellor)
     page.wait_for_url(re.compile(r".*/(cases)?$"))
+    page.goto(live_server.url + "/cases")  # login leads to the start page
     assert "조건에 맞는 사건이 없습니다." in page.content()
 
     page.click("text=신규 접수")
@@ -103,6 +104,7 @@ def test_central_admin_sees_statistics_only(page, live_server, live_world) -> No
     _runtime, world = live_world
     log_in(page, live_server, world.staff["central_admin"], totp=True)
     page.wait_for_url(re.compile(r".*/(cases)?$"))
+    page.goto(live_server.url + "/cases")  # login leads to the start page
     assert page.locator("h1").inner_text() == "전체 센터"
     assert "서울센터" in page.content() and "부산센터" in page.content()
     screenshot(page, "central-ko")

@@ -60,6 +60,12 @@ def test_demo_seed_shows_every_flow(runtime: Runtime, monkeypatch: pytest.Monkey
     with runtime.context(_actor(runtime, "central.admin@demo.jikimi.kr")) as ctx:
         national = start_page(ctx)
     assert national.monthly is not None and national.monthly.has_data()
+    # the partner page counts what is shared before any partner has pulled
+    from jikimi import partners
+
+    with runtime.context(admin) as ctx:
+        shared = partners.statistics(ctx)
+    assert shared.sharing_cases >= 1 and shared.active_items > 0
     # approved, the notice reaches the demo's mail catcher
     port = free_port()
     catcher = start_mail_catcher(mailbox_dir(runtime), port)
