@@ -93,9 +93,12 @@ def test_status_cli(runtime: Runtime, world: World, tmp_path: Path,  # type: ign
     assert len(list((tmp_path / "usb").glob("jikimi-keys-*.json"))) == 1
     inside = cli.invoke(cli_app, ["keys", "backup", str(runtime.settings.data_dir / "k.json")])
     assert inside.exit_code != 0 and "data directory" in inside.output
+    worker = cli.invoke(cli_app, ["worker", "--once"])
+    assert worker.exit_code == 0, worker.output
     as_json = cli.invoke(cli_app, ["status", "--format", "json"])
     checks = {c["key"]: c for c in json.loads(as_json.output)["checks"]}
     assert checks["key_backup"]["state"] == "ok"
+    assert checks["worker"]["state"] == "ok"  # one round of the worker is a heartbeat
     english = cli.invoke(cli_app, ["status", "--lang", "en"])
     assert "Last key backup" in english.output and "System (command line)" in english.output
 
