@@ -5,7 +5,7 @@ Benign generated scenes encoded as JPEG at phone size (4000x3000, 12 MP) and web
 aggressive JPEG draft (decode straight to >= 512 px) lands from the reference on the PDQ
 reference images, to decide whether jikimi may use it.
 
-    .venv/bin/python benchmarks/bench_hashing.py [--phone 6] [--web 40] [--repeat 2]
+    .venv/bin/python benchmarks/bench_hashing.py [--phone 6] [--web 40] [--repeat 5]
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import csv
 import io
+import statistics
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -24,6 +25,7 @@ from threatexchange.signal_type.pdq.signal import PdqSignal
 
 from jikimi.hashing import fingerprint_bytes, hamming_distance
 from jikimi.hashing.pdq import bits_to_hex
+from jikimi.matching import media_lookups
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
@@ -85,7 +87,15 @@ def threatexchange_signal(data: bytes) -> str:
     return str(PdqSignal.hash_from_bytes(data))
 
 
+def jikimi_scan_path(data: bytes) -> str:
+    """What every door does with found media: fingerprints and lookups (PDQ and its DCT
+    dihedral in one pass, frames looked for, region hashes, SHA-256, MD5)."""
+    fp, _lookups = media_lookups(data)
+    return str(getattr(fp, "pdq", ""))
+
+
 METHODS: dict[str, Callable[[bytes], str]] = {
+    "jikimi scan path (matching.media_lookups)": jikimi_scan_path,
     "jikimi fingerprint_bytes (PDQ + 8 dihedral + SHA-256 + MD5)": jikimi_full,
     "reference pipeline (thumbnail 512, pdqhash)": reference_pipeline,
     "aggressive JPEG draft to 512 (not used)": aggressive_draft,
@@ -94,35 +104,54 @@ METHODS: dict[str, Callable[[bytes], str]] = {
 }
 
 
-def rate(fn: Callable[[bytes], str], files: list[bytes], repeat: int) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        for data in files:
-            fn(data)
-        best = min(best, time.perf_counter() - start)
-    return len(files) / best
+def interleaved(methods: dict[str, Callable[[bytes], str]], files: list[bytes], rounds: int
+                ) -> dict[str, list[float]]:
+    """Images per second of each method over ``rounds`` rounds; in each round every method
+    runs once over all files, in an order that rotates, so that load on the machine falls on
+    all methods alike."""
+    names = list(methods)
+    rates: dict[str, list[float]] = {n: [] for n in names}
+    for r in range(rounds):
+        for name in names[r % len(names):] + names[:r % len(names)]:
+            start = time.perf_counter()
+            for data in files:
+                methods[name](data)
+            rates[name].append(len(files) / (time.perf_counter() - start))
+    return rates
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--phone", type=int, default=6)
     parser.add_argument("--web", type=int, default=40)
-    parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--repeat", type=int, default=5, help="interleaved rounds")
     args = parser.parse_args()
     sets = {
         "phone 12 MP JPEG": [jpeg_bytes(scene(s, (4000, 3000))) for s in range(args.phone)],
         "web ~1 MP JPEG": [jpeg_bytes(scene(100 + s, (1152, 864))) for s in range(args.web)],
     }
+    print(f"{args.repeat} interleaved rounds; images/s as median (min-max)\n")
     print(f"| method | {' | '.join(f'{k} (images/s)' for k in sets)} | max bits from reference |")
     print(f"|---|{'---:|' * len(sets)}---:|")
+    results = {k: interleaved(METHODS, files, args.repeat) for k, files in sets.items()}
     for name, fn in METHODS.items():
-        rates = [rate(fn, files, args.repeat) for files in sets.values()]
+        cells = []
+        for k in sets:
+            r = sorted(results[k][name])
+            cells.append(f"{statistics.median(r):.1f} ({r[0]:.1f}-{r[-1]:.1f})")
         hashes = [(fn(d), reference_pipeline(d)) for files in sets.values() for d in files]
         worst = max((hamming_distance(a, b) for a, b in hashes if a), default=0)
         empty = sum(1 for a, _ in hashes if not a)
         note = f" ({empty} files gave no hash)" if empty else ""
-        print(f"| {name} | {' | '.join(f'{r:.1f}' for r in rates)} | {worst}{note} |")
+        print(f"| {name} | {' | '.join(cells)} | {worst}{note} |")
+    print()
+    for k in sets:
+        ratio = sorted(a / b for a, b in zip(results[k][next(iter(METHODS))],
+                                             results[k]["reference pipeline (thumbnail 512, "
+                                                        "pdqhash)"], strict=True))
+        print(f"scan path / reference, {k}: median {statistics.median(ratio):.2f}x "
+              f"(rounds {ratio[0]:.2f}-{ratio[-1]:.2f}x)")
+    print()
 
     rows = list(csv.DictReader((SHARED / "pdq-reference" / "expected.csv").open()))
     jpegs = [r for r in rows if r["path"].endswith(".jpg")]

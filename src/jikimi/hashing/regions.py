@@ -7,10 +7,13 @@ hashes are PDQ hashes of fixed *windows* of the reference thumbnail ``T`` (Pillo
 ``thumbnail((512, 512))``, RGB), kept as their own signal type (``pdq_region``) with their own
 threshold, so that partner feeds and the StopNCII-shaped API keep serving plain PDQ.
 
-A window is given by what it removes from each side, in per mille of ``T``'s width ``w`` and
-height ``h``: ``(l, t, r, b)`` is the box ``(w*l//1000, h*t//1000, w - w*r//1000,
-h - h*b//1000)``. Integer arithmetic only, so that the victim portal (``pdq.js``) computes the
-same pixels, and PDQ of the same pixels is the same hash there.
+Windows are cut from ``T`` itself: cutting them from ``T`` at half size (the rounded mean of
+2 x 2 blocks) was measured four times cheaper to hash but lost a sixth of the off-centre crops
+(PDQ's blur is then half as wide, so a shifted window aliases more). A window is given by
+what it removes from each side, in per mille of ``T``'s width ``w`` and height ``h``:
+``(l, t, r, b)`` is the box ``(w*l//1000, h*t//1000, w - w*r//1000, h - h*b//1000)``.
+Integer arithmetic only, so that the victim portal (``pdq.js``) computes the same pixels, and
+PDQ of the same pixels is the same hash there.
 
 Registered (:func:`registration_regions`), in this order:
 
@@ -36,9 +39,9 @@ Registered (:func:`registration_regions`), in this order:
    The centre of a copy tilted by up to 10 degrees (without enlarging the canvas) is inside the
    picture for aspect ratios up to 2:1, so its own ``centre70`` is near one of these.
 
-Looked up for found media (:func:`query_regions`): the six ``keep_*`` windows and ``centre70``
-(the whole picture's PDQ is looked up as it is). Unlike registration, lookups need not be
-bit-exact: they are computed from the same thumbnail with the same windows.
+Looked up for found media (:func:`query_regions`): the six ``keep_*`` windows and
+``centre70``; the picture's own PDQ is looked up among the region hashes too. They are
+computed from the found copy's reference thumbnail with the same windows and the same PDQ.
 """
 
 from __future__ import annotations
@@ -180,7 +183,12 @@ def registration_regions(thumb: Image.Image) -> tuple[PdqVariant, ...]:
 
 
 def query_regions(thumb: Image.Image | npt.NDArray[np.uint8]) -> tuple[PdqVariant, ...]:
-    """The region hashes to look up for found media: the ``keep_*`` windows and ``centre70``."""
+    """The region hashes to look up for found media: the ``keep_*`` windows and ``centre70``
+    (the whole picture's PDQ, computed anyway, meets the registered crop windows).
+
+    Hashed exactly as the registered windows: an approximation that filters the whole
+    thumbnail once and samples each window was measured 2.6 times cheaper but 4-10 bits (up
+    to 20) away from the exact hashes, too much of a 31-bit threshold."""
     rgb = thumb if isinstance(thumb, np.ndarray) else rgb_array(thumb)
     out = [_hash(name, _crop(rgb, window)) for name, window in KEEP_WINDOWS]
     out.append(_hash("centre70", _crop(rgb, CENTRE_WINDOW)))

@@ -12,9 +12,10 @@ The lookups of one image, all from one decode and one reference thumbnail:
   without variants match mirrored copies; registrations also store flipped pixels), and, only
   when a cheap look at the four edges sees a border, letterbox or screen, the unframed
   picture (``unframed`` ...);
-- ``pdq_region``: the picture's PDQ against registered windows (off-centre crops), and the
-  region hashes of the found picture (``keep_tl`` ... ``keep_br``, ``centre70``) against the
-  same windows of registrations (overlays, tilts); see :mod:`jikimi.hashing.regions`;
+- ``pdq_region``: the picture's PDQ against the registered crop windows (off-centre and
+  centred crops), its ``keep_*`` windows against the same windows of registrations
+  (overlays), its ``centre70`` against the turned centres (tilts); see
+  :mod:`jikimi.hashing.regions`;
 - ``sha256`` and ``md5`` of the file.
 
 Videos are looked up by vPDQ, SHA-256 and MD5.

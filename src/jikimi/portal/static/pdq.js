@@ -1067,7 +1067,8 @@ export function tiltedCentre(data, width, height, cos, sin) {
 
 /**
  * The server's registration_regions (signal type pdq_region) for a reference thumbnail
- * {data, width, height} (RGBA): keep_*, offcrop_*, centred_*, then the tilts, in regions.py order.
+ * {data, width, height} (RGBA): keep_*, offcrop_*, centred_*, then the tilts, in regions.py
+ * order.
  * @returns {Array<{name: string, hash: string, quality: number}>}
  */
 export function regionsOfThumbnail(thumb) {
