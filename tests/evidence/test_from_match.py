@@ -15,7 +15,7 @@ from tests.scans.conftest import site as gallery_site  # noqa: F401
 from jikimi import cases, evidence, review
 from jikimi.core.actors import cli_actor
 from jikimi.core.runtime import Runtime
-from jikimi.errors import Conflict, Forbidden
+from jikimi.errors import Conflict, Forbidden, NotFound
 
 
 @pytest.fixture
@@ -35,8 +35,8 @@ def test_capture_from_confirmed_match(runtime: Runtime, world: World, gallery: G
     assert exc.value.code == "match_not_confirmed"
     with runtime.context(staff(world, "analyst_a")) as ctx:
         review.confirm(ctx, match_id, "같은 사진")
-    with runtime.context(staff(world, "admin_b")) as ctx, pytest.raises(Forbidden):
-        evidence.capture_from_match(ctx, match_id)
+    with runtime.context(staff(world, "admin_b")) as ctx, pytest.raises(NotFound):
+        evidence.capture_from_match(ctx, match_id)  # another centre's match: not found
     with runtime.context(staff(world, "analyst_a")) as ctx, pytest.raises(Forbidden):
         evidence.capture_from_match(ctx, match_id)
     with runtime.context(staff(world, "admin_a")) as ctx:

@@ -75,10 +75,11 @@ def test_pages_roles_forms_and_custody(app, runtime: Runtime, world: World,  # t
                       ).status_code == 403
 
     # Another centre's investigator: refused everywhere.
-    for path in (f"/cases/{ecase.code}/evidence", item_url, f"{item_url}/preview.png"):
-        assert other.get(path).status_code == 403, path
+    assert other.get(f"/cases/{ecase.code}/evidence").status_code == 403  # the case rule
+    for path in (item_url, f"{item_url}/preview.png"):  # another centre's item: not found
+        assert other.get(path).status_code == 404, path
     assert other.post(f"{item_url}/unblur", data={"reason": "x", "csrf_token": other_csrf}
-                      ).status_code == 403
+                      ).status_code == 404
 
     # Unblur: a reason is required; the clear screenshot comes inline, once.
     r = inv.post(f"{item_url}/unblur", data={"csrf_token": csrf}, headers={"HX-Request": "true"})
