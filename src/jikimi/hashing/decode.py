@@ -297,6 +297,31 @@ class DecodeBudget:
                 self._cond.notify_all()
 
 
+def _return_freed_pixels_to_the_os() -> bool:
+    """Make glibc hand large allocations (Pillow's 16 MB pixel blocks) to ``mmap`` always.
+
+    Without this, glibc raises its mmap threshold after the first large free, and from then on
+    keeps freed pixel memory in each thread's heap: every worker thread that once decoded a
+    100 MP image keeps ~400 MB resident for good, and the budget would bound the decodes but
+    not the process. With a fixed threshold, freed pixels go back to the system at once.
+    """
+    try:
+        import ctypes
+        import ctypes.util
+
+        name = ctypes.util.find_library("c")
+        if not name:
+            return False
+        libc = ctypes.CDLL(name)
+        m_mmap_threshold = -3
+        return bool(libc.mallopt(m_mmap_threshold, 4 * MB))
+    except (OSError, AttributeError):
+        return False  # not glibc: its allocator decides
+
+
+RETURNS_FREED_PIXELS = _return_freed_pixels_to_the_os()
+
+
 def _budget_from_environment() -> DecodeBudget:
     raw = os.environ.get("JIKIMI_DECODE_MEMORY_MB", "")
     try:
