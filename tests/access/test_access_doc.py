@@ -83,3 +83,41 @@ def test_system_may_do_everything_and_victims_nothing() -> None:
         assert not allowed(Actor(ActorKind.VICTIM, centre_id=1, label="DSC-2026-000001"),
                            resource, owned)
         assert not allowed(Actor(ActorKind.PARTNER, id=1), resource, owned)
+
+
+def test_every_table_has_an_owner_in_the_schema() -> None:
+    """Every table holding or pointing at case data has an owning centre: its own NOT NULL
+    ``centre_id`` (a foreign key to centres), or a NOT NULL column to a parent that has one;
+    the rest are national or the installation's, with the rule written down. A new table
+    without a row here fails."""
+    from jikimi.core.authorization import TABLE_OWNERS
+    from jikimi.schema import metadata
+
+    tables = metadata.tables
+    assert set(tables) == set(TABLE_OWNERS), (
+        f"tables without an owner in jikimi.core.authorization.TABLE_OWNERS: "
+        f"{sorted(set(tables) - set(TABLE_OWNERS))}; stale rows: "
+        f"{sorted(set(TABLE_OWNERS) - set(tables))}")
+
+    def reaches_centre(name: str, seen: tuple[str, ...] = ()) -> bool:
+        owner = TABLE_OWNERS[name]
+        assert name not in seen, seen
+        if owner.kind in ("national", "installation"):
+            assert owner.note, name
+            return False
+        column = tables[name].columns[owner.column]
+        assert not column.nullable, f"{name}.{owner.column} must be NOT NULL"
+        targets = {fk.column.table.name for fk in column.foreign_keys}
+        if owner.kind == "centre":
+            assert targets == {"centres"}, name
+            return True
+        assert len(targets) == 1, f"{name}.{owner.column} must point at its parent"
+        return reaches_centre(targets.pop(), (*seen, name))
+
+    case_data = {name for name, t in tables.items()
+                 if {"case_id", "case_code", "bank_id", "entry_id", "source_id", "match_id",
+                     "request_id", "centre_id"} & set(t.columns.keys())}
+    for name in sorted(case_data - {"audit_entries"}):
+        assert reaches_centre(name), f"{name} holds case data but reaches no centre"
+    for name in TABLE_OWNERS:
+        reaches_centre(name)

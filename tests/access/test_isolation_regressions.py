@@ -19,8 +19,6 @@ from tests.scans.conftest import Media, Site
 from jikimi.core.database import upgrade_database
 from jikimi.core.runtime import Runtime
 
-SQLITE = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-
 
 def _case_bank_at_cli(cli_env: dict[str, str], world: World, media: Media, tmp_path: Path,
                       *, bank: str = "victim-bank") -> tuple[str, Path]:
@@ -34,7 +32,6 @@ def _case_bank_at_cli(cli_env: dict[str, str], world: World, media: Media, tmp_p
     return opened["code"], picture
 
 
-@SQLITE
 def test_other_centres_neither_list_nor_read_a_case_bank(
         app: Any, client: TestClient, world: World, cli_env: dict[str, str], media: Media,
         tmp_path: Path) -> None:
@@ -84,7 +81,6 @@ def test_other_centres_neither_list_nor_read_a_case_bank(
     assert b  # analyst_b checked above
 
 
-@SQLITE
 def test_labels_are_encrypted_at_rest_and_old_ones_sealed_by_db_upgrade(
         client: TestClient, world: World, cli_env: dict[str, str], media: Media,
         runtime: Runtime, tmp_path: Path) -> None:
@@ -107,7 +103,6 @@ def test_labels_are_encrypted_at_rest_and_old_ones_sealed_by_db_upgrade(
     assert "old label" in labels
 
 
-@SQLITE
 def test_cli_records_belong_to_a_centre(client: TestClient, world: World,
                                         cli_env: dict[str, str], media: Media,
                                         runtime: Runtime, tmp_path: Path) -> None:
@@ -155,7 +150,6 @@ def test_cli_records_belong_to_a_centre(client: TestClient, world: World,
     assert bad.exit_code == 1 and "unknown_centre" in bad.output
 
 
-@SQLITE
 def test_another_centre_cannot_add_to_or_delete_from_a_cli_case_bank(
         client: TestClient, world: World, cli_env: dict[str, str], media: Media,
         tmp_path: Path) -> None:
@@ -181,7 +175,6 @@ def _queue(client: TestClient, member: Any) -> list[dict[str, Any]]:
     return list(r.json())
 
 
-@SQLITE
 def test_matches_found_by_any_source_are_the_case_centres_and_hidden_from_others(
         app: Any, client: TestClient, world: World, cli_env: dict[str, str], media: Media,
         site: Site, tmp_path: Path) -> None:

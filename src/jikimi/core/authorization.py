@@ -208,6 +208,65 @@ NATIONAL_READ_RULES: dict[ResourceType, str] = {
 }
 
 
+# --- the owner of every table ----------------------------------------------------------------
+@dataclass(frozen=True)
+class TableOwner:
+    """How a table's rows get their owning centre: its own ``centre_id`` column, a NOT NULL
+    column pointing at an owned parent (``via``), or none because its rows are national or
+    the installation's own (with the rule that says who reads them)."""
+
+    kind: str  # centre | via | national | installation
+    column: str = ""
+    note: str = ""
+
+
+def _centre(column: str = "centre_id") -> TableOwner:
+    return TableOwner("centre", column)
+
+
+def _via(column: str) -> TableOwner:
+    return TableOwner("via", column)
+
+
+TABLE_OWNERS: dict[str, TableOwner] = {
+    "cases": _centre(), "banks": _centre(), "sources": _centre(), "item_matches": _centre(),
+    "takedown_requests": _centre(), "evidence_items": _centre(), "staff_users": _centre(),
+    "bank_entries": _via("bank_id"), "bank_changes": _via("entry_id"),
+    "case_assignments": _via("case_id"), "case_events": _via("case_id"),
+    "consent_records": _via("case_id"), "counselling_notes": _via("case_id"),
+    "portal_victim_notes": _via("case_id"), "partner_feed_items": _via("case_id"),
+    "partner_feed_changes": _via("item_id"), "partner_feedback": _via("case_id"),
+    "partner_shared_cases": _via("case_id"), "partner_subscriptions": _via("bank_id"),
+    "evidence_custody_events": _via("item_id"), "scans": _via("source_id"),
+    "scan_items": _via("scan_id"), "items": _via("source_id"),
+    "item_versions": _via("item_id"), "review_decisions": _via("match_id"),
+    "takedown_items": _via("request_id"), "takedown_checks": _via("request_id"),
+    "takedown_events": _via("request_id"), "takedown_outbox": _via("request_id"),
+    "api_tokens": _via("user_id"), "staff_sessions": _via("user_id"),
+    "centres": TableOwner("installation", note="every staff member reads the list of "
+                                               "centres; central admins change it"),
+    "partners": TableOwner("national", note="partners are the installation's: "
+                                            "administrators manage them"),
+    "partner_keys": TableOwner("national", note="a partner's keys, with the partner"),
+    "partner_hash_records": TableOwner("national", note="the hash feed partners fetch with "
+                                       "their keys: hashes only, of cases whose victim "
+                                       "consented to sharing, never a case code or label"),
+    "partner_feed_state": TableOwner("installation", note="how far the feed has followed "
+                                                          "the bank change log"),
+    "platform_overrides": TableOwner("national", note="the platform directory: every staff "
+                                                      "member reads it, administrators edit"),
+    "audit_entries": TableOwner("installation", note="the hash-chained log; entries carry "
+                                "the centre they concern; administrators verify the chain"),
+    "audit_head": TableOwner("installation", note="the audit chain's head"),
+    "case_code_counters": TableOwner("installation", note="the yearly case-code sequence"),
+    "login_throttles": TableOwner("installation", note="login attempt counters"),
+    "key_backups": TableOwner("installation", note="records of key-file backups"),
+    "service_heartbeats": TableOwner("installation", note="the worker's heartbeat"),
+}
+"""The owner of every table (a test checks each against the schema: NOT NULL columns and
+their foreign keys, and that no table is left out)."""
+
+
 # --- records and their owners ----------------------------------------------------------------
 @dataclass(frozen=True)
 class Owned:
@@ -430,6 +489,20 @@ def access_table_markdown() -> str:
             cells = rows[role]
             lines.append(f"| {resource.value.replace('_', ' ')} | {_ROLE_NAMES[role]} | "
                          + " | ".join(_cell_text(cells[r]) for r in RELATIONS) + " |")
+    lines.append("")
+    lines.append("The owning centre of every table (`TABLE_OWNERS`; *via* a NOT NULL column "
+                 "to an owned parent):")
+    lines.append("")
+    lines.append("| table | owning centre |")
+    lines.append("|---|---|")
+    for name, owner in sorted(TABLE_OWNERS.items()):
+        if owner.kind == "centre":
+            text = f"`{owner.column}`"
+        elif owner.kind == "via":
+            text = f"via `{owner.column}`"
+        else:
+            text = f"{owner.kind}: {owner.note}"
+        lines.append(f"| {name} | {text} |")
     lines.append("")
     lines.append("National records and who reads them:")
     lines.append("")

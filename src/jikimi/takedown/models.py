@@ -104,8 +104,7 @@ class OutboxMessage(Base):
     __tablename__ = "takedown_outbox"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    request_id: Mapped[int | None] = mapped_column(ForeignKey("takedown_requests.id"),
-                                                   nullable=True, index=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("takedown_requests.id"), index=True)
     purpose: Mapped[str] = mapped_column(String(20))  # notice | escalation
     message_id: Mapped[str] = mapped_column(String(300), unique=True)
     sender: Mapped[str] = mapped_column(String(254))

@@ -9,7 +9,8 @@ CLI stored NULL), then makes it NOT NULL:
 - a source without a centre belongs to the default centre;
 - a match belongs to its case bank's centre, else to the centre of the source that found it.
 
-Adds ``bank_entries.label_enc``: labels are encrypted by ``jikimi db upgrade`` after the
+Makes ``takedown_outbox.request_id`` NOT NULL (every message is a request's). Adds
+``bank_entries.label_enc``: labels are encrypted by ``jikimi db upgrade`` after the
 migration (the key file is not the migration's to read).
 
 Revision ID: 0009
@@ -97,6 +98,9 @@ def upgrade() -> None:
     with op.batch_alter_table('sources', schema=None) as batch_op:
         batch_op.alter_column('centre_id', existing_type=sa.Integer(), nullable=False)
         batch_op.create_index(batch_op.f('ix_sources_centre_id'), ['centre_id'], unique=False)
+    # an outbox message is always a request's (the service never writes one without)
+    with op.batch_alter_table('takedown_outbox', schema=None) as batch_op:
+        batch_op.alter_column('request_id', existing_type=sa.Integer(), nullable=False)
     with op.batch_alter_table('item_matches', schema=None) as batch_op:
         batch_op.alter_column('centre_id', existing_type=sa.Integer(), nullable=False)
         batch_op.create_index(batch_op.f('ix_item_matches_centre_id'), ['centre_id'],
@@ -106,6 +110,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('takedown_outbox', schema=None) as batch_op:
+        batch_op.alter_column('request_id', existing_type=sa.Integer(), nullable=True)
     with op.batch_alter_table('item_matches', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_item_matches_centre_id_centres'),
                                  type_='foreignkey')
