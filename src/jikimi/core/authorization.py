@@ -19,11 +19,21 @@ API (every capability and every door uses these; nothing decides ownership elsew
         # the case's centre, else the centre the actor acts for (staff: hers; the CLI:
         # ``--centre``), else the installation's default (the central centre, else the first)
     resolve_centre(session, "서울센터" | "3") -> centre id          # for ``--centre``
+    acting_for(cli_actor(), centre_id) -> the operator acting for a centre (still system:cli)
     register_resource(ResourceType.X, finder)                       # capabilities, at import
+    find(session, ResourceType.X, key) -> Owned | None   # unchecked: then check(ctx, ...)
+    may_any(actor, ResourceType.X, Action.READ) -> bool  # navigation: may she ever?
+    allowed(actor, ResourceType.X, owned) -> actions     # e.g. to show or hide a button
+
+Resources registered today: BANK (key: name or id), BANK_ENTRY, SOURCE, SCAN, MATCH,
+TAKEDOWN, EVIDENCE (ids). A new page or route loads its record with ``load_for`` (or goes
+through the capability's service, which does); tests/access/test_authorisation_matrix.py
+requires a row for every route and tries each record route as every other centre's role.
 
 A finder returns :class:`Owned` (the record, its owning centre, whether it is national and,
-for records of a case, the case's id) or ``None``. Capabilities register their finders in
-their ``__init__`` (see ``jikimi.wiring``), so this module knows no table but ``centres``.
+for records of a case, the case's id) or ``None``. Capabilities register their finders when
+their service module is imported (``jikimi.wiring`` imports them all), so this module knows no
+table but ``centres`` and ``cases``. ``TABLE_OWNERS`` says how every table gets its owner.
 
 The system actor (the worker, and the operator at the CLI acting *for* a centre) may do
 everything; victims and partners never reach records through this module (their doors check
