@@ -80,8 +80,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
                    scans_router, faces_router, review_router, portal_router, takedown_router,
                    partners_router, evidence_router, investigation_router):
         app.include_router(router)
-    for pages in (day_pages, web_router, review_pages, takedown_pages, partners_pages, evidence_pages,
-                  investigation_pages, sources_pages, subscription_pages,
+    for pages in (day_pages, web_router, review_pages, takedown_pages, partners_pages,
+                  evidence_pages, investigation_pages, sources_pages, subscription_pages,
                   admin_pages):
         app.include_router(pages)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
