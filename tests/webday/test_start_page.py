@@ -83,3 +83,10 @@ def test_start_page_per_role(app, runtime: Runtime, world: World) -> None:  # ty
     assert 'href="/sources"' not in nav and 'href="/takedowns"' not in nav
     # in English too
     assert "National, by month" in central.get("/?lang=en").text
+
+
+def test_empty_takedown_list_says_how_requests_come(app, world: World) -> None:  # type: ignore[no-untyped-def]
+    analyst, _ = session_for(app, world.staff["analyst_b"])
+    page = analyst.get("/takedowns")
+    assert page.status_code == 200 and 'id="takedowns-how"' in page.text
+    assert "검토 화면에서 일치 항목을 확인하세요" in page.text

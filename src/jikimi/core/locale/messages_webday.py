@@ -148,6 +148,12 @@ KO: dict[str, str] = {
         "매우 비슷함: 같은 사진일 가능성이 매우 높음",
     "Similar: compare the pictures by eye": "비슷함: 두 사진을 눈으로 비교해 주세요",
     "Exactly the same file": "완전히 같은 파일",
+    "A request is drafted when an analyst confirms a match found at a web address: confirm "
+    "matches in Review. Copies found in a folder, a ZIP or a Telegram export have no address "
+    "to ask a platform about.":
+        "삭제 요청 초안은 분석가가 웹 주소에서 찾은 일치 항목을 확인하면 만들어집니다. 검토 "
+        "화면에서 일치 항목을 확인하세요. 폴더, ZIP, 텔레그램 내보내기에서 찾은 사본에는 "
+        "플랫폼에 요청할 주소가 없습니다.",
 }
 
 EN: dict[str, str] = {
