@@ -333,3 +333,21 @@ def test_oversized_form_gets_the_413_page(app, world) -> None:  # type: ignore[n
 def test_portal_errors_never_show_the_staff_layout(client, world) -> None:  # type: ignore[no-untyped-def]
     page = client.get("/portal/no-such-page", headers={"Accept": "text/html"})
     assert page.status_code == 404 and "로그아웃" not in page.text and "/cases" not in page.text
+
+
+def test_victim_changes_a_consent_without_javascript(client, world) -> None:  # type: ignore[no-untyped-def]
+    opened = client.post("/api/v1/victim/cases").json()
+    form = {"code": opened["code"], "secret": opened["secret"], "purpose": "partner_sharing",
+            "choice": "give"}
+    page = client.post("/portal/consent", data=form)
+    assert page.status_code == 200 and "동의했습니다: 협력 플랫폼과 해시 공유" in page.text
+    assert opened["secret"] not in page.text
+    view = client.post("/api/v1/victim/case", json={"code": opened["code"],
+                                                    "secret": opened["secret"]}).json()
+    assert view["consents"] == ["partner_sharing"]
+    page = client.post("/portal/consent", data={**form, "choice": "withdraw"})
+    assert "동의를 철회했습니다" in page.text
+    wrong = client.post("/portal/consent", data={**form, "secret": "AAAA-BBBB-CCCC-DDDD"})
+    assert wrong.status_code == 401
+    unknown = client.post("/portal/consent", data={**form, "purpose": "everything"})
+    assert unknown.status_code == 200 and "동의 항목과" in unknown.text

@@ -567,6 +567,37 @@ def erase_form(request: Request, ctx: PublicContext, code: FormText = "", secret
                    message=translate("Your data has been erased.", lang))
 
 
+@router.post("/portal/consent", response_class=HTMLResponse, include_in_schema=False)
+def consent_form(request: Request, ctx: PublicContext, code: FormText = "",
+                 secret: FormText = "", purpose: FormText = "",
+                 choice: FormText = "") -> HTMLResponse:
+    """Give or withdraw one consent from the posted form (used when JavaScript is off); she
+    types her secret again. The page then shows her case as it now stands."""
+    lang = request_language(request)
+    if not code.strip() or not secret.strip():
+        return _render(request, "portal_status.html", page="status",
+                       message=translate("Enter your case code and secret.", lang))
+    if purpose not in ConsentPurpose._value2member_map_ or choice not in ("give", "withdraw"):
+        return _render(request, "portal_status.html", page="status",
+                       message=translate("Choose a consent and whether you give or withdraw "
+                                         "it.", lang))
+    chosen = ConsentPurpose(purpose)
+    try:
+        _victim_rate(request, code)
+        if choice == "give":
+            service.give_consent(ctx, code, secret, chosen)
+        else:
+            service.withdraw_consent(ctx, code, secret, chosen)
+        result = service.status(ctx, code, secret)
+    except (NotAuthenticated, RateLimited) as exc:
+        return _refused(request, "portal_status.html", exc, page="status")
+    name = translate(f"consent.{purpose}", lang)
+    message = translate("Consent given: {purpose}." if choice == "give"
+                        else "Consent withdrawn: {purpose}.", lang, purpose=name)
+    return _render(request, "portal_status.html", page="status", result=result,
+                   message=message)
+
+
 @router.post("/portal/register", response_class=HTMLResponse, include_in_schema=False)
 @router.post("/portal/faces", response_class=HTMLResponse, include_in_schema=False)
 def needs_javascript(request: Request) -> HTMLResponse:

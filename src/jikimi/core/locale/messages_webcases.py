@@ -181,6 +181,11 @@ KO: dict[str, str] = {
     "Withdraw consent": "동의 철회",
     "Consent given: {purpose}.": "동의했습니다: {purpose}.",
     "Consent withdrawn: {purpose}.": "동의를 철회했습니다: {purpose}.",
+    "Your choice": "나의 선택",
+    "Enter your secret again to change a consent.": "동의를 바꾸려면 비밀번호를 다시 입력하세요.",
+    "Save my choice": "선택 저장",
+    "Choose a consent and whether you give or withdraw it.":
+        "동의 항목과, 동의할지 철회할지를 고르세요.",
 }
 
 EN: dict[str, str] = {
