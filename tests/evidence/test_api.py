@@ -160,7 +160,8 @@ def test_blurred_preview_and_unblur(client: TestClient, runtime: Runtime, world:
     Image.new("RGB", (1280, 900), (200, 30, 30)).save(shot, "PNG")
     real = capturing.capture
 
-    def with_screenshot(url: str, options: object, client: object = None) -> capturing.Capture:
+    def with_screenshot(url: str, options: object, client: object = None,
+                        guard: object = None) -> capturing.Capture:
         got = real(url, capturing.CaptureOptions(screenshot=False))
         got.screenshot = shot.getvalue()
         return got

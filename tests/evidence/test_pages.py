@@ -30,7 +30,8 @@ def _with_fake_screenshot(monkeypatch: pytest.MonkeyPatch) -> None:
             img.putpixel((x, y), (180, 40, 40))
     img.save(shot, "PNG")
 
-    def fake(url: str, options: object = None, client: object = None) -> capturing.Capture:
+    def fake(url: str, options: object = None, client: object = None,
+             guard: object = None) -> capturing.Capture:
         got = real(url, capturing.CaptureOptions(screenshot=False))
         got.screenshot = shot.getvalue()
         return got
