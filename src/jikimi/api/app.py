@@ -34,6 +34,7 @@ from jikimi.scans.routes import router as scans_router
 from jikimi.takedown.routes import router as takedown_router
 from jikimi.web import STATIC_DIR
 from jikimi.web.admin_pages import router as admin_pages
+from jikimi.web.case_pages import router as case_pages
 from jikimi.web.day_pages import router as day_pages
 from jikimi.web.evidence_pages import router as evidence_pages
 from jikimi.web.investigation_pages import router as investigation_pages
@@ -80,9 +81,9 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
                    scans_router, faces_router, review_router, portal_router, takedown_router,
                    partners_router, evidence_router, investigation_router):
         app.include_router(router)
-    for pages in (day_pages, web_router, review_pages, takedown_pages, partners_pages,
-                  evidence_pages, investigation_pages, sources_pages, subscription_pages,
-                  admin_pages):
+    for pages in (day_pages, web_router, case_pages, review_pages, takedown_pages, partners_pages,
+                  evidence_pages, investigation_pages, admin_pages, sources_pages,
+                  subscription_pages):
         app.include_router(pages)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     configure_decode_budget(runtime.settings.decode_memory_mb)

@@ -352,10 +352,10 @@ def change_status(ctx: ServiceContext, code: str, target: CaseStatus,
     current = CaseStatus(case.status)
     CASE_TRANSITIONS.check(current, target)
     reason = clean_text(reason, "the reason", max_chars=1000)
-    now = utcnow()
     if target is CaseStatus.CLOSED and not reason:
         raise InvalidInput("say why the case is closed (it is kept in the audit log)",
                            code="close_reason_required", field="reason")
+    now = utcnow()
     case.status = target.value
     case.updated_at = now
     case.closed_at = now if target is CaseStatus.CLOSED else None
