@@ -15,7 +15,9 @@ from sqlalchemy import select
 from tests.conftest import StaffMember, World
 from tests.webadmin.web_helpers import web_login
 
+from jikimi import accounts
 from jikimi.accounts import StaffUser
+from jikimi.core.actors import cli_actor
 from jikimi.core.audit import AuditEntry
 from jikimi.core.database import utcnow
 from jikimi.core.runtime import Runtime
@@ -199,3 +201,21 @@ def test_bad_input_gets_a_page_not_a_500(client: TestClient, world: World) -> No
                        data={"csrf_token": csrf, "name": "x"}).status_code == 422
     assert client.post("/admin/users", data={"csrf_token": "forged", "email": "y@test.invalid",
                                              "role": "counsellor"}).status_code == 403
+
+
+def test_totp_reset_of_a_counsellor_turns_it_off(client: TestClient, world: World,
+                                                 runtime: Runtime) -> None:
+    counsellor = world.staff["counsellor_a"]
+    with runtime.context(cli_actor("test")) as ctx:
+        user = accounts.get_user(ctx, counsellor.id)
+        secret, _uri = accounts.begin_totp(ctx, user)
+        accounts.enable_totp(ctx, user, pyotp.TOTP(secret).now())
+    csrf = web_login(client, world.staff["admin_a"])
+    reset = client.post(f"/admin/users/{counsellor.id}/totp?lang=en",
+                        data={"csrf_token": csrf})
+    assert reset.status_code == 200 and "totp-secret" not in reset.text
+    assert "turn it on again" in reset.text
+    web_login(client, counsellor)  # password alone, as before she enrolled
+    with runtime.sessions() as session:
+        user = session.get(StaffUser, counsellor.id)
+        assert user is not None and not user.totp_enabled and user.totp_secret_enc is None
