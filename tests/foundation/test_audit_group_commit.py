@@ -102,13 +102,13 @@ def test_a_failed_group_answers_no_request(runtime: Runtime) -> None:
 
     import jikimi.core.audit_writer as module
 
-    original = module.append_entry
-    module.append_entry = broken  # type: ignore[assignment]
+    original = module.append_entries
+    module.append_entries = broken  # type: ignore[assignment]
     try:
         with pytest.raises(AuditUnavailable):
             writer.write(cli_actor("test"), "x", "test", 1)
     finally:
-        module.append_entry = original
+        module.append_entries = original
     assert failing.is_set()
     with runtime.context(cli_actor("test")) as ctx:
         ctx.audit("test.start", "test", 0)

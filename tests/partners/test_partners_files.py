@@ -22,7 +22,7 @@ from threatexchange.extensions.vpdq.vpdq import VPDQSignal
 from threatexchange.signal_type.md5 import VideoMD5Signal
 from threatexchange.signal_type.pdq.signal import PdqSignal
 
-from jikimi import matching, partners
+from jikimi import accounts, matching, partners
 from jikimi.core.actors import cli_actor
 from jikimi.errors import InvalidInput
 from jikimi.matching import NewEntry
@@ -41,9 +41,16 @@ def tx_read(path: Path) -> dict[str, set[str]]:
     return {t.get_name(): set(v) for t, v in converted.items()}
 
 
+def a_centre(ctx) -> None:  # type: ignore[no-untyped-def]
+    """A bank belongs to a centre: make one if there is none yet."""
+    if not accounts.list_centres(ctx):
+        accounts.add_centre(ctx, "서울센터")
+
+
 def seeded_bank(ctx, name: str = "national") -> list[str]:  # type: ignore[no-untyped-def]
     rng = random.Random(7)
     pdqs = [random_pdq(rng) for _ in range(3)]
+    a_centre(ctx)
     matching.create_bank(ctx, name)
     matching.add_entries(ctx, name, [NewEntry("pdq", p, 80) for p in pdqs]
                          + [NewEntry("md5", "ab" * 16), NewEntry("sha256", "cd" * 32),
@@ -113,6 +120,7 @@ def test_bank_subscribes_to_local_file_exchange(runtime, tmp_path: Path) -> None
     signals.write_text("".join(f"pdq {p}\n" for p in pdqs[:3]) + "video_md5 " + "9" * 32 + "\n"
                        + "url https://example.test/x\n")
     with runtime.context(cli_actor("test")) as ctx:
+        a_centre(ctx)
         matching.create_bank(ctx, "hotlines")
         with pytest.raises(InvalidInput):
             partners.subscribe(ctx, "bad", "hotlines", "local_file", {"nope": 1})
@@ -141,6 +149,7 @@ def test_exchanges_without_credentials_report_the_error(runtime, monkeypatch,  #
                                                         tmp_path: Path) -> None:
     monkeypatch.setenv("HOME", str(tmp_path))  # no ~/.tx_ncmec_keys or the like
     with runtime.context(cli_actor("test")) as ctx:
+        a_centre(ctx)
         matching.create_bank(ctx, "ncmec")
         sub = partners.subscribe(ctx, "ncmec-test", "ncmec", "ncmec",
                                  {"environment": "test_NGO", "only_esp_ids": [1]})

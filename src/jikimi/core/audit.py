@@ -13,11 +13,11 @@ import datetime as dt
 import hashlib
 import hmac
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import BigInteger, Integer, String, Text, select
+from sqlalchemy import BigInteger, Integer, String, Text, insert, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from jikimi.core.actors import Actor
@@ -113,6 +113,41 @@ def append_entry(
     head.last_hash = entry.entry_hash
     session.flush()
     return entry
+
+
+def append_entries(session: Session, key: bytes, entries: Sequence[dict[str, Any]]
+                   ) -> list[int]:
+    """Append several entries (each the keyword arguments of :func:`append_entry`) inside
+    the caller's transaction: the head locked and read once, the rows inserted in one
+    statement, each still chained to the one before it. Returns their sequence numbers."""
+    head = session.execute(select(AuditHead.last_seq, AuditHead.last_hash)
+                           .where(AuditHead.id == 1).with_for_update()).one_or_none()
+    if head is None:
+        session.execute(insert(AuditHead).values(id=1, last_seq=0, last_hash=GENESIS_HASH))
+        last_seq, last_hash = 0, GENESIS_HASH
+    else:
+        last_seq, last_hash = head.last_seq, head.last_hash
+    rows: list[dict[str, Any]] = []
+    for fields in entries:
+        actor: Actor = fields["actor"]
+        entry = AuditEntry(
+            seq=last_seq + 1, at=utcnow(), actor=actor.ref, action=fields["action"],
+            record_type=fields["record_type"], record_id=str(fields["record_id"]),
+            centre_id=fields.get("centre_id"),
+            details=json.dumps(fields.get("details") or {}, sort_keys=True,
+                               ensure_ascii=False, default=str),
+            prev_hash=last_hash)
+        last_seq, last_hash = entry.seq, _entry_digest(key, entry)
+        rows.append({"seq": entry.seq, "at": entry.at, "actor": entry.actor,
+                     "action": entry.action, "record_type": entry.record_type,
+                     "record_id": entry.record_id, "centre_id": entry.centre_id,
+                     "details": entry.details, "prev_hash": entry.prev_hash,
+                     "entry_hash": last_hash})
+    if rows:
+        session.execute(insert(AuditEntry), rows)
+        session.execute(update(AuditHead).where(AuditHead.id == 1)
+                        .values(last_seq=last_seq, last_hash=last_hash))
+    return [int(row["seq"]) for row in rows]
 
 
 @dataclass(frozen=True)

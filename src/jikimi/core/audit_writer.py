@@ -31,7 +31,7 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from jikimi.core.actors import Actor
-from jikimi.core.audit import append_entry
+from jikimi.core.audit import append_entries
 from jikimi.errors import JikimiError
 
 log = logging.getLogger("jikimi.audit")
@@ -118,7 +118,7 @@ class AuditWriter:
     def _commit(self, group: list[_Pending]) -> None:
         try:
             with self._sessions() as session, session.begin():
-                seqs = [append_entry(session, self._key, **p.fields).seq for p in group]
+                seqs = append_entries(session, self._key, [p.fields for p in group])
         except Exception as exc:  # every waiting request must hear of it
             log.exception("audit group of %d entries failed", len(group))
             for pending in group:

@@ -21,8 +21,9 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from jikimi.core.security import Keyring
@@ -78,6 +79,17 @@ class Hit:
     entry_variant: str
     content_id: str
     reliable: bool
+
+
+_PRESENT_ENTRIES = (
+    select(BankEntry.id, BankEntry.bank_id, BankEntry.variant, BankEntry.content_id,
+           BankEntry.quality, Bank.name, Bank.negative, Bank.pdq_threshold, Bank.case_id,
+           Bank.case_code, Bank.centre_id, Bank.national)
+    .join(Bank, Bank.id == BankEntry.bank_id)
+    .where(BankEntry.id.in_(bindparam("ids", expanding=True)),
+           BankEntry.removed_at.is_(None)))
+"""Entries still present (a removal counts the moment it commits) and their banks: built
+once, executed on the session's connection (a hit costs one small read, no ORM objects)."""
 
 
 @dataclass
@@ -182,12 +194,15 @@ class Matcher:
         if not raw:
             return []
         entry_ids = sorted({entry_id for entry_id, _ in raw})
-        entries = {e.id: e for e in session.scalars(select(BankEntry).where(
-            BankEntry.id.in_(entry_ids), BankEntry.removed_at.is_(None)))}
-        banks = {b.id: BankInfo(b.id, b.name, b.negative, b.pdq_threshold, b.case_id,
-                                b.case_code, b.centre_id, b.national)
-                 for b in session.scalars(select(Bank).where(
-                     Bank.id.in_({e.bank_id for e in entries.values()})))}
+        # one read of plain columns (no ORM objects): the entries still present, their banks
+        entries: dict[int, Any] = {}
+        banks: dict[int, BankInfo] = {}
+        for row in session.connection().execute(_PRESENT_ENTRIES, {"ids": entry_ids}):
+            entries[row.id] = row
+            if row.bank_id not in banks:
+                banks[row.bank_id] = BankInfo(row.bank_id, row.name, row.negative,
+                                              row.pdq_threshold, row.case_id, row.case_code,
+                                              row.centre_id, row.national)
         hits = []
         for (entry_id, _variant), (distance, query) in raw.items():
             entry = entries.get(entry_id)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from pydantic import BaseModel
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from jikimi.core.actors import Actor
@@ -20,6 +20,11 @@ from jikimi.partners.feed import SHARED_SIGNALS
 from jikimi.partners.models import FeedItem
 
 MAX_FINGERPRINTS = 100
+
+
+_ACTIVE_ITEMS = select(FeedItem.bank_entry_id, FeedItem.token, FeedItem.category).where(
+    FeedItem.bank_entry_id.in_(bindparam("ids", expanding=True)), FeedItem.active.is_(True))
+"""The active feed items of entries (built once: withdrawal and erasure count at once)."""
 
 
 class LookupMatch(BaseModel):
@@ -101,8 +106,7 @@ def answer_lookup(session: Session, audit: AuditSink, principal: PartnerPrincipa
             best[hit.entry_id] = (hit.distance, query, hit.signal_type)
     matches: dict[str, LookupMatch] = {}
     if best and not suppressed:
-        for item in session.scalars(select(FeedItem).where(
-                FeedItem.bank_entry_id.in_(sorted(best)), FeedItem.active.is_(True))):
+        for item in session.connection().execute(_ACTIVE_ITEMS, {"ids": sorted(best)}):
             distance, query, kind = best[item.bank_entry_id]
             current = matches.get(item.token)
             if current is None or current.distance > distance:

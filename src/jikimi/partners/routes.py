@@ -222,9 +222,16 @@ def partner_lookup(request: Request, body: LookupIn) -> LookupResult:
         with contextmanager(partner_call)(request) as call:
             return lookup(call.ctx, call.principal, _matcher(request), fingerprints,
                           body.threshold)
+    return hot_lookup(request, hot, body)
+
+
+def hot_lookup(request: Request, hot: HotPath, body: LookupIn) -> LookupResult:
+    """A lookup on the serving path (the route's and ``fastpath``'s): the key checked and
+    rate-limited (a refusal audited), answered from memory, its entry group-committed."""
     principal = hot_principal(request, hot)
     with hot.read() as session:
-        return answer_lookup(session, hot.audit, principal, hot.matcher, fingerprints,
+        return answer_lookup(session, hot.audit, principal, hot.matcher,
+                             [(f.signal_type, f.value) for f in body.fingerprints],
                              body.threshold)
 
 
