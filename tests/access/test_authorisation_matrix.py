@@ -559,7 +559,7 @@ def test_other_centres_get_403_or_404_on_every_record_route(
                     failures.append(f"{door.name}: {key} as {staff_key} -> "
                                     f"{response.status_code} {response.text[:160]}")
     assert tried > 500
-    Path("/tmp/matrix_failures.txt").write_text("\n".join(failures))
+    print(f"authorisation matrix: {tried} requests by other centres' roles")
     assert not failures, "\n".join(failures)
 
 

@@ -31,6 +31,12 @@ from jikimi.partners.exchange import tx_signal_types, vpdq_from_tx, vpdq_to_tx
 VPDQ = json.dumps([[0, 0.0, 100, "f" * 64], [1, 1.0, 90, "0f" * 32], [2, 2.5, 80, "e1" * 32]])
 
 
+def _a_centre(ctx) -> None:  # type: ignore[no-untyped-def]
+    """The installation's default centre (the first one), made once."""
+    if not accounts.list_centres(ctx):
+        accounts.add_centre(ctx, "센터")
+
+
 def tx_read(path: Path) -> dict[str, set[str]]:
     """What python-threatexchange's local-file exchange reads from ``path``."""
     api = LocalFileSignalExchangeAPI.for_collab(
@@ -51,6 +57,7 @@ def seeded_bank(ctx, name: str = "national") -> list[str]:  # type: ignore[no-un
     rng = random.Random(7)
     pdqs = [random_pdq(rng) for _ in range(3)]
     a_centre(ctx)
+    _a_centre(ctx)  # banks belong to a centre
     matching.create_bank(ctx, name)
     matching.add_entries(ctx, name, [NewEntry("pdq", p, 80) for p in pdqs]
                          + [NewEntry("md5", "ab" * 16), NewEntry("sha256", "cd" * 32),
@@ -96,6 +103,7 @@ def test_export_import_round_trip(runtime, tmp_path: Path) -> None:
     command._print_csv(dict_writer, "hotline", VideoMD5Signal, "12" * 16,
                        FetchedSignalMetadata())
     with runtime.context(cli_actor("test")) as ctx:
+        _a_centre(ctx)  # banks belong to a centre
         matching.create_bank(ctx, "imported")
         assert partners.import_signals(ctx, "imported", written.read_text()) == 4
         assert partners.import_signals(ctx, "imported", buffer.getvalue()) == 1  # md5 is new
@@ -121,6 +129,7 @@ def test_bank_subscribes_to_local_file_exchange(runtime, tmp_path: Path) -> None
                        + "url https://example.test/x\n")
     with runtime.context(cli_actor("test")) as ctx:
         a_centre(ctx)
+        _a_centre(ctx)  # banks belong to a centre
         matching.create_bank(ctx, "hotlines")
         with pytest.raises(InvalidInput):
             partners.subscribe(ctx, "bad", "hotlines", "local_file", {"nope": 1})
@@ -150,6 +159,7 @@ def test_exchanges_without_credentials_report_the_error(runtime, monkeypatch,  #
     monkeypatch.setenv("HOME", str(tmp_path))  # no ~/.tx_ncmec_keys or the like
     with runtime.context(cli_actor("test")) as ctx:
         a_centre(ctx)
+        _a_centre(ctx)  # banks belong to a centre
         matching.create_bank(ctx, "ncmec")
         sub = partners.subscribe(ctx, "ncmec-test", "ncmec", "ncmec",
                                  {"environment": "test_NGO", "only_esp_ids": [1]})

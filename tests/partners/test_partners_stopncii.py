@@ -24,10 +24,17 @@ from threatexchange.exchanges.clients.stopncii.api import (
     StopNCIISignalType,
 )
 
-from jikimi import matching, partners
+from jikimi import accounts, matching, partners
 from jikimi.core.actors import cli_actor
 from jikimi.core.config import Settings
 from jikimi.core.runtime import Runtime
+
+
+def _a_centre(ctx) -> None:  # type: ignore[no-untyped-def]
+    """The installation's default centre (the first one), made once."""
+    if not accounts.list_centres(ctx):
+        accounts.add_centre(ctx, "센터")
+
 
 
 def stopncii_client(url: str, key: str) -> StopNCIIAPI:
@@ -67,6 +74,7 @@ def test_threatexchange_stopncii_client(live_url: str, runtime: Runtime, world: 
     other = Runtime.open(Settings(data_dir=tmp_path / "other",
                                   database_url=f"sqlite:///{other_path}"))
     with other.context(cli_actor("test")) as ctx:
+        _a_centre(ctx)  # banks belong to a centre
         matching.create_bank(ctx, "from-seoul", purpose="StopNCII-shaped feed of Seoul")
         sub = partners.subscribe(ctx, "seoul", "from-seoul", "stopncii", {}, {
             "fetch_function_key": issued.key, "subscription_key": issued.key,

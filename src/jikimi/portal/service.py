@@ -367,9 +367,15 @@ def status(ctx: ServiceContext, code: str, secret: str) -> PortalStatus:
         .order_by(func.min(BankEntry.created_at), BankEntry.content_id)).all()
     found = _found_per_item(ctx, case)
     notes = _notes(ctx, case)
-    labelled = {e.id: entry_label(ctx.keys, e) for e in ctx.session.scalars(
-        select(BankEntry).where(BankEntry.id.in_([row[1] for row in rows])))}
-    items = [RegisteredItem(label=labelled.get(entry_id, ""), content_id=content_id,
+    labelled: dict[str, str] = {}  # her label of each picture (labels are encrypted)
+    for entry in ctx.session.scalars(
+            select(BankEntry).join(Bank, Bank.id == BankEntry.bank_id)
+            .where(Bank.case_id == case.id, BankEntry.removed_at.is_(None),
+                   (BankEntry.label_enc.is_not(None)) | (BankEntry.label != ""))
+            .order_by(BankEntry.id)):
+        if entry.content_id not in labelled:
+            labelled[entry.content_id] = entry_label(ctx.keys, entry)
+    items = [RegisteredItem(label=labelled.get(content_id, ""), content_id=content_id,
                             kind="video" if is_video else "image", fingerprints=count,
                             registered_at=created, found=found.get(content_id, 0),
                             note=notes.get(content_id, ""))
