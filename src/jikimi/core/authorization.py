@@ -124,7 +124,8 @@ def _row(same: Cell = _NO, other: Cell = _NO, national: Cell = _NO) -> Row:
 # The table. Relations that cannot occur for a resource (no national cases) are empty.
 RULES: dict[ResourceType, dict[Role, Row]] = {
     ResourceType.CASE: {
-        Role.COUNSELLOR: _row(_c(CRW, "assigned to her")),
+        Role.COUNSELLOR: _row(_c(CRW, "assigned to her; a case nobody has, as a summary to "
+                                      "pick up")),
         Role.ANALYST: _row(_c(CR, "summary only")),
         Role.INVESTIGATOR: _row(_c(CR, "assigned, or police-referral consent in force")),
         Role.ADMIN: _row(_c(CRW, "summary; status, assignment, erasure")),
