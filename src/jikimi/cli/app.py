@@ -87,10 +87,11 @@ def serve(host: Annotated[str, typer.Option(help="interface to bind")] = "127.0.
         runtime.close()
         uvicorn.run("jikimi.api.app:create_app", factory=True, host=host, port=port,
                     workers=workers, proxy_headers=False, log_level="info",
+                    access_log=False,  # no log line per request (lookups at thousands/s)
                     timeout_worker_healthcheck=300)  # a start-up may build the index
         return
     uvicorn.run(create_app(runtime=runtime), host=host, port=port, proxy_headers=False,
-                log_level="info")
+                log_level="info", access_log=False)
 
 
 @db_app.command("upgrade")
