@@ -128,8 +128,11 @@ def read_sessions(runtime: Runtime) -> sessionmaker[Session]:
     if not url.startswith("sqlite"):
         # a pool of its own, sized for the threads that answer lookups in this process
         # (several processes: READ_POOL * processes connections at most)
+        # autocommit: a read sends its statements only (no BEGIN and ROLLBACK round trips);
+        # each statement sees what is committed when it runs, so a removal committed between
+        # a lookup's two reads still keeps that entry out of the answer
         engine = create_engine(url, pool_size=READ_POOL, max_overflow=READ_POOL,
-                               pool_pre_ping=True)
+                               pool_pre_ping=True, isolation_level="AUTOCOMMIT")
         return sessionmaker(bind=engine, expire_on_commit=False)
     engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
 
