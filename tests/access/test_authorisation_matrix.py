@@ -118,7 +118,7 @@ ROUTES: dict[str, Row] = {
     "GET /portal": PUBLIC, "GET /portal/register": PUBLIC, "GET /portal/new": PUBLIC,
     "GET /portal/faces": PUBLIC, "GET /portal/status": PUBLIC, "POST /portal/status": PUBLIC,
     "GET /portal/static/{name}": PUBLIC, "POST /portal/erase": PUBLIC,
-    "POST /portal/faces": PUBLIC, "POST /portal/register": PUBLIC,
+    "POST /portal/faces": PUBLIC, "POST /portal/register": PUBLIC, "POST /portal/consent": VICTIM,
     # takedowns
     "GET /api/v1/takedowns": LIST, "GET /api/v1/takedowns/statistics": LIST,
     "GET /api/v1/takedowns/statistics.csv": LIST,
@@ -173,7 +173,8 @@ ROUTES: dict[str, Row] = {
     "GET /account": SELF, "POST /account/password": SELF, "POST /account/totp/enable": SELF,
     "POST /account/totp/setup": SELF, "GET /status": SELF, "GET /docs": PUBLIC,
     "GET /docs/init.js": PUBLIC, "GET /sources/new": CREATE, "POST /sources/new": CREATE,
-    "GET /banks": LIST, "POST /banks": CREATE, "GET /banks/{name}": rec(R.BANK_ENTRY),
+    "GET /banks": LIST, "POST /banks": CREATE,
+    "GET /banks/{name}": rec(R.BANK, Action.COUNT),  # entries only to readers
     "POST /banks/{name}/files": rec(R.BANK_ENTRY), "GET /match": LIST, "POST /match": LIST,
     "GET /sources": LIST, "POST /sources/{source_id}/scan": rec(R.SOURCE),
     "GET /scans/{scan_id}": rec(R.SCAN), "GET /scans/{scan_id}/status": rec(R.SCAN),
@@ -536,7 +537,7 @@ def test_other_centres_get_403_or_404_on_every_record_route(
     failures: list[str] = []
     tried = 0
     for key, route in sorted(app_routes(app), key=lambda kv: kv[0]):
-        row = ROUTES[key]
+        row = ROUTES.get(key, Row(kind="unclassified"))  # test_every_route_has_a_row fails
         if row.kind not in ("record",) or row.resource is None:
             continue
         method, path = key.split(" ", 1)
@@ -570,7 +571,7 @@ def test_owning_centre_reads_what_the_table_says(
     without a per-record condition answer 200; empty cells 403 or 404."""
     failures = []
     for key, _route in app_routes(app):
-        row = ROUTES[key]
+        row = ROUTES.get(key, Row(kind="unclassified"))
         method, path = key.split(" ", 1)
         if method != "GET" or row.kind != "record" or row.resource is None \
                 or not path.startswith("/api/") or row.resource is R.CASE:
