@@ -430,9 +430,9 @@ _env = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+
 # The consents she gives or withdraws herself on the status page (every purpose).
 _env.globals["consent_purposes"] = [p.value for p in ConsentPurpose]
-
 
 # Texts portal.js shows (translated on the server, handed over as JSON data, not script).
 SCRIPT_MESSAGES = (
@@ -465,9 +465,9 @@ SCRIPT_MESSAGES = (
     "{n} photos did not show exactly one face and were not used.",
     "Note for picture {n} (optional, stored encrypted)", "Your note: {note}",
     "No deletion requests yet.", "takedown.preparing", "takedown.requested",
+    "takedown.partly_removed", "takedown.removed", "takedown.refused",
     "Give consent", "Withdraw consent", "Given", "Not given", "Consent given: {purpose}.",
     "Consent withdrawn: {purpose}.",
-    "takedown.partly_removed", "takedown.removed", "takedown.refused",
 )
 
 

@@ -36,8 +36,8 @@ from jikimi.hashing import (
     compare_vpdq,
     hamming_distance,
 )
-from jikimi.scans import Item, ItemVersion
 from jikimi.matching import media_lookups
+from jikimi.scans import Item, ItemVersion
 from jikimi.sources.errors import FetchError
 from jikimi.sources.http import FetchPolicy, HttpClient
 from jikimi.takedown.history import set_status

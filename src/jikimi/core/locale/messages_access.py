@@ -5,7 +5,7 @@ KO: dict[str, str] = {
     "error.unknown_centre": "그런 센터가 없습니다. 센터 이름이나 번호를 확인하세요 "
                             "(`jikimi centres list`).",
     "error.no_centre": "아직 센터가 없습니다. 먼저 `jikimi centres add`로 센터를 추가하세요.",
-    "error.case_bank_national": "사건의 해시 은행은 전국 은행이 될 수 없습니다.",
+    "error.case_bank_national": "사건의 해시 DB는 전국 해시 DB가 될 수 없습니다.",
 }
 
 EN: dict[str, str] = {
