@@ -37,6 +37,10 @@ class CaseAccess:
     """Take an unassigned case from the intake queue (a counsellor assigns herself)."""
     hand_over: bool = False
     """Move the case to another centre (with a reason)."""
+    records: bool = True
+    """See the records linked to the case (takedowns, evidence, face templates, partners'
+    reports, linkage). False for a counsellor looking at an intake-queue case she has not
+    picked up: she sees the summary, not where the victim's pictures were found."""
 
     @property
     def none(self) -> bool:
@@ -64,7 +68,7 @@ def case_access(
             # The intake queue: a case nobody has yet (a portal case, a case handed over from
             # another centre) is shown to the centre's counsellors as a summary to pick up.
             if not assignee_ids:
-                return CaseAccess(view=True, pick_up=True)
+                return CaseAccess(view=True, pick_up=True, records=False)
             return NO_ACCESS
         return CaseAccess(view=True, contact=True, notes=True, change_status=True,
                           record_consent=True, erase=True, hand_over=True)

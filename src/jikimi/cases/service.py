@@ -325,9 +325,15 @@ def get_case(ctx: ServiceContext, code: str) -> CaseDetail:
     return _detail(ctx, case, access, assignees, records)
 
 
-def case_ref(ctx: ServiceContext, code: str) -> tuple[int, str]:
-    """The (id, code) of a case the actor may see, for linking other records to it."""
-    case, _access, _a, _r = _load(ctx, code)
+def case_ref(ctx: ServiceContext, code: str, *, records: bool = True) -> tuple[int, str]:
+    """The (id, code) of a case the actor may see, for linking other records to it.
+
+    With ``records`` (the default) the actor must also be allowed the records linked to the
+    case (``CaseAccess.records``): an intake-queue summary is not enough (Forbidden)."""
+    case, access, _a, _r = _load(ctx, code)
+    if records and not access.records:
+        ctx.audit_refusal("case.access_denied", "case", case.code, centre_id=case.centre_id)
+        raise Forbidden(f"pick up {case.code} before opening its records")
     return case.id, case.code
 
 

@@ -27,7 +27,7 @@ class CaseFindings:
 
 def case_findings(ctx: ServiceContext, code: str) -> CaseFindings:
     """Counts of the copies found for a case the actor may see (``cases.case_ref``)."""
-    _case_id, case_code = case_ref(ctx, code)
+    _case_id, case_code = case_ref(ctx, code, records=False)
     rows = ctx.session.execute(
         select(ItemVersion.item_id, ReviewDecision.status)
         .select_from(ItemMatch)
