@@ -161,6 +161,10 @@ def test_counsellor_enrols_a_face_and_analyst_searches(page, live_server, live_w
     with page.expect_navigation():
         page.click("form[action$='/faces'] button")
     assert page.url.endswith(f"/cases/{code}"), page.content()[:2000]
+    # The analyst searches (hits are reported only from banks the searcher may read).
+    page.context.clear_cookies()
+    log_in(page, live_server, world.staff["analyst_a"])
+    page.wait_for_url(re.compile(r".*/(cases)?$"))
     page.goto(live_server.url + "/faces")
     assert "합성 미디어 탐지기가 설정되어 있지 않습니다" in page.content()
     page.set_input_files("#file", str(SHARED_DATA / "faces" / "obama" / "02.jpg"))
