@@ -108,8 +108,8 @@ def test_pages_refuse_bad_input(app, client, runtime, world, site, media) -> Non
     assert a.get("/takedowns/abc").status_code == 422
     assert a.get(f"/takedowns/{2**40}").status_code == 404
     for path, data in ((f"/takedowns/{request_id}/transition", {"status": "bogus"}),
-                       (f"/takedowns/{request_id}/send", {"language": "xx"}),
-                       (f"/takedowns/{request_id}/send", {"recipient": "not an address"})):
+                       (f"/takedowns/{request_id}/preview", {"language": "xx"}),
+                       (f"/takedowns/{request_id}/preview", {"recipient": "not an address"})):
         r = a.post(path, data={"csrf_token": csrf_a, **data})
         assert r.status_code == 422, (path, data)
     r = a.post(f"/takedowns/{request_id}/mark-sent", data={"csrf_token": csrf_a})

@@ -49,7 +49,7 @@ from jikimi.takedown import TakedownStatus
 from jikimi.takedown import service as takedown_service
 
 # Signal types a victim registers from the portal (face embeddings are separate, consented).
-PORTAL_SIGNALS = ("pdq", "vpdq", "sha256", "md5")
+PORTAL_SIGNALS = ("pdq", "pdq_region", "vpdq", "sha256", "md5")
 BANK_PURPOSE = "registered by the victim (portal)"
 PORTAL_ACTOR_LABEL = "portal"
 
