@@ -90,7 +90,10 @@ def test_two_processes_follow_additions_and_removals(servers: list[Server], runt
             if number not in seen and matched(server, key, flip_bits(new_pdq, 3)):
                 seen[number] = time.monotonic() - committed
         time.sleep(0.02)
-    assert len(seen) == 2 and max(seen.values()) < 1.0, seen
+    print("addition seen after (s):", seen)
+    # The followers poll every 0.2 s (typically seen in 0.2-0.4 s); the bound leaves room for
+    # a loaded CI machine running browsers beside this test, where 1.0 s flaked once at 1.17 s.
+    assert len(seen) == 2 and max(seen.values()) < 2.0, seen
     # removal: the very next lookup in either process no longer matches
     with runtime.sessions() as session:
         entry_id = session.scalar(select(BankEntry.id).where(BankEntry.value == new_pdq))
