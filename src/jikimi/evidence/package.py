@@ -33,7 +33,9 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from jikimi import accounts
+from jikimi.accounts.names import actor_names
 from jikimi.core.context import ServiceContext
+from jikimi.core.names import actor_label
 from jikimi.core.security import Keyring
 from jikimi.errors import InvalidInput
 from jikimi.evidence.models import EvidenceItem
@@ -162,7 +164,10 @@ def export_package(ctx: ServiceContext, case_code: str, dest: Path, *,
     }
     from jikimi.evidence.report import build_report  # fpdf2 loads in ~1 s: only when needed
 
-    report = build_report(manifest, custody)
+    refs = {ctx.actor.ref, *(i.captured_by for i in items), *(e["actor"] for e in custody)}
+    staff = {ref: actor_label(ref, "ko", known, viewer_centre_id=case.centre_id)
+             for ref, known in actor_names(ctx.session, refs).items() if known.name}
+    report = build_report(manifest, custody, staff)  # display names, not e-mail addresses
     files["custody.json"] = custody_bytes
     files["report.pdf"] = report
     manifest["files"] = [{"path": name, **_digest(data)} for name, data in sorted(files.items())]

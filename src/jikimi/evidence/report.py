@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from jikimi.core.names import actor_label
 from jikimi.core.pdf import PdfDocument
+from jikimi.core.text import is_email
 
 KST = ZoneInfo("Asia/Seoul")
 _HEX = re.compile(r"[0-9a-f]{16,}")
@@ -33,14 +35,20 @@ def _kst(iso: str | None) -> str:
     return dt.datetime.fromisoformat(iso).astimezone(KST).strftime("%Y-%m-%d %H:%M:%S KST")
 
 
-def _who(name: str, ref: str) -> str:
-    """A name people read: the recorded name, or words for the reference (never
-    ``staff:4``)."""
-    return name if name and name != ref else actor_label(ref, "ko")
+def _who(name: str, ref: str, names: Mapping[str, str]) -> str:
+    """A name people read: the display name looked up at export, else the recorded name
+    unless it is an e-mail address (staff are recorded by e-mail for the chain of custody),
+    else words for the reference (never ``staff:4``)."""
+    if names.get(ref):
+        return names[ref]
+    return name if name and name != ref and not is_email(name) else actor_label(ref, "ko")
 
 
-def build_report(manifest: dict[str, Any], custody: list[dict[str, Any]]) -> bytes:
-    """The report as PDF bytes."""
+def build_report(manifest: dict[str, Any], custody: list[dict[str, Any]],
+                 names: Mapping[str, str] | None = None) -> bytes:
+    """The report as PDF bytes; ``names`` maps actor references to display names (the
+    manifest and custody log keep what was recorded)."""
+    names = names or {}
     code = manifest["case_code"]
     doc = PdfDocument(TITLE, subject=f"사건 번호 {code}",
                       created=dt.datetime.fromisoformat(manifest["created_at_utc"]))
@@ -52,7 +60,7 @@ def build_report(manifest: dict[str, Any], custody: list[dict[str, Any]]) -> byt
         ("작성 기관", manifest.get("centre", "")),
         ("작성 일시 (UTC)", manifest["created_at_utc"]),
         ("작성 일시 (KST)", _kst(manifest["created_at_utc"])),
-        ("작성자", _who(manifest.get("created_by_name", ""), manifest["created_by"])),
+        ("작성자", _who(manifest.get("created_by_name", ""), manifest["created_by"], names)),
         ("증거 수", f"{len(items)}건"),
         ("패키지 구성", "해시값만 (원본 미포함)" if manifest["hashes_only"]
          else "증거 원본(WARC) 포함"),
@@ -93,7 +101,7 @@ def build_report(manifest: dict[str, Any], custody: list[dict[str, Any]]) -> byt
         rows += [
             ("수집 일시 (UTC)", item["captured_at_utc"]),
             ("수집 일시 (KST)", _kst(item["captured_at_utc"])),
-            ("수집자", _who(item.get("captured_by_name", ""), item["captured_by"])),
+            ("수집자", _who(item.get("captured_by_name", ""), item["captured_by"], names)),
             ("수집 사유", item.get("reason") or ""),
             ("WARC 파일", item["warc_name"]),
             ("WARC SHA-256", item["warc_sha256"]),
@@ -112,7 +120,8 @@ def build_report(manifest: dict[str, Any], custody: list[dict[str, Any]]) -> byt
     events = sorted(custody, key=lambda e: (e["at"], e["id"]))
     doc.table(["일시 (KST)", "증거", "행위", "수행자", "경로", "사유"],
               [[_kst(e["at"]), str(e["item_id"]), ACTION_KO.get(e["action"], e["action"]),
-                _who(e.get("actor_name", ""), e["actor"]), e.get("via", ""), e.get("reason", "")]
+                _who(e.get("actor_name", ""), e["actor"], names), e.get("via", ""),
+                e.get("reason", "")]
                for e in events],
               widths=[1.8, 0.6, 1.3, 2.6, 0.7, 2.4])
 

@@ -25,6 +25,7 @@ from typing import Any
 from jinja2 import FileSystemLoader, StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 
+from jikimi.core.i18n import translate
 from jikimi.core.names import with_particle
 from jikimi.core.text import is_email
 from jikimi.errors import InvalidInput
@@ -135,14 +136,54 @@ class EscalationInput:
 
 
 @dataclass(frozen=True)
+class NoticeWarning:
+    """Something an analyst must check: an English ``msgid`` with ``{named}`` placeholders
+    and their values, translated where it is shown (``messages_notices.py``)."""
+
+    msgid: str
+    values: tuple[tuple[str, str], ...] = ()
+
+    @classmethod
+    def of(cls, msgid: str, **values: object) -> NoticeWarning:
+        """``NoticeWarning.of("the legal entity of {platform} is unverified", platform=...)``."""
+        return cls(msgid, tuple((k, single_line(v)) for k, v in values.items()))
+
+    @property
+    def text(self) -> str:
+        """The English text (what the API's ``notice_warnings`` and the CLI show)."""
+        return self.msgid.format(**dict(self.values))
+
+    def to_json(self) -> dict[str, Any]:
+        """How a prepared request stores it: msgid, values and the English text."""
+        return {"msgid": self.msgid, "values": dict(self.values), "text": self.text}
+
+
+def warning_text(msgid: str | None, values: dict[str, str], text: str, lang: str) -> str:
+    """A stored warning in ``lang``: its msgid translated with its values; ``text`` as it is
+    when it has no msgid (stored before warnings were translatable) or the values miss one."""
+    if not msgid:
+        return text
+    try:
+        return translate(msgid, lang).format(**values)
+    except (KeyError, IndexError, ValueError):
+        return text
+
+
+@dataclass(frozen=True)
 class Notice:
-    """A rendered notice. ``warnings`` lists what an analyst must check before sending."""
+    """A rendered notice. ``notice_warnings`` lists what an analyst must check before sending;
+    ``warnings`` is the same in English."""
 
     subject: str
     body: str
     language: str
     request_id: str = ""
-    warnings: tuple[str, ...] = field(default=())
+    notice_warnings: tuple[NoticeWarning, ...] = field(default=())
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """The warnings' English texts."""
+        return tuple(w.text for w in self.notice_warnings)
 
 
 # --- rendering -------------------------------------------------------------------------------
@@ -150,10 +191,11 @@ def render_notice(notice: NoticeInput, *, legal: LegalData | None = None,
                   templates_dir: Path | None = None) -> Notice:
     """Render the takedown notice in the platform's language (or ``notice.language``)."""
     data = legal or _default_legal()
-    warnings: list[str] = []
+    warnings: list[NoticeWarning] = []
     if notice.language is None and not notice.platform.language_verified:
-        warnings.append(f"the language {notice.platform.language!r} for "
-                        f"{notice.platform.name} is not documented by the platform")
+        warnings.append(NoticeWarning.of(
+            "the language '{language}' for {platform} is not documented by the platform",
+            language=notice.platform.language, platform=notice.platform.name))
     context = _common_context(
         data, notice.centre, notice.platform, notice.legal_basis, notice.items,
         notice.case_code, notice.request_id, notice.allow_unverified_legal, warnings)
@@ -170,16 +212,18 @@ def render_escalation(escalation: EscalationInput, *, legal: LegalData | None = 
                       templates_dir: Path | None = None) -> Notice:
     """Render the escalation to the content regulator named in legal.json on that date."""
     data = legal or _default_legal()
-    warnings: list[str] = []
+    warnings: list[NoticeWarning] = []
     regulator = data.content_regulator()
     name = regulator.name_on(_aware(escalation.escalated_at, "escalated_at").astimezone(KST)
                              .date())
     if not name.verified:
-        warnings.append(f"the regulator's current name {name.ko!r} is unverified "
-                        f"(sources: {', '.join(name.sources)})")
+        warnings.append(NoticeWarning.of(
+            "the regulator's current name '{name}' is unverified (sources: {sources})",
+            name=name.ko, sources=", ".join(name.sources)))
     if regulator.escalation_email is None:
-        warnings.append("legal.json records no e-mail address for the content regulator; "
-                        "send through its documented channel")
+        warnings.append(NoticeWarning.of(
+            "legal.json records no e-mail address for the content regulator; "
+            "send through its documented channel"))
     context = _common_context(
         data, escalation.centre, escalation.platform, escalation.legal_basis, escalation.items,
         escalation.case_code, escalation.request_id, escalation.allow_unverified_legal,
@@ -228,7 +272,7 @@ def resolve_language(requested: str, kind: str = "notice",
 def _common_context(data: LegalData, centre: Centre, platform: Platform,
                     refs: Sequence[str], items: Sequence[NoticeItem], case_code: str,
                     request_id: str, allow_unverified: bool,
-                    warnings: list[str]) -> dict[str, Any]:
+                    warnings: list[NoticeWarning]) -> dict[str, Any]:
     if not _CASE_CODE_RE.match(case_code):
         raise InvalidInput("case_code must be the pseudonymous case code (e.g. DSC-2026-000123), "
                            "never the victim's name", code="invalid_case_code")
@@ -239,7 +283,8 @@ def _common_context(data: LegalData, centre: Centre, platform: Platform,
     if not refs:
         raise InvalidInput("a notice needs a legal basis (article ids from legal.json)")
     if not platform.legal_entity_verified:
-        warnings.append(f"the legal entity of {platform.name} is unverified")
+        warnings.append(NoticeWarning.of("the legal entity of {platform} is unverified",
+                                         platform=platform.name))
     basis = []
     for ref in dict.fromkeys(refs):
         statute, article = data.article(ref)
@@ -248,9 +293,10 @@ def _common_context(data: LegalData, centre: Centre, platform: Platform,
                 f"{ref} is {article.status.value} in legal.json; check it against law.go.kr "
                 "and update legal.json, or choose another basis", code="unverified_legal_basis")
         if article.status is not ArticleStatus.SOURCED:
-            warnings.append(f"{ref} is {article.status.value}")
+            warnings.append(NoticeWarning.of(f"{{ref}} is {article.status.value}", ref=ref))
         if not article.checked_against_law_go_kr:
-            warnings.append(f"{ref} has not been checked against law.go.kr")
+            warnings.append(NoticeWarning.of("{ref} has not been checked against law.go.kr",
+                                             ref=ref))
         basis.append({
             "ref": ref, "article": article.article, "main": article.main,
             "branch": article.branch or "", "paragraph": article.paragraph or "",
@@ -272,7 +318,7 @@ def _common_context(data: LegalData, centre: Centre, platform: Platform,
 
 
 def _render(kind: str, requested: str, context: dict[str, Any], request_id: str,
-            warnings: list[str], templates_dir: Path | None) -> Notice:
+            warnings: list[NoticeWarning], templates_dir: Path | None) -> Notice:
     base = templates_dir or TEMPLATE_DIR
     lang = resolve_language(requested, kind, base)
     cite = f"cite.{lang}.txt" if (base / f"cite.{lang}.txt").is_file() else "cite.en.txt"
@@ -282,7 +328,7 @@ def _render(kind: str, requested: str, context: dict[str, Any], request_id: str,
     subject = single_line(env.get_template(f"{kind}_subject.{lang}.txt").render(context))
     body = "\n".join(line.rstrip() for line in body.replace("\r", "").split("\n")).strip() + "\n"
     return Notice(subject=subject, body=body, language=lang, request_id=request_id,
-                  warnings=tuple(dict.fromkeys(warnings)))
+                  notice_warnings=tuple(dict.fromkeys(warnings)))
 
 
 def _default_legal() -> LegalData:

@@ -48,6 +48,15 @@ class EventOut(BaseModel):
     data: dict[str, Any]
 
 
+class NoticeWarningOut(BaseModel):
+    """One notice warning: its message id and values (translatable), and its English text.
+    Requests prepared before warnings were translatable carry only ``text`` (msgid None)."""
+
+    msgid: str | None = Field(description="the English message id with {named} placeholders")
+    values: dict[str, str] = Field(default_factory=dict)
+    text: str = Field(description="the warning in English")
+
+
 class OutboxOut(BaseModel):
     id: int
     purpose: str
@@ -93,7 +102,9 @@ class RequestDetail(RequestSummary):
     categories: list[str]
     notice_subject: str | None
     notice_body: str | None
-    notice_warnings: list[str]
+    notice_warnings: list[str] = Field(description="the notice warnings in English")
+    notice_warning_details: list[NoticeWarningOut] = Field(
+        default_factory=list, description="the same warnings, translatable")
     escalation_subject: str | None
     escalation_body: str | None
     escalated_at: dt.datetime | None

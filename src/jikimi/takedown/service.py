@@ -73,6 +73,7 @@ from jikimi.takedown.notices import (
     Notice,
     NoticeInput,
     NoticeItem,
+    NoticeWarning,
     current_legal,
     deadline_for,
     render_escalation,
@@ -92,6 +93,7 @@ from jikimi.takedown.schemas import (
     CheckOut,
     EventOut,
     FingerprintOut,
+    NoticeWarningOut,
     OutboxOut,
     RequestDetail,
     RequestItemOut,
@@ -403,6 +405,21 @@ def list_requests(ctx: ServiceContext, *, status: TakedownStatus | str | None = 
     return [_summary(ctx.session, r, counts.get(r.id, (0, 0)), outbox.get(r.id)) for r in rows]
 
 
+def _stored_warnings(stored: str) -> list[NoticeWarningOut]:
+    """The warnings a prepared request stores: msgid/values/text objects, or (requests
+    prepared before they were translatable) English strings, shown as they are."""
+    out: list[NoticeWarningOut] = []
+    for entry in json.loads(stored or "[]"):
+        if isinstance(entry, dict) and isinstance(entry.get("msgid"), str):
+            values = entry.get("values") or {}
+            out.append(NoticeWarningOut(
+                msgid=entry["msgid"], values={str(k): str(v) for k, v in values.items()},
+                text=str(entry.get("text") or entry["msgid"])))
+        else:
+            out.append(NoticeWarningOut(msgid=None, text=str(entry)))
+    return out
+
+
 def _detail(session: Session, request: TakedownRequest) -> RequestDetail:
     items = list(session.scalars(select(TakedownItem).where(
         TakedownItem.request_id == request.id).order_by(TakedownItem.id)))
@@ -415,11 +432,13 @@ def _detail(session: Session, request: TakedownRequest) -> RequestDetail:
     notice_outbox = [o for o in outbox if o.purpose == "notice"]
     counts = (len(items), sum(1 for i in items if i.state == "removed"))
     summary = _summary(session, request, counts, notice_outbox[-1] if notice_outbox else None)
+    warnings = _stored_warnings(request.notice_warnings)
     return RequestDetail(
         **summary.model_dump(),
         legal_basis=json.loads(request.legal_basis), categories=json.loads(request.categories),
         notice_subject=request.notice_subject, notice_body=request.notice_body,
-        notice_warnings=json.loads(request.notice_warnings),
+        notice_warnings=[w.text for w in warnings],
+        notice_warning_details=warnings,
         escalation_subject=request.escalation_subject,
         escalation_body=request.escalation_body, escalated_at=request.escalated_at,
         edited_at=request.edited_at, edited_by=request.edited_by,
@@ -624,12 +643,14 @@ def prepare_notice(ctx: ServiceContext, request_id: int, *, recipient: str | Non
     request.language = notice.language
     request.legal_basis = json.dumps(list(refs))
     request.notice_subject, request.notice_body = notice.subject, notice.body
-    warnings = list(notice.warnings)
+    warnings = list(notice.notice_warnings)
     if channel == ChannelKind.EMAIL.value and address and not recipient:
         contact = platform.email_channel(verified_only=False)
         if contact is not None and not contact.verified:
-            warnings.append(f"the e-mail address {address} is unverified")
-    request.notice_warnings = json.dumps(warnings)
+            warnings.append(NoticeWarning.of("the e-mail address {address} is unverified",
+                                             address=address))
+    request.notice_warnings = json.dumps([w.to_json() for w in warnings],
+                                         ensure_ascii=False)
     request.prepared_at, request.prepared_by = now, ctx.actor.ref
     request.edited_at = request.edited_by = None
     request.deadline = deadline

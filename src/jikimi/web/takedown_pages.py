@@ -21,7 +21,7 @@ from jikimi.core.i18n import error_message
 from jikimi.errors import Conflict, InvalidInput, JikimiError, NotFound
 from jikimi.takedown import service
 from jikimi.takedown.lifecycle import TAKEDOWN_TRANSITIONS, TakedownStatus
-from jikimi.takedown.notices import available_languages
+from jikimi.takedown.notices import available_languages, warning_text
 from jikimi.takedown.schemas import MonthPlatformRow, PlatformRemoval
 from jikimi.web.lists import list_page
 from jikimi.web.rendering import render
@@ -272,6 +272,8 @@ def _detail_page(request: Request, ctx: ServiceContext, user: StaffUser, csrf: s
                     None)
     return render(request, "takedown_detail.html", status_code=status_code, user=user,
                   csrf=csrf, d=detail, targets=targets, languages=available_languages(),
+                  notice_warnings=[warning_text(w.msgid, w.values, w.text, lang)
+                                   for w in detail.notice_warning_details],
                   can_act=user.role in (Role.ANALYST, Role.ADMIN),
                   missing=service.mail_readiness(ctx.settings),
                   platform_language=platform.language if platform else "",
