@@ -90,6 +90,7 @@ def emit_table(columns: Sequence[str], rows: Sequence[Sequence[Any]], title: str
         table.add_column(column)
     for row in rows:
         table.add_row(*["" if v is None else str(v) for v in row])
-    console.print(table)
+    # A console made now reads the terminal's width now (COLUMNS), not at import time.
+    Console().print(table)
 
 
