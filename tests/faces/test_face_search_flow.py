@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -101,7 +102,9 @@ def test_enrol_search_scan_and_withdraw(case_env: tuple[dict[str, str], str],
                               ).scalar_one()
     engine.dispose()
     assert stored != clear and clear[:40] not in stored
-    # scans find the same files
+    # scans find the same files (the folder is a sibling of tmp_path: add it to the roots)
+    env = {**env, "JIKIMI_IMPORT_ROOTS":
+           os.environ.get("JIKIMI_IMPORT_ROOTS", "") + os.pathsep + str(folder)}
     source = json.loads(jikimi(env, "sources", "add", "archive", "--name", "found", "--path",
                                str(folder), "--format", "json").stdout)["id"]
     scan_id = json.loads(jikimi(env, "scan", str(source), "--format", "json").stdout)["scan_id"]
