@@ -58,26 +58,31 @@ def live_world(tmp_path: Path, sqlite_url: str):  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def live_server(tmp_path: Path, sqlite_url: str, live_world) -> Iterator[LiveServer]:  # type: ignore[no-untyped-def]
-    port = free_port()
     env = {**os.environ, "JIKIMI_DATA_DIR": str(tmp_path / "var"),
            "JIKIMI_DATABASE_URL": sqlite_url}
-    log = (tmp_path / "server.log").open("w")
-    proc = subprocess.Popen([sys.executable, "-m", "jikimi.cli.app", "serve", "--port",
-                             str(port)], env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(url + "/api/v1/health", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    else:
-        proc.kill()
-        raise RuntimeError((tmp_path / "server.log").read_text())
+    proc, url = start_server(env, tmp_path / "server.log", wait_seconds=30)
     yield LiveServer(url, env)
     proc.terminate()
     proc.wait(10)
+
+
+def start_server(env: dict[str, str], log_path: Path,
+                 wait_seconds: float) -> tuple[subprocess.Popen[bytes], str]:
+    """Start `jikimi serve` on a free port and wait until it answers its health check."""
+    port = free_port()
+    log = log_path.open("w")
+    proc = subprocess.Popen([sys.executable, "-m", "jikimi.cli.app", "serve", "--port",
+                             str(port)], env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + wait_seconds
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url + "/api/v1/health", timeout=1).status_code == 200:
+                return proc, url
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    proc.kill()
+    raise RuntimeError(log_path.read_text())
 
 
 @pytest.fixture(scope="session")

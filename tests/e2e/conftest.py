@@ -10,14 +10,12 @@ import re
 import shutil
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import pytest
-from tests.browser_fixtures import free_port
+from tests.browser_fixtures import free_port, start_server
 
 
 @dataclass
@@ -52,21 +50,7 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory,
                                             found["totp"] or ""))
     assert {"counsellor", "analyst", "investigator", "admin", "central_admin"} <= set(accounts), \
         seeded.stdout
-    port = free_port()
-    log = (base / "server.log").open("w")
-    proc = subprocess.Popen([sys.executable, "-m", "jikimi.cli.app", "serve", "--port",
-                             str(port)], env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(url + "/api/v1/health", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    else:
-        proc.kill()
-        raise RuntimeError((base / "server.log").read_text())
+    proc, url = start_server(env, base / "server.log", wait_seconds=60)
     yield DemoServer(url, accounts)
     proc.terminate()
     proc.wait(10)
