@@ -14,6 +14,7 @@ import time
 
 import pyotp
 import pytest
+from playwright.sync_api import expect
 from tests.e2e.test_role_walks import both_widths
 from tests.e2e.test_takedown_approval_web import mail_env  # noqa: F401
 from tests.scans.conftest import media, site  # noqa: F401
@@ -58,7 +59,7 @@ def test_the_centres_day(mail_env, page, live_server, live_world, site, media,  
     page.fill("#name", "홍길순")
     page.fill("#phone", "010-12ab-5678")
     page.click("main form button[type=submit]")
-    assert page.locator("#phone[aria-invalid=true]").count() == 1
+    expect(page.locator("#phone[aria-invalid=true]")).to_have_count(1)
     assert page.locator("#name").input_value() == "홍길순"
     page.fill("#phone", "010-1234-5678")
     page.click("main form button[type=submit]")
@@ -80,7 +81,7 @@ def test_the_centres_day(mail_env, page, live_server, live_world, site, media,  
     page.goto(live_server.url + f"/cases/{code}")
     page.select_option("#assign-user", str(world.staff["counsellor_a2"].id))
     page.locator("form[action$='/assign'] button[type=submit]").click()
-    assert page.locator("#assign li").count() == 2
+    expect(page.locator("#assign li")).to_have_count(2)
     log_out(page)
 
     # --- the analyst: a source, a scan, the review, the notice -----------------------------
@@ -104,7 +105,7 @@ def test_the_centres_day(mail_env, page, live_server, live_world, site, media,  
     page.click("#unblur")
     page.wait_for_selector("#preview img[data-blurred=false]")
     page.click("#confirm")
-    assert page.locator("h1 .badge.r-confirmed").count() == 1
+    expect(page.locator("h1 .badge.r-confirmed")).to_have_count(1)
     page.goto(live_server.url + f"/takedowns?case={code}")
     page.locator("table.takedowns tbody tr a").first.click()
     page.fill("#recipient", "abuse@gallery.example")
@@ -121,7 +122,7 @@ def test_the_centres_day(mail_env, page, live_server, live_world, site, media,  
     page.click("#verify")  # the copy is still there: the request stays open
     no_raw_ids(page)
     page.goto(live_server.url + "/takedowns/statistics")
-    assert page.locator("h1").count() == 1
+    expect(page.locator("h1")).to_have_count(1)
     log_out(page)
 
     # --- the investigator: the victim agreed to police referral ----------------------------

@@ -8,6 +8,7 @@ import re
 
 import pyotp
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 MAX_TABS = 120
@@ -64,7 +65,7 @@ def test_intake_by_keyboard(browser, demo_server) -> None:  # type: ignore[no-un
         tab_to(page, "#phone")
         page.keyboard.type("010-12ab-5678")
         enter(page)  # sends the form
-        assert page.locator("#phone[aria-invalid=true]").count() == 1
+        expect(page.locator("#phone[aria-invalid=true]")).to_have_count(1)
         assert page.locator("#name").input_value() == "홍길순"  # what was typed is kept
         tab_to(page, "#phone")
         page.keyboard.press("Control+A")
@@ -91,7 +92,7 @@ def test_review_by_keyboard(browser, demo_server) -> None:  # type: ignore[no-un
         page.wait_for_selector("#preview img[data-blurred=false]")
         tab_to(page, "#confirm")
         enter(page)
-        assert page.locator("h1 .badge.r-confirmed").count() == 1
+        expect(page.locator("h1 .badge.r-confirmed")).to_have_count(1)
     finally:
         context.close()
 
@@ -108,7 +109,7 @@ def test_takedown_approval_by_keyboard(browser, demo_server) -> None:  # type: i
             enter(page)
         tab_to(page, "#approve")
         enter(page)
-        assert page.locator("#approve").count() == 0
+        expect(page.locator("#approve")).to_have_count(0)
         assert page.locator("main .error[role=alert]").count() == 0, \
             page.locator("main").inner_text()
     finally:

@@ -14,6 +14,7 @@ import numpy as np
 import pyotp
 import pytest
 from PIL import Image
+from playwright.sync_api import expect
 from tests.browser_fixtures import screenshot
 
 pytestmark = pytest.mark.browser
@@ -67,7 +68,7 @@ def test_admin_creates_a_colleague_who_logs_in_with_totp(page, live_server, live
     log_in(page, live_server, "new.analyst@test.invalid", password)
     page.click("header a.who")
     page.click("text=2단계 인증 설정")
-    assert page.locator("figure.qr svg[role=img]").count() == 1
+    expect(page.locator("figure.qr svg[role=img]")).to_have_count(1)
     key = page.locator("strong.totp-secret").inner_text()
     both_widths(page, "account-totp-ko")
     page.fill("#code", "000000")
@@ -92,7 +93,7 @@ def test_admin_creates_a_colleague_who_logs_in_with_totp(page, live_server, live
     page.fill("#email", "deputy@test.invalid")
     page.select_option("#role", "admin")
     page.click("text=Create account")
-    assert page.locator("figure.qr svg").count() == 1
+    expect(page.locator("figure.qr svg")).to_have_count(1)
     deputy_password = page.locator("strong.secret").inner_text()
     deputy_key = page.locator("strong.totp-secret").inner_text()
     both_widths(page, "admin-user-created-en")
@@ -115,10 +116,10 @@ def test_central_admin_meets_no_403(page, live_server, live_world) -> None:  # t
     page.goto(live_server.url + "/admin/centres")
     page.fill("#centre-name", "광주센터")
     page.click("text=센터 만들기")
-    assert page.locator("main h2", has_text="광주센터").count() == 1
+    expect(page.locator("main h2", has_text="광주센터")).to_have_count(1)
     page.fill("#centre-name", "광주센터")
     page.click("text=센터 만들기")
-    assert page.locator("#centre-name-error").is_visible()
+    expect(page.locator("#centre-name-error")).to_be_visible()
     assert page.locator("#centre-name").input_value() == "광주센터"
     both_widths(page, "admin-centres-ko")
 
@@ -158,7 +159,7 @@ def test_analyst_adds_a_source_scans_and_confirms(page, live_server, live_world,
     page.fill("#name", "압수 휴대전화")
     page.fill("#path", "/etc")  # outside the import roots: refused beside the field
     page.click("text=추가하고 바로 스캔")
-    assert page.locator("#path-error").is_visible()
+    expect(page.locator("#path-error")).to_be_visible()
     assert page.locator("#name").input_value() == "압수 휴대전화"
     both_widths(page, "source-new-ko")
     page.fill("#path", str(folder))
@@ -175,7 +176,7 @@ def test_analyst_adds_a_source_scans_and_confirms(page, live_server, live_world,
 
     page.click("header nav a[href='/review']")
     page.locator("table a[href^='/review/']").first.click()
-    assert page.locator("#unblur").is_visible()
+    expect(page.locator("#unblur")).to_be_visible()
     page.click("#unblur")
     page.wait_for_selector("#preview img[data-blurred=false]")  # shown clearly, recorded
     both_widths(page, "review-unblurred-ko")

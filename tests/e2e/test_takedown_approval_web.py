@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 from tests.browser_fixtures import screenshot
 from tests.e2e.test_staff_web import log_in
 from tests.review.seeding import seed_matches
@@ -58,7 +59,7 @@ def test_preview_edit_approve_in_the_browser(mail_env, page, live_server, live_w
     # an edit that drops the URL comes back with the error beside the text, typed text kept
     body.fill("URL을 지웠습니다")
     page.click("#save-notice")
-    assert page.locator("#body-error").is_visible()
+    expect(page.locator("#body-error")).to_be_visible()
     assert page.locator("#notice-body").input_value() == "URL을 지웠습니다"
     # a real edit is kept as the draft's text
     edited = text.rstrip() + "\n\n추가 안내: 같은 사진이 다시 올라왔습니다.\n"
@@ -99,7 +100,7 @@ def test_without_mail_server_the_page_says_so(sender_only, page, live_server,  #
     page.click("#preview")
     sentence = page.locator("#setting-missing").inner_text()
     assert "메일 서버" in sentence and "관리자" in sentence and "JIKIMI_" not in sentence
-    assert page.locator("#approve").count() == 0
+    expect(page.locator("#approve")).to_have_count(0)
     screenshot(page, "takedown-mail-server-missing-ko")
     page.click("#approve-by-hand")
     page.fill("#sent-note", "신고 양식으로 제출")

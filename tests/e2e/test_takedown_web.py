@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 from tests.browser_fixtures import screenshot
 from tests.e2e.test_staff_web import log_in
 from tests.review.seeding import seed_matches
@@ -54,13 +55,13 @@ def test_takedown_pages(centre_mail, page, live_server, live_world, site,  # noq
     banner.wait_for()
     assert "기한을 넘겼습니다" in banner.inner_text()
     page.goto(live_server.url + "/takedowns")
-    assert page.locator("tr.overdue").count() == 1
+    expect(page.locator("tr.overdue")).to_have_count(1)
     screenshot(page, "takedown-list-ko")
 
     page.goto(live_server.url + "/takedowns/statistics")
     bars = page.locator("svg#chart-month rect[data-series='requests']")
     assert bars.count() == 1 and bars.first.get_attribute("data-value") == "1"
-    assert page.locator("svg#chart-platform rect[data-series='requests']").count() == 1
+    expect(page.locator("svg#chart-platform rect[data-series='requests']")).to_have_count(1)
     csv = page.request.get(live_server.url + "/takedowns/statistics.csv")
     assert csv.ok and csv.headers["content-type"].startswith("text/csv")
     assert "site:127.0.0.1" in csv.text()
@@ -81,7 +82,7 @@ def test_takedown_pages(centre_mail, page, live_server, live_world, site,  # noq
     assert "수정" in admin_page.locator("main").inner_text()
     admin_page.fill("#channels", "[{\"kind\": \"email\", \"address\": \"nope\"}]")
     admin_page.click("button[value=save]")
-    assert admin_page.locator("p.error").count() == 1
+    expect(admin_page.locator("p.error")).to_have_count(1)
     screenshot(admin_page, "takedown-platform-edit-ko")
     admin_page.context.close()
 

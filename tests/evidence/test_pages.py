@@ -10,6 +10,7 @@ import zipfile
 
 import pytest
 from PIL import Image
+from playwright.sync_api import expect
 from tests.conftest import World
 from tests.evidence.conftest import EvidenceCase, Site, open_evidence_case
 from tests.evidence.test_capture import staff
@@ -122,7 +123,7 @@ def test_evidence_pages_in_chromium(live_server, live_world, page, site: Site,  
     page.fill("input[name=password]", member.password)
     page.click("button[type=submit]")
     page.wait_for_url(f"**/cases/{ecase.code}/evidence")
-    assert page.locator("img.thumb").count() == 2
+    expect(page.locator("img.thumb")).to_have_count(2)
     page.wait_for_function("() => [...document.querySelectorAll('img.thumb')]"
                            ".every(i => i.complete && i.naturalWidth > 0)")
     screenshot(page, "evidence-list")

@@ -7,6 +7,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 from tests.browser_fixtures import screenshot
 from tests.e2e.test_staff_web import log_in
 from tests.investigation.conftest import build_linked
@@ -25,13 +26,13 @@ def test_investigator_pages(page, live_server, live_world, tmp_path: Path) -> No
     assert graph.locator("line").count() == 3
     # the hostile channel name is text, not markup
     assert "=cmd|' /C calc'!A0" in page.locator("table").nth(1).inner_text()
-    assert page.locator("svg.linkage-timeline circle").count() == 7
+    expect(page.locator("svg.linkage-timeline circle")).to_have_count(7)
     screenshot(page, "investigation-centre-ko")
 
     page.select_option("#min_shared", "2")
     page.click("text=다시 계산")
     assert "min_shared=2" in page.url
-    assert page.locator("svg.linkage-graph line[stroke-dasharray]").count() == 2
+    expect(page.locator("svg.linkage-graph line[stroke-dasharray]")).to_have_count(2)
 
     with page.expect_download() as download:
         page.click("a:has-text('GraphML')")
@@ -44,7 +45,7 @@ def test_investigator_pages(page, live_server, live_world, tmp_path: Path) -> No
     page.click("text=사건 연계 분석 보기")
 
     assert linked.case_code in page.locator("h1").inner_text()
-    assert page.locator("svg.linkage-graph g.place").count() == 2
+    expect(page.locator("svg.linkage-graph g.place")).to_have_count(2)
     screenshot(page, "investigation-case-ko")
     with page.expect_download() as download:
         page.locator("a[href$='complaint-evidence-list?format=pdf']").click()
@@ -57,5 +58,5 @@ def test_investigator_pages(page, live_server, live_world, tmp_path: Path) -> No
     response = page.goto(f"{live_server.url}/investigation/cases/{linked.case_code}")
     assert response is not None and response.status == 403
     page.goto(live_server.url + "/investigation?lang=en")
-    assert page.locator("svg.linkage-graph g.place").count() == 0
+    expect(page.locator("svg.linkage-graph g.place")).to_have_count(0)
     screenshot(page, "investigation-other-centre-en")

@@ -6,6 +6,7 @@ import re
 import time
 
 import pytest
+from playwright.sync_api import expect
 from tests.conftest import World, auth
 from tests.scans.conftest import Media, Site
 
@@ -125,5 +126,5 @@ def test_monitoring_page_follows_a_scan(page, live_server, live_world, site: Sit
     page.wait_for_url(re.compile(r".*/scans/\d+$"))
     page.wait_for_selector("#scan-status >> text=완료", timeout=60_000)
     page.reload()
-    assert page.locator("td .badge.minor").count() == 3
+    expect(page.locator("td .badge.minor")).to_have_count(3)
     screenshot(page, "scan-ko")
