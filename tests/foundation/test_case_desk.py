@@ -351,3 +351,39 @@ def test_victim_changes_a_consent_without_javascript(client, world) -> None:  # 
     assert wrong.status_code == 401
     unknown = client.post("/portal/consent", data={**form, "purpose": "everything"})
     assert unknown.status_code == 200 and "동의 항목과" in unknown.text
+
+
+def test_two_counsellors_picking_up_at_once_get_one_assignment(runtime, world) -> None:  # type: ignore[no-untyped-def]
+    """A double click or two counsellors at the same moment: one takes the case, the other is
+    told it was already picked up (409), never a database error and never two assignees."""
+    import threading
+
+    from jikimi.errors import Conflict
+
+    with runtime.context(cli_actor("test")) as ctx:
+        central = accounts.resolve_centre(ctx.session, world.central_id)
+        desks = [accounts.actor_for(accounts.add_user(
+            ctx, f"race{n}@test.invalid", Role.COUNSELLOR, central).user) for n in range(2)]
+    codes = [_open(runtime, world, world.central_id, IntakeChannel.WEB) for _ in range(4)]
+    for code in codes:
+        start = threading.Barrier(2)
+        outcomes: list[str] = []
+
+        def take(actor, code: str = code, start: threading.Barrier = start,  # type: ignore[no-untyped-def]
+                 outcomes: list[str] = outcomes) -> None:
+            start.wait()
+            try:
+                with runtime.context(actor) as ctx:
+                    cases.pick_up(ctx, code)
+                outcomes.append("taken")
+            except (Conflict, Forbidden) as exc:
+                outcomes.append(type(exc).__name__)
+
+        threads = [threading.Thread(target=take, args=(actor,)) for actor in desks]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+        assert sorted(outcomes)[-1] == "taken" and outcomes.count("taken") == 1, outcomes
+        with runtime.context(cli_actor("test")) as ctx:
+            assert len(cases.get_case(ctx, code).assignee_ids) == 1

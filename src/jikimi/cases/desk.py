@@ -240,6 +240,9 @@ def pick_up(ctx: ServiceContext, code: str) -> CaseDetail:
     if not access.pick_up:
         raise Forbidden(f"{case.code} is not in your intake queue", code="not_in_queue")
     _require_not_erased(case)
+    # Two counsellors (or one double click) picking up at once: the second waits for the
+    # first's commit on the case row and then sees her assignment (SQLite serialises writers).
+    ctx.session.execute(select(Case.id).where(Case.id == case.id).with_for_update())
     if ctx.session.scalar(select(CaseAssignment.id).where(CaseAssignment.case_id == case.id)):
         raise Conflict(f"{case.code} was already picked up", code="already_picked_up")
     assert ctx.actor.id is not None
