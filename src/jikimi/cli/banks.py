@@ -125,9 +125,16 @@ def banks_import(name: str, hashfile: Path,
     except InvalidInput as exc:
         console.print(f"[red]{hashfile}[/red]: {exc.message}")
         raise typer.Exit(1) from exc
-    with cli_context() as ctx:
-        added = matching.add_entries(ctx, name, entries)
-    console.print(f"{name}: {added.added} fingerprints imported")
+    # checked, then written in bulk: one transaction (a failure leaves nothing behind), one
+    # audit entry, the feed brought up to date before the commit
+    with _progress(len(entries)) as progress, cli_context() as ctx:
+        task = progress.add_task("importing", total=2 * len(entries))
+        added = matching.add_entries(ctx, name, entries,
+                                     progress=lambda n: progress.advance(task, n))
+        progress.update(task, description="committing (feed bookkeeping)")
+    console.print(f"{name}: {added.added} fingerprints imported"
+                  + (f" ({len(entries) - added.added} already present)"
+                     if len(entries) > added.added else ""))
 
 
 @banks_app.command("remove")

@@ -41,6 +41,7 @@ from jikimi.core.database import utcnow
 from jikimi.core.security import Keyring
 from jikimi.errors import IntegrityError, InvalidInput
 from jikimi.matching import Bank, BankChange, BankEntry
+from jikimi.matching.bulk import BULK_BANK_CHANGES
 from jikimi.partners.accounts import PartnerPrincipal
 from jikimi.partners.models import (
     FeedChange,
@@ -339,7 +340,8 @@ def _refresh_with_bank_changes(session: Session) -> None:
     """A transaction that changed bank entries or gave sharing consent brings the feed up to
     date before it commits (set-based, so an import of a million hashes costs seconds in the
     import, never in a platform's request)."""
-    if session.info.pop(BANK_CHANGED, False):
+    changed = session.info.pop(BANK_CHANGED, False)
+    if session.info.pop(BULK_BANK_CHANGES, False) or changed:  # bulk: matching.bulk
         refresh_feed(session)
 
 

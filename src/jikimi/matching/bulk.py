@@ -1,0 +1,109 @@
+"""Writing many bank entries at once: the mechanics behind :func:`matching.add_entries`.
+
+The rules (who may add, how a value is checked, which duplicates are skipped, the audit
+entry, the change log the indexes follow) stay in ``service.add_entries``; this module only
+makes the writes set-based, so an import of a million hashes is a handful of statements per
+batch instead of a million ORM objects:
+
+- ids are drawn up front (PostgreSQL: the table's sequence, in one statement; SQLite: after
+  the largest id, inside its serialised write transaction), so entries and their change-log
+  records are written without reading anything back;
+- PostgreSQL receives the rows with ``COPY ... FROM STDIN`` (psycopg 3), SQLite with one
+  prepared ``INSERT`` executed for many rows;
+- the change log gets one ``add`` record per entry (what every follower already reads), written
+  the same way, in the same transaction.
+
+A commit that wrote any of this sets :data:`BULK_BANK_CHANGES` in ``session.info`` (and the
+follower's flag), because Core statements and ``COPY`` do not pass through the ORM's events
+that notice bank changes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from typing import Any, cast
+
+from sqlalchemy import Table, func, insert, select, text
+from sqlalchemy.orm import Session
+
+from jikimi.matching.follower import FOLLOWED
+from jikimi.matching.models import BankChange, BankEntry
+
+BULK_BANK_CHANGES = "jikimi.matching.bulk_bank_changes"
+"""``session.info`` flag: this transaction wrote bank entries and change-log records in bulk."""
+BATCH = 20_000
+"""Rows per statement (and per progress step)."""
+
+ENTRY_COLUMNS = ("id", "bank_id", "signal_type", "value", "value_key", "quality", "variant",
+                 "content_id", "label", "label_enc", "created_at", "created_by")
+
+_ENTRIES = cast(Table, BankEntry.__table__)
+_CHANGES = cast(Table, BankChange.__table__)
+
+Progress = Callable[[int], None]
+"""Called with the number of rows just written."""
+
+
+def _is_postgres(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def allocate_entry_ids(session: Session, count: int) -> list[int]:
+    """``count`` fresh ids for bank entries (no other writer can take them)."""
+    if count <= 0:
+        return []
+    if _is_postgres(session):
+        return list(session.scalars(text(
+            "SELECT nextval(pg_get_serial_sequence('bank_entries', 'id')) "
+            "FROM generate_series(1, :n)"), {"n": count}))
+    # SQLite: writers are serialised (BEGIN IMMEDIATE), so nobody else takes these ids
+    start = (session.scalar(select(func.max(BankEntry.id))) or 0) + 1
+    return list(range(start, start + count))
+
+
+def _copy(session: Session, table: str, columns: Sequence[str],
+          rows: Sequence[Sequence[Any]]) -> None:
+    raw: Any = session.connection().connection.driver_connection
+    with raw.cursor() as cursor, cursor.copy(
+            f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
+def insert_entries(session: Session, rows: Sequence[dict[str, Any]],
+                   progress: Progress | None = None) -> None:
+    """Write entry rows (dicts with every column of :data:`ENTRY_COLUMNS`, ids included)."""
+    session.flush()
+    postgres = _is_postgres(session)
+    for start in range(0, len(rows), BATCH):
+        batch = rows[start:start + BATCH]
+        if postgres:
+            _copy(session, "bank_entries", ENTRY_COLUMNS,
+                  [tuple(row[c] for c in ENTRY_COLUMNS) for row in batch])
+        else:
+            session.execute(insert(_ENTRIES), batch)
+        if progress is not None:
+            progress(len(batch))
+    if rows:
+        session.info[FOLLOWED] = True
+
+
+def log_additions(session: Session, entry_ids: Sequence[int], at: dt.datetime) -> None:
+    """One ``add`` change-log record per entry, in id order (the caller holds the log's
+    ordering lock: ``service.lock_change_log``)."""
+    if not entry_ids:
+        return
+    ordered = sorted(entry_ids)
+    postgres = _is_postgres(session)
+    for start in range(0, len(ordered), BATCH * 5):
+        chunk = ordered[start:start + BATCH * 5]
+        if postgres:
+            _copy(session, "bank_changes", ("entry_id", "op", "at"),
+                  [(entry_id, "add", at) for entry_id in chunk])
+        else:
+            session.execute(insert(_CHANGES),
+                            [{"entry_id": entry_id, "op": "add", "at": at}
+                             for entry_id in chunk])
+    session.info[BULK_BANK_CHANGES] = True
+    session.info[FOLLOWED] = True
