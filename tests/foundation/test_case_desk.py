@@ -110,8 +110,12 @@ def test_sql_visibility_agrees_with_the_case_rule(runtime, world) -> None:  # ty
             continue
         actor = _as(runtime, world, key)
         with runtime.context(actor) as ctx:
-            listed = {c.code for c in cases.search_cases(
-                ctx, CaseQuery(), PageRequest(per_page=200)).items}
+            found = cases.search_cases(ctx, CaseQuery(), PageRequest(per_page=200))
+            listed = {c.code for c in found.items}
+            # The start page's counts use the same rule as the list.
+            assert cases.count_cases(ctx, CaseQuery()) == found.total == len(found.items), key
+            assert len(cases.intake_times(ctx, dt.datetime(2000, 1, 1, tzinfo=dt.UTC))) \
+                == found.total, key
         expected = set()
         for code in made:
             try:

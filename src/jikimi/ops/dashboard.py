@@ -149,26 +149,30 @@ def start_page(ctx: ServiceContext, *, now: dt.datetime | None = None) -> StartP
         return _national(ctx, axis)
     todos: list[Todo] = []
     monthly: Monthly | None = None
-    visible = cases.list_cases(ctx, limit=100_000)
-    open_cases = [c for c in visible if c.status is not CaseStatus.CLOSED and not c.erased]
+    open_cases = cases.CaseQuery(include_closed=False, include_erased=False)
     if role is Role.COUNSELLOR:
         recent = now - dt.timedelta(days=7)
-        todos = [Todo("my_open_cases", len(open_cases), "/cases"),
-                 Todo("my_new_cases", sum(1 for c in open_cases if c.intake_at >= recent),
+        todos = [Todo("my_open_cases", cases.count_cases(ctx, open_cases), "/cases"),
+                 Todo("my_new_cases", cases.count_cases(ctx, open_cases, opened_since=recent),
                       "/cases?status=open")]
     elif role is Role.INVESTIGATOR:
-        todos = [Todo("investigator_cases", len(open_cases), "/cases")]
+        todos = [Todo("investigator_cases", cases.count_cases(ctx, open_cases), "/cases")]
     else:
         pending = review.counts(ctx).get("pending", 0)
         if role is Role.ADMIN:
-            new_web = [c for c in open_cases if c.intake_channel is IntakeChannel.WEB
-                       and c.status is CaseStatus.OPEN and not c.assignee_ids]
-            todos.append(Todo("new_portal_cases", len(new_web), "/cases?channel=web"))
-            todos.append(Todo("unassigned_cases",
-                              sum(1 for c in open_cases if not c.assignee_ids), "/cases"))
+            new_web = cases.CaseQuery(status=CaseStatus.OPEN, channel=IntakeChannel.WEB,
+                                      assignee="none", include_erased=False)
+            unassigned = cases.CaseQuery(assignee="none", include_closed=False,
+                                         include_erased=False)
+            todos.append(Todo("new_portal_cases", cases.count_cases(ctx, new_web),
+                              "/cases?channel=web"))
+            todos.append(Todo("unassigned_cases", cases.count_cases(ctx, unassigned),
+                              "/cases"))
         todos.append(Todo("pending_review", pending, "/review"))
         todos.extend(_takedown_todos(ctx))
-        monthly = _centre_monthly(ctx, actor.centre_id, [c.intake_at for c in visible], axis)
+        first_month = dt.datetime.strptime(axis[0] + "-01", "%Y-%m-%d").replace(tzinfo=KST)
+        monthly = _centre_monthly(ctx, actor.centre_id, cases.intake_times(ctx, first_month),
+                                  axis)
     return StartPage(role=role.value, todos=todos, monthly=monthly)
 
 
