@@ -34,6 +34,8 @@ BULK_BANK_CHANGES = "jikimi.matching.bulk_bank_changes"
 """``session.info`` flag: this transaction wrote bank entries and change-log records in bulk."""
 BATCH = 20_000
 """Rows per statement (and per progress step)."""
+SQLITE_BULK_CACHE_KIB = 262_144
+"""SQLite page cache for a big write (256 MiB; the default is 2 MiB)."""
 
 ENTRY_COLUMNS = ("id", "bank_id", "signal_type", "value", "value_key", "quality", "variant",
                  "content_id", "label", "label_enc", "created_at", "created_by")
@@ -49,17 +51,80 @@ def _is_postgres(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
-def allocate_entry_ids(session: Session, count: int) -> list[int]:
-    """``count`` fresh ids for bank entries (no other writer can take them)."""
+def allocate_ids(session: Session, table: Table, count: int) -> list[int]:
+    """``count`` fresh primary keys of ``table`` (an integer ``id``) that no other writer can
+    take: PostgreSQL draws them from the table's sequence in one statement; SQLite continues
+    after the largest id (its writers are serialised: ``BEGIN IMMEDIATE``)."""
     if count <= 0:
         return []
     if _is_postgres(session):
         return list(session.scalars(text(
-            "SELECT nextval(pg_get_serial_sequence('bank_entries', 'id')) "
-            "FROM generate_series(1, :n)"), {"n": count}))
-    # SQLite: writers are serialised (BEGIN IMMEDIATE), so nobody else takes these ids
-    start = (session.scalar(select(func.max(BankEntry.id))) or 0) + 1
+            "SELECT nextval(pg_get_serial_sequence(:table, 'id')) "
+            "FROM generate_series(1, :n)"), {"table": table.name, "n": count}))
+    start = (session.scalar(select(func.max(table.c.id))) or 0) + 1
     return list(range(start, start + count))
+
+
+def allocate_entry_ids(session: Session, count: int) -> list[int]:
+    """``count`` fresh ids for bank entries."""
+    return allocate_ids(session, _ENTRIES, count)
+
+
+def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]],
+                progress: Progress | None = None) -> None:
+    """Write rows (dicts with the same keys) to ``table`` in batches: ``COPY`` on PostgreSQL,
+    one prepared ``INSERT`` executed for many rows on SQLite (with a larger page cache for
+    big writes: their indexes are updated at random places)."""
+    if not rows:
+        return
+    session.flush()
+    postgres = _is_postgres(session)
+    columns = list(rows[0])
+    if not postgres and len(rows) >= 50_000:
+        session.execute(text(f"PRAGMA cache_size = -{SQLITE_BULK_CACHE_KIB}"))
+    for start in range(0, len(rows), BATCH):
+        batch = rows[start:start + BATCH]
+        if postgres:
+            _copy(session, table.name, columns, [tuple(row[c] for c in columns)
+                                                 for row in batch])
+        else:
+            _executemany(session, table, columns, batch)
+        if progress is not None:
+            progress(len(batch))
+
+
+def _executemany(session: Session, table: Table, columns: Sequence[str],
+                 rows: Sequence[dict[str, Any]]) -> None:
+    """One prepared INSERT for many rows on the session's own DBAPI connection (SQLite),
+    each value converted by its column's type as SQLAlchemy would (timestamps, booleans;
+    values repeat across rows, so each distinct one is converted once)."""
+    dialect = session.get_bind().dialect
+    processors = {}
+    for number, column in enumerate(columns):
+        processor = table.c[column].type.dialect_impl(dialect).bind_processor(dialect)
+        if processor is not None:
+            processors[number] = processor
+    converted: dict[tuple[int, Any], Any] = {}
+
+    def convert(number: int, value: Any) -> Any:
+        key = (number, value)
+        if key not in converted:
+            converted[key] = processors[number](value)
+        return converted[key]
+
+    tuples = []
+    for row in rows:
+        values = [row[c] for c in columns]
+        for number in processors:
+            values[number] = convert(number, values[number])
+        tuples.append(values)
+    statement = str(insert(table).compile(dialect=dialect, column_keys=list(columns)))
+    raw: Any = session.connection().connection.driver_connection
+    cursor = raw.cursor()
+    try:
+        cursor.executemany(statement, tuples)
+    finally:
+        cursor.close()
 
 
 def _copy(session: Session, table: str, columns: Sequence[str],
@@ -74,17 +139,8 @@ def _copy(session: Session, table: str, columns: Sequence[str],
 def insert_entries(session: Session, rows: Sequence[dict[str, Any]],
                    progress: Progress | None = None) -> None:
     """Write entry rows (dicts with every column of :data:`ENTRY_COLUMNS`, ids included)."""
-    session.flush()
-    postgres = _is_postgres(session)
-    for start in range(0, len(rows), BATCH):
-        batch = rows[start:start + BATCH]
-        if postgres:
-            _copy(session, "bank_entries", ENTRY_COLUMNS,
-                  [tuple(row[c] for c in ENTRY_COLUMNS) for row in batch])
-        else:
-            session.execute(insert(_ENTRIES), batch)
-        if progress is not None:
-            progress(len(batch))
+    insert_rows(session, _ENTRIES, [{c: row[c] for c in ENTRY_COLUMNS} for row in rows],
+                progress)
     if rows:
         session.info[FOLLOWED] = True
 
@@ -94,16 +150,7 @@ def log_additions(session: Session, entry_ids: Sequence[int], at: dt.datetime) -
     ordering lock: ``service.lock_change_log``)."""
     if not entry_ids:
         return
-    ordered = sorted(entry_ids)
-    postgres = _is_postgres(session)
-    for start in range(0, len(ordered), BATCH * 5):
-        chunk = ordered[start:start + BATCH * 5]
-        if postgres:
-            _copy(session, "bank_changes", ("entry_id", "op", "at"),
-                  [(entry_id, "add", at) for entry_id in chunk])
-        else:
-            session.execute(insert(_CHANGES),
-                            [{"entry_id": entry_id, "op": "add", "at": at}
-                             for entry_id in chunk])
+    insert_rows(session, _CHANGES, [{"entry_id": entry_id, "op": "add", "at": at}
+                                    for entry_id in sorted(entry_ids)])
     session.info[BULK_BANK_CHANGES] = True
     session.info[FOLLOWED] = True

@@ -25,12 +25,13 @@ import hashlib
 import json
 import secrets
 from collections.abc import Iterable, Sequence
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, cast
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-from sqlalchemy import delete, event, func, insert, select, update
+from sqlalchemy import Table, delete, event, func, insert, select, update
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from jikimi.cases import Case, ConsentPurpose, on_case_erased, on_consent_withdrawn
@@ -40,7 +41,7 @@ from jikimi.core.context import ServiceContext
 from jikimi.core.database import utcnow
 from jikimi.core.security import Keyring
 from jikimi.errors import IntegrityError, InvalidInput
-from jikimi.matching import Bank, BankChange, BankEntry
+from jikimi.matching import Bank, BankChange, BankEntry, bulk
 from jikimi.matching.bulk import BULK_BANK_CHANGES
 from jikimi.partners.accounts import PartnerPrincipal
 from jikimi.partners.models import (
@@ -81,6 +82,32 @@ def stopncii_type(item: FeedItem) -> str | None:
 # --- refresh ---------------------------------------------------------------------------------
 CHUNK = 2000
 """Rows per statement in a refresh (bounded IN lists and memory, on SQLite and PostgreSQL)."""
+
+
+APPLY_CHUNK = 10_000
+"""Bank entries per round of :meth:`_Refresh.apply_entries` (new items are written with
+``matching.bulk``: ``COPY`` on PostgreSQL)."""
+_ITEMS = cast(Table, FeedItem.__table__)
+_CHANGES = cast(Table, FeedChange.__table__)
+_RECORDS = cast(Table, HashRecord.__table__)
+
+
+@dataclass(frozen=True)
+class _ItemRef:
+    """What the change log and the StopNCII records need of a feed item."""
+
+    id: int
+    signal_type: str
+    value_key: str
+    media: str
+
+
+def _tokens(count: int) -> list[str]:
+    """``count`` opaque item ids, as ``secrets.token_urlsafe(16)`` (one read of the OS's
+    random source for all of them)."""
+    raw = secrets.token_bytes(16 * count)
+    return [base64.urlsafe_b64encode(raw[i:i + 16]).rstrip(b"=").decode("ascii")
+            for i in range(0, 16 * count, 16)]
 
 
 def _state(session: Session) -> FeedState:
@@ -144,7 +171,7 @@ class _Refresh:
 
     def apply_entries(self, entry_ids: Sequence[int], desired: set[int]) -> None:
         """Bring the items of these bank entries in line with what should be shared now."""
-        for chunk in _chunks(sorted(set(entry_ids))):
+        for chunk in _chunks(sorted(set(entry_ids)), APPLY_CHUNK):
             entries = self.session.execute(
                 select(BankEntry.id, BankEntry.bank_id, BankEntry.content_id,
                        BankEntry.signal_type, BankEntry.value, BankEntry.value_key,
@@ -163,17 +190,18 @@ class _Refresh:
             new = [e for e in wanted if e.id not in items]
             videos = self._videos({(e.bank_id, e.content_id) for e in new}) if new else set()
             if new:
-                self.session.execute(insert(FeedItem), [
-                    {"token": secrets.token_urlsafe(16), "bank_entry_id": e.id,
+                rows = [
+                    {"id": item_id, "token": token, "bank_entry_id": e.id,
                      "case_id": e.case_id, "signal_type": e.signal_type, "value": e.value,
                      "value_key": e.value_key, "category": self._category(e.case_id),
                      "media": "video" if (e.bank_id, e.content_id) in videos else "image",
-                     "active": True, "added_at": self.now} for e in new])
-                created = self.session.execute(
-                    select(FeedItem.id, FeedItem.signal_type, FeedItem.value_key,
-                           FeedItem.media).where(
-                        FeedItem.bank_entry_id.in_([e.id for e in new]))).all()
-                self._log(created, "add")
+                     "active": True, "added_at": self.now, "removed_at": None}
+                    for e, item_id, token in zip(
+                        new, bulk.allocate_ids(self.session, _ITEMS, len(new)),
+                        _tokens(len(new)), strict=True)]
+                bulk.insert_rows(self.session, _ITEMS, rows)
+                self._log([_ItemRef(r["id"], r["signal_type"], r["value_key"], r["media"])
+                           for r in rows], "add")
             revived = [(items[e.id], e.case_id) for e in wanted
                        if e.id in items and not items[e.id].active]
             for category in ("csam", "ncii"):
@@ -201,9 +229,8 @@ class _Refresh:
     def _log(self, items: Sequence[Any], op: str) -> None:
         if not items:
             return
-        for chunk in _chunks(items, 10_000):
-            self.session.execute(insert(FeedChange), [
-                {"item_id": item.id, "op": op, "at": self.now} for item in chunk])
+        bulk.insert_rows(self.session, _CHANGES, [
+            {"item_id": item.id, "op": op, "at": self.now} for item in items])
         for item in items:
             kind = _stopncii_kind(item.signal_type, item.media)
             if kind:
@@ -251,8 +278,7 @@ class _Refresh:
                 if updates:
                     self.session.execute(update(HashRecord), updates,
                                          execution_options={"synchronize_session": False})
-                if inserts:
-                    self.session.execute(insert(HashRecord), inserts)
+                bulk.insert_rows(self.session, _RECORDS, inserts)
         self.state.version = version
         self.touched.clear()
         # ORM objects of these tables loaded earlier in this transaction are stale now
