@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import os
 import tempfile
+from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+import numpy as np
+import numpy.typing as npt
 from PIL import Image
 
 from jikimi.errors import CorruptMedia, MediaError, UnsupportedMedia
@@ -28,6 +32,7 @@ from jikimi.hashing.decode import (
 from jikimi.hashing.pdq import (
     _CONVERT_BEFORE_RESIZE,
     LOW_QUALITY_THRESHOLD,
+    THUMBNAIL_SIZE,
     dihedral_hashes,
     reference_thumbnail,
     rgb_array,
@@ -41,6 +46,7 @@ from jikimi.hashing.variants import (
     variants_of_thumbnail,
 )
 from jikimi.hashing.video import VideoFrameHash, check_seconds_per_hash, vpdq_frames
+from jikimi.hashing.window_pdq import dihedral_of_luma, grey_luma, luma_of_rgb
 
 DEFAULT_LIMITS = DecodeLimits()
 _SNIFF_BYTES = 512
@@ -161,12 +167,20 @@ def _image_fingerprints_of(
 ) -> ImageFingerprints:
     width, height = img.size
     animated = bool(getattr(img, "is_animated", False))
-    thumb = reference_thumbnail(img, fmt)
-    pixels = rgb_array(thumb)
-    dihedral = dihedral_hashes(pixels)  # its first hash is PDQ itself: one pass, not two
+    thumb: Image.Image | None = None
+    luma = _lookup_luma(img, fmt) if for_lookup and not with_variants else None
+    if luma is not None:  # lookups of a colour or grey JPEG: luma straight from the decoder
+        dihedral = dihedral_of_luma(luma)
+    else:
+        thumb = reference_thumbnail(img, fmt)
+        pixels = rgb_array(thumb)
+        dihedral = dihedral_hashes(pixels)  # its first hash is PDQ itself: one pass, not two
+        luma = luma_of_rgb(pixels) if for_lookup else None
     main = dihedral[0]
     unframed: tuple[PdqVariant, ...] = ()
-    if for_lookup and may_have_frame(pixels):
+    if luma is not None and may_have_frame(luma):
+        if thumb is None:  # frames are searched in colour, on the reference thumbnail
+            thumb = reference_thumbnail(open_image(data, fmt, limits), fmt)
         unframed = unframed_variants(thumb, _source(data, fmt, limits))
     return ImageFingerprints(
         format=fmt.name,
@@ -178,11 +192,57 @@ def _image_fingerprints_of(
         sha256=hashlib.sha256(data).hexdigest(),
         md5=hashlib.md5(data, usedforsecurity=False).hexdigest(),
         animated=animated,
-        variants=variants_of_thumbnail(thumb, _source(data, fmt, limits)) if with_variants else (),
-        regions=registration_regions(thumb) if with_variants else (),
+        variants=(variants_of_thumbnail(thumb, _source(data, fmt, limits))
+                  if with_variants and thumb is not None else ()),
+        regions=registration_regions(thumb) if with_variants and thumb is not None else (),
         unframed=unframed,
-        region_lookups=query_regions(pixels) if for_lookup else (),
+        region_lookups=query_regions(luma) if luma is not None else (),
     )
+
+
+def _lookup_luma(img: Image.Image, fmt: MediaFormat) -> npt.NDArray[np.float64] | None:
+    """PDQ's luma of the reference thumbnail, for lookups of a JPEG: decoded straight to its Y
+    channel (JPEG's luma uses PDQ's coefficients) at the reference's draft scale and resized
+    to the reference's size and box, one channel instead of three. ``None`` (nothing decoded)
+    when the file is not a JPEG that decodes to RGB or grey: the caller then takes the
+    reference thumbnail. The hashes land within a few bits of the reference's (measured in
+    ``docs/benchmarks.md``); registrations never come this way."""
+    tiles = getattr(img, "tile", None) or []
+    raw = tiles[0][3] if len(tiles) == 1 else None
+    if fmt.name != "jpeg" or not isinstance(raw, tuple) or raw[:1] not in (("RGB",), ("L",)):
+        return None  # e.g. CMYK: Pillow's draft cannot give its luma
+    final = _thumbnail_size(img.size)
+    with decoding(fmt, img):
+        drafted = img.draft("L", (THUMBNAIL_SIZE * 2, THUMBNAIL_SIZE * 2) if final else None)
+        if drafted is None or img.mode != "L":
+            raise CorruptMedia("The JPEG decoder did not honour a grey draft.")  # never seen
+        box = drafted[1] if final else None
+        if final is not None and img.size != final:
+            grey = img.resize(final, Image.Resampling.BICUBIC, box=box, reducing_gap=2.0)
+        else:
+            img.load()
+            grey = img
+        y = np.asarray(grey, dtype=np.uint8)
+    return grey_luma(y)
+
+
+def _thumbnail_size(size: tuple[int, int]) -> tuple[int, int] | None:
+    """The size Pillow's ``thumbnail((512, 512))`` gives a ``size`` picture (None: unchanged),
+    with Pillow's own rounding."""
+    w, h = size
+    x = y = THUMBNAIL_SIZE
+    if x >= w and y >= h:
+        return None
+    aspect = w / h
+
+    def round_aspect(number: float, key: Callable[[int], float]) -> int:
+        return max(min(math.floor(number), math.ceil(number), key=key), 1)
+
+    if x / y >= aspect:
+        x = round_aspect(y * aspect, key=lambda n: abs(aspect - n / y))
+    else:
+        y = round_aspect(x / aspect, key=lambda n: 0 if n == 0 else abs(aspect - x / n))
+    return x, y
 
 
 def _source(data: bytes, fmt: MediaFormat, limits: DecodeLimits) -> Source:

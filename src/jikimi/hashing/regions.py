@@ -54,6 +54,7 @@ from PIL import Image
 
 from jikimi.hashing.pdq import hash_array, rgb_array
 from jikimi.hashing.variants import PdqVariant
+from jikimi.hashing.window_pdq import luma_of_rgb, pdq_of_luma
 
 Window = tuple[int, int, int, int]
 """Per mille removed from the left, top, right and bottom."""
@@ -182,26 +183,51 @@ def registration_regions(thumb: Image.Image) -> tuple[PdqVariant, ...]:
     return tuple(out)
 
 
-def query_regions(thumb: Image.Image | npt.NDArray[np.uint8]) -> tuple[PdqVariant, ...]:
+def query_regions(thumb: Image.Image | npt.NDArray[np.uint8] | npt.NDArray[np.float64]
+                  ) -> tuple[PdqVariant, ...]:
     """The region hashes to look up for found media: the ``keep_*`` windows and ``centre70``
     (the whole picture's PDQ, computed anyway, meets the registered crop windows).
 
-    Hashed exactly as the registered windows: an approximation that filters the whole
-    thumbnail once and samples each window was measured 2.6 times cheaper but 4-10 bits (up
-    to 20) away from the exact hashes, too much of a 31-bit threshold."""
-    rgb = thumb if isinstance(thumb, np.ndarray) else rgb_array(thumb)
-    out = [_hash(name, _crop(rgb, window)) for name, window in KEEP_WINDOWS]
-    out.append(_hash("centre70", _crop(rgb, CENTRE_WINDOW)))
+    ``thumb`` is the reference thumbnail (a Pillow image or its RGB array) or PDQ's luma of it
+    (a 2-D float array, :func:`jikimi.hashing.window_pdq.luma_of_rgb`). Each window is hashed
+    as its own picture, with its own edges, as the registered windows are, but from one luma
+    array without blurring each window in full (:mod:`jikimi.hashing.window_pdq`): equal to
+    ``pdqhash.compute`` of the cropped pixels up to float rounding. (An approximation that
+    filters the whole thumbnail once and samples each window was 4-10 bits off.)"""
+    if not isinstance(thumb, np.ndarray):
+        luma = luma_of_rgb(rgb_array(thumb))
+    elif thumb.ndim == 2:
+        luma = thumb.astype(np.float64, copy=False)
+    else:
+        luma = luma_of_rgb(thumb.astype(np.uint8, copy=False))
+    h, w = luma.shape
+    out = []
+    for name, window in (*KEEP_WINDOWS, ("centre70", CENTRE_WINDOW)):
+        left, top, right, bottom = window_box((w, h), window)
+        found = pdq_of_luma(luma[top:bottom, left:right])
+        out.append(PdqVariant(name, found.hex, found.quality))
     return tuple(out)
 
 
-def may_have_frame(rgb: npt.NDArray[np.uint8], tolerance: int = 16, percent: int = 90) -> bool:
+def may_have_frame(pixels: npt.NDArray[np.uint8] | npt.NDArray[np.float64],
+                   tolerance: int | None = None, percent: int = 90) -> bool:
     """A cheap first look for a border, letterbox or screen around the picture: is any of the
     four outermost lines (nearly) one colour? Only then are frames searched for in full
     (:func:`jikimi.hashing.variants.frame_boxes`). Lookups only; registration always searches.
-    """
-    for line in (rgb[0], rgb[-1], rgb[:, 0], rgb[:, -1]):
+
+    ``pixels`` is the RGB thumbnail (each channel within ``tolerance``, default 16, of the
+    line's median) or its luma, 2-D (default tolerance 2: luma averages the channels' noise,
+    so the smooth edge of a photo looks flatter in luma than in colour). Measured on 120
+    photos: the luma look at 2 saw every white, coloured or thin border, black bar and
+    screenshot frame added to them (saved as JPEG at quality 20-60, some resized) and fired on
+    16 of the plain photos, against 38 for the colour look at 16. A false alarm costs a full
+    frame search (~10 reference pipelines), so fewer is cheaper."""
+    if tolerance is None:
+        tolerance = 2 if pixels.ndim == 2 else 16
+    for line in (pixels[0], pixels[-1], pixels[:, 0], pixels[:, -1]):
         values = line.astype(np.int16)
+        if values.ndim == 1:
+            values = values[:, None]
         median = np.sort(values, axis=0)[values.shape[0] // 2]
         near = np.all(np.abs(values - median) <= tolerance, axis=1)
         if int(near.sum()) * 100 >= percent * values.shape[0]:
