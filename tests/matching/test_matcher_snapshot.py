@@ -3,6 +3,7 @@ results as a full build from the database."""
 
 from __future__ import annotations
 
+import json
 import random
 from pathlib import Path
 
@@ -62,8 +63,9 @@ def test_damaged_snapshot_falls_back_to_full_build(runtime: Runtime, tmp_path: P
     with runtime.sessions() as session:
         matcher.sync(session)
     matcher.save(snap)
-    data = (snap / "pdq.index").read_bytes()
-    (snap / "pdq.index").write_bytes(data[: len(data) // 2])
+    damaged = snap / json.loads((snap / "state.json").read_text())["indexes"]["pdq"]
+    data = damaged.read_bytes()
+    damaged.write_bytes(data[: len(data) // 2])
     with runtime.sessions() as session:
         reloaded = matching.Matcher.load(snap, session)
     assert _results(reloaded, runtime, ["ab" * 32]) == [[(1, 0)]]

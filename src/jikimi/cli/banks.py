@@ -170,18 +170,26 @@ def _alteration_text(match: dict[str, object], lang: str) -> str | None:
 
 @banks_app.command("snapshot")
 def banks_snapshot() -> None:
-    """Write the matching index snapshot under the data directory (for fast restarts)."""
+    """Write the matching index snapshot under the data directory now (`jikimi worker` keeps
+    it up to date; serving processes map it)."""
     from jikimi.cli.common import open_runtime
+    from jikimi.matching.snapshots import SnapshotKeeper
 
     runtime = open_runtime()
+    index_dir = runtime.settings.resolved_data_dir / "index"
     try:
         with runtime.sessions() as session:
-            matcher = matching.Matcher.load(runtime.settings.resolved_data_dir / "index",
-                                            session, runtime.keys)
-        matcher.save(runtime.settings.resolved_data_dir / "index")
+            matcher = matching.Matcher.load(index_dir, session, runtime.keys, mmap=True)
+        keeper = SnapshotKeeper(matcher, runtime.sessions, index_dir)
+        if keeper.saved_seq == matcher.last_seq:
+            console.print(f"index snapshot already at change {matcher.last_seq}")
+            return
+        if not keeper.write():
+            console.print("[red]another process is writing the index snapshot[/red]")
+            raise typer.Exit(1)
     finally:
         runtime.close()
-    console.print(f"index snapshot written at change {matcher.last_seq}")
+    console.print(f"index snapshot written at change {keeper.saved_seq}")
 
 
 class MatchFormat(StrEnum):

@@ -155,16 +155,24 @@ def worker_command(
     poll_seconds: Annotated[float, typer.Option("--poll-seconds")] = 30.0,
 ) -> None:
     """Re-scan sources on their interval and resume interrupted scans; send takedown e-mail,
-    mark overdue requests and re-check removals; until stopped."""
+    mark overdue requests and re-check removals; keep the matching index snapshot up to date
+    (serving processes map it); until stopped."""
+    from jikimi.matching.snapshots import SnapshotKeeper
+
     runtime = open_runtime()
+    index_dir = runtime.settings.resolved_data_dir / "index"
+    with runtime.sessions() as session:
+        matcher = Matcher.load(index_dir, session, runtime.keys, mmap=True)
+    keeper = SnapshotKeeper(matcher, runtime.sessions, index_dir)
+    if not once:
+        keeper.start()  # its own thread: a long scan never delays the snapshot
     try:
         while True:
             from jikimi.ops import beat
 
             beat(runtime, "worker")  # the status page shows whether the worker is alive
             with runtime.sessions() as session:
-                matcher = Matcher.load(runtime.settings.resolved_data_dir / "index", session,
-                                     runtime.keys)
+                matcher.sync(session)
                 resumable = scans.unfinished_scans(session)
                 due = scans.due_sources(session)
             for scan_id in resumable:
@@ -182,7 +190,10 @@ def worker_command(
             except JikimiError as exc:
                 err_console.print(f"[red]takedowns[/red] ({exc.code}): {exc.message}")
             if once:
+                if keeper.round(force=True):
+                    console.print(f"index snapshot written at change {keeper.saved_seq}")
                 return
             time.sleep(poll_seconds)
     finally:
+        keeper.stop()
         runtime.close()

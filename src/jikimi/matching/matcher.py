@@ -7,8 +7,10 @@ indexes hold only ids and hashes (10 million PDQ hashes fit the memory budget): 
 bank, variant and quality are read from the database for the few entries a query hits, and
 exact digests (SHA-256, MD5) are looked up in the database's own index, not in memory.
 
-A snapshot (:meth:`save`, :meth:`load`) holds the indexes and the change sequence they
-reflect, so that a restart loads arrays and replays only the changes made since.
+A snapshot (:meth:`save`, :meth:`load`) holds the PDQ and region-hash indexes and the change
+sequence they reflect, so that a restart maps arrays and replays only the changes made since.
+The worker writes it (``matching.snapshots``); serving processes map it and adopt each newer
+one the worker writes (:meth:`adopt_snapshot`), so their private tail of changes stays small.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import threading
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -33,7 +36,10 @@ from jikimi.matching.models import Bank, BankChange, BankEntry
 from jikimi.matching.pdq_index import PdqIndex
 from jikimi.matching.signal_types import SIGNAL_TYPES, PdqIndexAdapter, SignalIndex
 
-SNAPSHOT_VERSION = 1
+SNAPSHOT_VERSION = 2
+"""2: ``state.json`` names one file per snapshotted index (``<signal>-<seq>.index``); 1: only
+``pdq.index`` (still read)."""
+_SNAPSHOT_FILE = re.compile(r"^([a-z0-9_]+)-([0-9]+)\.index$")
 QUALITY_SIGNALS = frozenset({"pdq", "pdq_region"})
 """Perceptual hashes with a quality: below LOW_QUALITY_THRESHOLD they never match alone."""
 
@@ -98,6 +104,8 @@ class Matcher:
 
     indexes: dict[str, SignalIndex] = field(default_factory=dict)
     last_seq: int = 0
+    snapshot_seq: int = -1
+    """The change sequence of the snapshot the snapshotted indexes were mapped from (-1: none)."""
     keys: Keyring | None = None
     """Needed for signal types encrypted at rest (faces); without it they are not indexed."""
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -238,44 +246,93 @@ class Matcher:
         self._lock = threading.Lock()
 
     # --- snapshots ---------------------------------------------------------------------------
-    def save(self, directory: Path) -> None:
-        """Write the PDQ index and the change sequence it reflects (atomically)."""
+    def snapshot_indexes(self) -> dict[str, PdqIndex]:
+        """The indexes a snapshot holds: PDQ and region hashes (never a signal type whose
+        values are encrypted at rest)."""
+        return {name: index.index for name, index in self.indexes.items()
+                if isinstance(index, PdqIndexAdapter) and name in SIGNAL_TYPES
+                and not SIGNAL_TYPES[name].encrypted_at_rest}
+
+    def save(self, directory: Path) -> int:
+        """Write a snapshot: one file per snapshotted index, named with the change sequence it
+        reflects, then ``state.json`` naming them (replaced atomically: a reader sees the old
+        snapshot or the new one, never a mix). Files of snapshots older than the previous one
+        are deleted (a process that maps one keeps its pages). Returns the sequence."""
         with self._lock:
             directory.mkdir(parents=True, exist_ok=True)
-            pdq = self.indexes.get("pdq")
-            if isinstance(pdq, PdqIndexAdapter):
-                pdq.index.save(directory / "pdq.index")
-            state = {"version": SNAPSHOT_VERSION, "last_seq": self.last_seq,
-                     "pdq": isinstance(pdq, PdqIndexAdapter)}
+            seq = self.last_seq
+            files = {}
+            for name, index in self.snapshot_indexes().items():
+                files[name] = f"{name}-{seq}.index"
+                index.save(directory / files[name])
+            previous = _snapshot_files(directory)
+            state = {"version": SNAPSHOT_VERSION, "last_seq": seq, "indexes": files}
             tmp = directory / "state.json.tmp"
             tmp.write_text(json.dumps(state))
             os.replace(tmp, directory / "state.json")
+        keep = set(files.values()) | set(previous)
+        for path in directory.iterdir():
+            if (_SNAPSHOT_FILE.match(path.name) or path.name == "pdq.index") \
+                    and path.name not in keep:
+                path.unlink(missing_ok=True)
+        return seq
 
     @classmethod
     def load(cls, directory: Path, session: Session, keys: Keyring | None = None, *,
              mmap: bool = False) -> Matcher:
         """A matcher from a snapshot, brought up to date with the changes made since.
 
-        Only the PDQ index is snapshotted; the (small) vPDQ index is rebuilt by replaying its
-        entries. A missing or damaged snapshot falls back to a full build from the database.
-        ``mmap``: map the snapshot's arrays read-only instead of copying them, so that serving
-        processes on one host share one copy in the page cache (changes since go to each
-        process's small tail)."""
+        The PDQ and region-hash indexes come from the snapshot; the (small) vPDQ index and
+        indexes of values encrypted at rest are rebuilt by replaying their entries. A missing
+        or damaged snapshot falls back to a full build from the database. ``mmap``: map the
+        snapshot's arrays read-only instead of copying them, so that serving processes on one
+        host share one copy in the page cache (changes since go to each process's small
+        tail)."""
         matcher = cls(keys=keys)
-        try:
-            state = json.loads((directory / "state.json").read_text())
-            if state.get("version") != SNAPSHOT_VERSION:
-                raise IntegrityError("unknown snapshot version")
-            if state.get("pdq"):
-                adapter = PdqIndexAdapter()
-                adapter.index = PdqIndex.load(directory / "pdq.index", mmap=mmap)
-                matcher.indexes["pdq"] = adapter
-            matcher.last_seq = int(state["last_seq"])
-        except (OSError, ValueError, KeyError, IntegrityError):
-            matcher = cls(keys=keys)
+        loaded = _read_snapshot(directory, mmap=mmap)
+        if loaded is not None:
+            matcher.last_seq, indexes = loaded
+            matcher.snapshot_seq = matcher.last_seq
+            matcher.indexes.update(indexes)
         matcher._rebuild_unsnapshotted(session)
         matcher.sync(session)
         return matcher
+
+    def adopt_snapshot(self, directory: Path, session: Session) -> bool:
+        """Map a newer snapshot (the worker writes them) in place of the snapshotted indexes
+        and their in-memory tails, after replaying on it the changes made since it. Searches
+        never wait: each index is replaced in one assignment. Returns whether it adopted one."""
+        newest = snapshot_sequence(directory)
+        if newest is None or newest <= self.snapshot_seq:
+            return False
+        loaded = _read_snapshot(directory, mmap=True)
+        if loaded is None:
+            return False
+        seq, indexes = loaded
+        self.sync(session)
+        with self._lock:
+            if seq > self.last_seq:  # not committed where this process reads: next time
+                return False
+            rows = session.execute(
+                select(BankChange.entry_id, BankChange.op, BankEntry.signal_type)
+                .join(BankEntry, BankEntry.id == BankChange.entry_id)
+                .where(BankChange.seq > seq, BankChange.seq <= self.last_seq,
+                       BankEntry.signal_type.in_(list(indexes)))
+                .order_by(BankChange.seq)).all()
+            final = {row.entry_id: (row.op, row.signal_type) for row in rows}
+            for name, index in indexes.items():
+                index.remove([i for i, (op, kind) in final.items()
+                              if kind == name and op != "add"])
+                added = [i for i, (op, kind) in final.items() if kind == name and op == "add"]
+                for start in range(0, len(added), 20_000):
+                    found = session.execute(select(BankEntry.id, BankEntry.value).where(
+                        BankEntry.id.in_(added[start:start + 20_000]),
+                        BankEntry.removed_at.is_(None))).all()
+                    index.add([r.id for r in found], [r.value for r in found])
+            for name, index in indexes.items():
+                self.indexes[name] = index
+            self.snapshot_seq = seq
+        return True
 
     def _rebuild_unsnapshotted(self, session: Session) -> None:
         """Load the active entries of in-memory signal types other than PDQ (up to the
@@ -290,6 +347,54 @@ class Matcher:
                 BankChange.op == "add", BankChange.seq <= self.last_seq)).all()
             if ids:
                 self._load_values(session, name, list(ids))
+
+
+def _snapshot_state(directory: Path) -> dict[str, Any] | None:
+    try:
+        state = json.loads((directory / "state.json").read_text())
+    except (OSError, ValueError):
+        return None
+    return state if isinstance(state, dict) else None
+
+
+def snapshot_sequence(directory: Path) -> int | None:
+    """The change sequence of the snapshot in ``directory`` (None: none readable)."""
+    state = _snapshot_state(directory)
+    seq = None if state is None else state.get("last_seq")
+    return seq if isinstance(seq, int) else None
+
+
+def _snapshot_files(directory: Path) -> dict[str, str]:
+    """Which file holds each index of the snapshot in ``directory`` (signal type -> name)."""
+    state = _snapshot_state(directory)
+    if state is None:
+        return {}
+    if state.get("version") == 1:
+        return {"pdq": "pdq.index"} if state.get("pdq") else {}
+    files = state.get("indexes") if state.get("version") == SNAPSHOT_VERSION else None
+    if not isinstance(files, dict):
+        return {}
+    return {name: file for name, file in files.items()
+            if name in SIGNAL_TYPES and not SIGNAL_TYPES[name].encrypted_at_rest
+            and isinstance(file, str) and (file == "pdq.index" or _SNAPSHOT_FILE.match(file))}
+
+
+def _read_snapshot(directory: Path, *, mmap: bool
+                   ) -> tuple[int, dict[str, SignalIndex]] | None:
+    """The change sequence and indexes of the snapshot in ``directory``; None if there is
+    none or it is damaged (the caller builds from the database instead)."""
+    seq = snapshot_sequence(directory)
+    if seq is None:
+        return None
+    indexes: dict[str, SignalIndex] = {}
+    try:
+        for name, file in _snapshot_files(directory).items():
+            adapter = PdqIndexAdapter()
+            adapter.index = PdqIndex.load(directory / file, mmap=mmap)
+            indexes[name] = adapter
+    except (OSError, ValueError, KeyError, IntegrityError):
+        return None
+    return seq, indexes
 
 
 def encrypt_value(keys: Keyring, signal: str, value: str) -> str:
