@@ -15,13 +15,13 @@ from jikimi.core.audit import AuditEntry, audit_key, verify_chain
 def counted(monkeypatch) -> list[int]:  # type: ignore[no-untyped-def]
     """Counts the lookups the fast path answered itself."""
     calls: list[int] = []
-    original = fastpath.hot_lookup
+    original = fastpath._answer
 
-    def counting(*args, **kwargs):  # type: ignore[no-untyped-def]
+    async def counting(*args, **kwargs):  # type: ignore[no-untyped-def]
         calls.append(1)
-        return original(*args, **kwargs)
+        return await original(*args, **kwargs)
 
-    monkeypatch.setattr(fastpath, "hot_lookup", counting)
+    monkeypatch.setattr(fastpath, "_answer", counting)
     return calls
 
 

@@ -13,6 +13,7 @@ from jikimi import __version__
 from jikimi.accounts.routes import router as accounts_router
 from jikimi.api.docs import install_docs
 from jikimi.api.errors import install_error_handlers
+from jikimi.api.fastdoor import FastDoorApp
 from jikimi.api.limits import InteractiveDecoding, route_body_limits
 from jikimi.api.middleware import BodySizeLimit, SecurityHeaders
 from jikimi.api.openapi_errors import install_error_responses
@@ -27,7 +28,7 @@ from jikimi.faces.routes import router as faces_router
 from jikimi.hashing.decode import configure_decode_budget
 from jikimi.investigation.routes import router as investigation_router
 from jikimi.matching.routes import router as matching_router
-from jikimi.partners.fastpath import PartnerLookupFastPath
+from jikimi.partners.fastpath import LOOKUP_PATH, partner_lookup_door
 from jikimi.partners.routes import router as partners_router
 from jikimi.portal.routes import router as portal_router
 from jikimi.review.routes import router as review_router
@@ -64,7 +65,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         yield
         serving.stop()
 
-    app = FastAPI(
+    app = FastDoorApp(  # FastAPI with the fast doors outside its middleware
         lifespan=lifespan,
         title="jikimi API",
         version=__version__,
@@ -88,7 +89,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         app.include_router(pages)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     configure_decode_budget(runtime.settings.decode_memory_mb)
-    app.add_middleware(PartnerLookupFastPath)  # innermost: body limit and headers still apply
+    app.fast_doors[LOOKUP_PATH] = partner_lookup_door  # outermost, same limits and headers
     app.add_middleware(InteractiveDecoding, wait_seconds=runtime.settings.decode_wait_seconds)
     app.add_middleware(SecurityHeaders, trusted_proxies=runtime.settings.trusted_proxy_set)
     app.add_middleware(BodySizeLimit, max_bytes=runtime.settings.max_body_bytes,

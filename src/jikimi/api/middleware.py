@@ -24,6 +24,10 @@ def _wants_page(scope: Scope) -> bool:
         and b"text/html" in accept and "app" in scope
 
 
+def _language(headers: dict[bytes, bytes]) -> str:
+    return negotiate(headers.get(b"accept-language", b"").decode("latin-1"))
+
+
 class BodySizeLimit:
     """Refuse request bodies over ``max_bytes`` with 413, declared or streamed."""
 
@@ -45,22 +49,51 @@ class BodySizeLimit:
             return self.max_upload_bytes
         return self.max_bytes
 
+    @staticmethod
+    def _declared_too_big(headers: dict[bytes, bytes], limit: int) -> bool:
+        declared = headers.get(b"content-length")
+        if declared is None:
+            return False
+        try:
+            return int(declared) > limit
+        except ValueError:
+            return True
+
+    async def read_body(self, scope: Scope, receive: Receive, send: Send) -> bytes | None:
+        """The whole body of a request that an outer layer answers itself (a fast door),
+        under the same limit as here; None when it was refused with 413 (or the client went
+        away)."""
+        limit = self._limit(scope.get("path", ""))
+        headers = dict(scope.get("headers") or [])
+        if self._declared_too_big(headers, limit):
+            await self._refuse(send, _language(headers), limit, scope)
+            return None
+        chunks: list[bytes] = []
+        received = 0
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":  # the client went away
+                return None
+            chunk = message.get("body", b"")
+            received += len(chunk)
+            if received > limit:
+                await self._refuse(send, _language(headers), limit, scope)
+                return None
+            chunks.append(chunk)
+            more = message.get("more_body", False)
+        return b"".join(chunks)
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         limit = self._limit(scope.get("path", ""))
         headers = dict(scope.get("headers") or [])
-        declared = headers.get(b"content-length")
-        lang = negotiate(headers.get(b"accept-language", b"").decode("latin-1"))
-        if declared is not None:
-            try:
-                too_big = int(declared) > limit
-            except ValueError:
-                too_big = True
-            if too_big:
-                await self._refuse(send, lang, limit, scope)
-                return
+        lang = _language(headers)
+        if self._declared_too_big(headers, limit):
+            await self._refuse(send, lang, limit, scope)
+            return
         received = 0
         started = False
 
@@ -148,6 +181,11 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        await self.app(scope, receive, self.wrap_send(scope, send))
+
+    def wrap_send(self, scope: Scope, send: Send) -> Send:
+        """``send`` with these headers added to the response (also used by the fast doors,
+        which answer outside this middleware)."""
         https = served_over_https(scope, self.trusted_proxies)
 
         async def with_headers(message: Message) -> None:
@@ -161,4 +199,4 @@ class SecurityHeaders:
                 message["headers"] = headers
             await send(message)
 
-        await self.app(scope, receive, with_headers)
+        return with_headers

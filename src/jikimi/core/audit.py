@@ -17,7 +17,17 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import BigInteger, Integer, String, Text, insert, select, update
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    Integer,
+    String,
+    Table,
+    Text,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from jikimi.core.actors import Actor
@@ -57,17 +67,25 @@ def audit_key(signing_secret: bytes) -> bytes:
 
 
 def _entry_digest(key: bytes, entry: AuditEntry) -> str:
+    return _digest(key, entry.seq, entry.at, entry.actor, entry.action, entry.record_type,
+                   entry.record_id, entry.centre_id, entry.details, entry.prev_hash)
+
+
+def _digest(key: bytes, seq: int, at: dt.datetime, actor: str, action: str, record_type: str,
+            record_id: str, centre_id: int | None, details: str, prev_hash: str) -> str:
+    """An entry's keyed hash: HMAC-SHA256 of its canonical JSON (the one definition, for
+    appending and for :func:`verify_chain`)."""
     canonical = json.dumps(
         {
-            "seq": entry.seq,
-            "at": entry.at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
-            "actor": entry.actor,
-            "action": entry.action,
-            "record_type": entry.record_type,
-            "record_id": entry.record_id,
-            "centre_id": entry.centre_id,
-            "details": entry.details,
-            "prev_hash": entry.prev_hash,
+            "seq": seq,
+            "at": at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
+            "actor": actor,
+            "action": action,
+            "record_type": record_type,
+            "record_id": record_id,
+            "centre_id": centre_id,
+            "details": details,
+            "prev_hash": prev_hash,
         },
         sort_keys=True,
         ensure_ascii=False,
@@ -115,38 +133,44 @@ def append_entry(
     return entry
 
 
-def append_entries(session: Session, key: bytes, entries: Sequence[dict[str, Any]]
-                   ) -> list[int]:
+_AUDIT_ENTRIES: Table = AuditEntry.__table__  # type: ignore[assignment]
+_AUDIT_HEAD: Table = AuditHead.__table__  # type: ignore[assignment]
+_READ_HEAD = (select(AuditHead.last_seq, AuditHead.last_hash).where(AuditHead.id == 1)
+              .with_for_update())
+_INSERT_ENTRIES = insert(_AUDIT_ENTRIES)
+_MOVE_HEAD = update(_AUDIT_HEAD).where(_AUDIT_HEAD.c.id == 1)
+
+
+def append_entries(session: Session | Connection, key: bytes,
+                   entries: Sequence[dict[str, Any]]) -> list[int]:
     """Append several entries (each the keyword arguments of :func:`append_entry`) inside
     the caller's transaction: the head locked and read once, the rows inserted in one
-    statement, each still chained to the one before it. Returns their sequence numbers."""
-    head = session.execute(select(AuditHead.last_seq, AuditHead.last_hash)
-                           .where(AuditHead.id == 1).with_for_update()).one_or_none()
+    statement (plain columns, no ORM objects), each still chained to the one before it with
+    its own keyed hash. Returns their sequence numbers."""
+    conn = session.connection() if isinstance(session, Session) else session
+    head = conn.execute(_READ_HEAD).one_or_none()
     if head is None:
-        session.execute(insert(AuditHead).values(id=1, last_seq=0, last_hash=GENESIS_HASH))
+        conn.execute(insert(_AUDIT_HEAD).values(id=1, last_seq=0, last_hash=GENESIS_HASH))
         last_seq, last_hash = 0, GENESIS_HASH
     else:
         last_seq, last_hash = head.last_seq, head.last_hash
     rows: list[dict[str, Any]] = []
     for fields in entries:
         actor: Actor = fields["actor"]
-        entry = AuditEntry(
-            seq=last_seq + 1, at=utcnow(), actor=actor.ref, action=fields["action"],
-            record_type=fields["record_type"], record_id=str(fields["record_id"]),
-            centre_id=fields.get("centre_id"),
-            details=json.dumps(fields.get("details") or {}, sort_keys=True,
-                               ensure_ascii=False, default=str),
-            prev_hash=last_hash)
-        last_seq, last_hash = entry.seq, _entry_digest(key, entry)
-        rows.append({"seq": entry.seq, "at": entry.at, "actor": entry.actor,
-                     "action": entry.action, "record_type": entry.record_type,
-                     "record_id": entry.record_id, "centre_id": entry.centre_id,
-                     "details": entry.details, "prev_hash": entry.prev_hash,
-                     "entry_hash": last_hash})
+        seq, at, record_id = last_seq + 1, utcnow(), str(fields["record_id"])
+        centre_id = fields.get("centre_id")
+        details = json.dumps(fields.get("details") or {}, sort_keys=True, ensure_ascii=False,
+                             default=str)
+        entry_hash = _digest(key, seq, at, actor.ref, fields["action"], fields["record_type"],
+                             record_id, centre_id, details, last_hash)
+        rows.append({"seq": seq, "at": at, "actor": actor.ref, "action": fields["action"],
+                     "record_type": fields["record_type"], "record_id": record_id,
+                     "centre_id": centre_id, "details": details, "prev_hash": last_hash,
+                     "entry_hash": entry_hash})
+        last_seq, last_hash = seq, entry_hash
     if rows:
-        session.execute(insert(AuditEntry), rows)
-        session.execute(update(AuditHead).where(AuditHead.id == 1)
-                        .values(last_seq=last_seq, last_hash=last_hash))
+        conn.execute(_INSERT_ENTRIES, rows)
+        conn.execute(_MOVE_HEAD, {"last_seq": last_seq, "last_hash": last_hash})
     return [int(row["seq"]) for row in rows]
 
 

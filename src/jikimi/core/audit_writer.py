@@ -15,19 +15,27 @@ which answer afterwards. So:
   named exactly as anywhere else, because a group is just consecutive entries;
 - N requests in flight cost one commit instead of N, and the head row is held once per group.
 
+A request answered on an event loop (the fast doors) awaits :meth:`AuditWriter.write_async`:
+the writer resolves its asyncio future with ``call_soon_threadsafe`` after the commit (one
+wake-up of the loop per group), so no thread waits on its behalf.
+
 Writes of case data do not use it: their services still audit inside their own transaction,
 so a change and its audit entry commit together or not at all.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import queue
 import threading
+import time
+from collections.abc import Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from jikimi.core.actors import Actor
@@ -38,6 +46,10 @@ log = logging.getLogger("jikimi.audit")
 
 DEFAULT_MAX_BATCH = 512
 DURABLE_TIMEOUT_SECONDS = 30.0
+DEFAULT_LINGER_SECONDS = 0.003
+"""When entries came in a moment ago, the writer waits this long before taking a group, so
+that the requests in flight share one commit (a commit costs several times an entry)."""
+BUSY_SECONDS = 0.01
 
 
 class AuditUnavailable(JikimiError):
@@ -50,15 +62,21 @@ class AuditUnavailable(JikimiError):
 @dataclass
 class _Pending:
     fields: dict[str, Any]
-    done: Future[int] = field(default_factory=Future)
+    done: Future[int] | None = field(default_factory=Future)
+    waiter: asyncio.Future[int] | None = None
+    """Set instead of ``done`` for a request waiting on an event loop."""
 
 
 class AuditWriter:
     """One per process and database: appends entries of many requests in one transaction."""
 
     def __init__(self, sessions: sessionmaker[Session], key: bytes, *,
-                 max_batch: int = DEFAULT_MAX_BATCH) -> None:
-        self._sessions = sessions
+                 max_batch: int = DEFAULT_MAX_BATCH,
+                 linger_seconds: float = DEFAULT_LINGER_SECONDS) -> None:
+        self._engine: Engine = sessions.kw["bind"]
+        self._conn: Connection | None = None
+        self._linger = linger_seconds
+        self._last_commit = 0.0
         self._key = key
         self._max_batch = max_batch
         self._queue: queue.SimpleQueue[_Pending | None] = queue.SimpleQueue()
@@ -79,8 +97,33 @@ class AuditWriter:
                             "record_id": record_id, "centre_id": centre_id,
                             "details": details})
         self._queue.put(pending)
+        assert pending.done is not None
         try:
             return pending.done.result(timeout=DURABLE_TIMEOUT_SECONDS)
+        except TimeoutError as exc:
+            raise AuditUnavailable("the audit log did not accept the entry in time; retry"
+                                   ) from exc
+        except AuditUnavailable:
+            raise
+        except Exception as exc:  # the group's transaction failed: nothing was answered
+            raise AuditUnavailable("the audit entry could not be written; retry") from exc
+
+    async def write_async(self, actor: Actor, action: str, record_type: str,
+                          record_id: str | int, *, centre_id: int | None = None,
+                          details: dict[str, Any] | None = None) -> int:
+        """:meth:`write` for a request answered on an event loop: awaits the group's commit
+        without a thread; raises :class:`AuditUnavailable` if the entry could not be made
+        durable."""
+        if self._closed:
+            raise AuditUnavailable("the audit writer is stopped")
+        self._ensure_started()
+        waiter: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+        self._queue.put(_Pending({"actor": actor, "action": action, "record_type": record_type,
+                                  "record_id": record_id, "centre_id": centre_id,
+                                  "details": details}, None, waiter))
+        try:
+            async with asyncio.timeout(DURABLE_TIMEOUT_SECONDS):
+                return await waiter
         except TimeoutError as exc:
             raise AuditUnavailable("the audit log did not accept the entry in time; retry"
                                    ) from exc
@@ -104,6 +147,9 @@ class AuditWriter:
             if first is None:
                 return
             group = [first]
+            if self._linger and time.monotonic() - self._last_commit < BUSY_SECONDS:
+                # busy: let the requests in flight join this group (one commit for all)
+                time.sleep(self._linger)
             while len(group) < self._max_batch:
                 try:
                     more = self._queue.get_nowait()
@@ -117,16 +163,27 @@ class AuditWriter:
 
     def _commit(self, group: list[_Pending]) -> None:
         try:
-            with self._sessions() as session, session.begin():
-                seqs = append_entries(session, self._key, [p.fields for p in group])
+            if self._conn is None:  # kept open: a group costs its statements and commit only
+                self._conn = self._engine.connect()
+            with self._conn.begin():
+                seqs = append_entries(self._conn, self._key, [p.fields for p in group])
         except Exception as exc:  # every waiting request must hear of it
             log.exception("audit group of %d entries failed", len(group))
-            for pending in group:
-                pending.done.set_exception(exc)
+            self._drop_connection()
+            _settle(group, [exc for _ in group])
             return
+        finally:
+            self._last_commit = time.monotonic()
         self.groups += 1
-        for pending, seq in zip(group, seqs, strict=True):
-            pending.done.set_result(seq)
+        _settle(group, seqs)
+
+    def _drop_connection(self) -> None:
+        if self._conn is not None:
+            try:
+                self._conn.close()
+            except Exception:  # a broken connection is dropped either way
+                log.warning("closing the audit writer's connection failed", exc_info=True)
+            self._conn = None
 
     def close(self) -> None:
         """Write what is queued, then stop."""
@@ -134,3 +191,34 @@ class AuditWriter:
         if self._thread is not None:
             self._queue.put(None)
             self._thread.join(DURABLE_TIMEOUT_SECONDS)
+        self._drop_connection()
+
+
+def _settle(group: list[_Pending], outcomes: Sequence[int | Exception]) -> None:
+    """Tell every request of a group its sequence number (or the failure): threads through
+    their futures, each event loop with one call for all of its requests."""
+    by_loop: dict[asyncio.AbstractEventLoop,
+                  list[tuple[asyncio.Future[int], int | Exception]]] = {}
+    for pending, outcome in zip(group, outcomes, strict=True):
+        if pending.waiter is not None:
+            by_loop.setdefault(pending.waiter.get_loop(), []).append((pending.waiter, outcome))
+        elif pending.done is not None:
+            if isinstance(outcome, Exception):
+                pending.done.set_exception(outcome)
+            else:
+                pending.done.set_result(outcome)
+    for loop, waiters in by_loop.items():
+        try:
+            loop.call_soon_threadsafe(_resolve, waiters)
+        except RuntimeError:  # the loop is closed: nobody is waiting any more
+            log.warning("audit entries committed for a closed event loop")
+
+
+def _resolve(waiters: list[tuple[asyncio.Future[int], int | Exception]]) -> None:
+    for waiter, outcome in waiters:
+        if waiter.done():  # timed out or cancelled: that request was not answered
+            continue
+        if isinstance(outcome, Exception):
+            waiter.set_exception(outcome)
+        else:
+            waiter.set_result(outcome)

@@ -21,12 +21,12 @@ import os
 import re
 import threading
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Connection, Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from jikimi.core.security import Keyring
@@ -96,6 +96,17 @@ _PRESENT_ENTRIES = (
            BankEntry.removed_at.is_(None)))
 """Entries still present (a removal counts the moment it commits) and their banks: built
 once, executed on the session's connection (a hit costs one small read, no ORM objects)."""
+
+
+EntryRead = Callable[[Connection, list[int]], Iterable[Any]]
+"""Reads the rows of entries still present (with their banks) for a list of entry ids."""
+
+
+def present_entries() -> Select[Any]:
+    """The read :meth:`Matcher.resolve` makes of hit entries (still present, with their
+    banks), for a door to extend with columns of its own (e.g. an outer join)."""
+    read: Any = _PRESENT_ENTRIES
+    return read  # type: ignore[no-any-return]
 
 
 @dataclass
@@ -177,10 +188,17 @@ class Matcher:
                          for entry_id, distance in index.search(query.value, limit))
         return found
 
-    def resolve(self, session: Session, candidates: Iterable[Candidate],
-                threshold: int | None = None) -> list[Hit]:
+    def resolve(self, session: Session | Connection, candidates: Iterable[Candidate],
+                threshold: int | None = None, *, read: EntryRead | None = None,
+                rows: dict[int, Any] | None = None) -> list[Hit]:
         """Hits from candidates: exact digests looked up, each entry's bank, variant and
-        quality read, each bank's PDQ threshold applied; the closest per (entry, variant)."""
+        quality read, each bank's PDQ threshold applied; the closest per (entry, variant).
+
+        ``read``: how the entries still present and their banks are read, by default
+        :func:`present_entries` executed as usual; a door may read it with more columns of
+        each entry (one statement for all it needs) and prepared once
+        (:class:`jikimi.core.prepared.PreparedRead`); ``rows`` is then filled with each
+        entry's row. ``session`` may be a plain connection (a door that keeps one open)."""
         raw: dict[tuple[int, str], tuple[int, Query]] = {}
         for candidate in candidates:
             query = candidate.query
@@ -188,7 +206,7 @@ class Matcher:
                 continue
             if candidate.entry_id is None:
                 kind = SIGNAL_TYPES[query.signal_type]
-                ids = session.scalars(select(BankEntry.id).where(
+                ids = _connection(session).scalars(select(BankEntry.id).where(
                     BankEntry.signal_type == kind.name,
                     BankEntry.value_key == kind.value_key(query.value),
                     BankEntry.removed_at.is_(None))).all()
@@ -205,8 +223,16 @@ class Matcher:
         # one read of plain columns (no ORM objects): the entries still present, their banks
         entries: dict[int, Any] = {}
         banks: dict[int, BankInfo] = {}
-        for row in session.connection().execute(_PRESENT_ENTRIES, {"ids": entry_ids}):
+        conn = _connection(session)
+        found: Iterable[Any]
+        if read is None:
+            found = conn.execute(_PRESENT_ENTRIES, {"ids": entry_ids})
+        else:
+            found = read(conn, entry_ids)
+        for row in found:
             entries[row.id] = row
+            if rows is not None:
+                rows[row.id] = row
             if row.bank_id not in banks:
                 banks[row.bank_id] = BankInfo(row.bank_id, row.name, row.negative,
                                               row.pdq_threshold, row.case_id, row.case_code,
@@ -347,6 +373,10 @@ class Matcher:
                 BankChange.op == "add", BankChange.seq <= self.last_seq)).all()
             if ids:
                 self._load_values(session, name, list(ids))
+
+
+def _connection(session: Session | Connection) -> Connection:
+    return session.connection() if isinstance(session, Session) else session
 
 
 def _snapshot_state(directory: Path) -> dict[str, Any] | None:

@@ -16,13 +16,15 @@ A platform asks on every upload, so a lookup must not queue behind writers. Here
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import create_engine, event, or_, select, update
+from sqlalchemy import Connection, Engine, create_engine, event, or_, select, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from jikimi.core.audit import audit_key
@@ -41,6 +43,9 @@ from jikimi.partners.accounts import (
     presented_key_id,
 )
 from jikimi.partners.models import Partner, PartnerKey
+
+log = logging.getLogger("jikimi.hotpath")
+T = TypeVar("T")
 
 follow_table("partner_keys")
 follow_table("partners")
@@ -145,6 +150,39 @@ def read_sessions(runtime: Runtime) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
 
 
+class LoopReads:
+    """One open connection for the reads a fast door makes on the event loop's thread (a
+    door answers there, without a hop to a worker thread): autocommit, so every statement
+    sees what is committed when it runs (a removal counts at once). Only that thread uses
+    it; a connection the database dropped is replaced and the read tried once more."""
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self._engine: Engine = sessions.kw["bind"]
+        self._conn: Connection | None = None
+
+    def run(self, read: Callable[[Connection], T]) -> T:
+        for attempt in (1, 2):
+            conn = self._conn
+            if conn is None:
+                conn = self._conn = self._engine.connect().execution_options(
+                    isolation_level="AUTOCOMMIT")
+            try:
+                return read(conn)
+            except DBAPIError as exc:
+                self.close()
+                if attempt == 2 or not exc.connection_invalidated:
+                    raise
+        raise AssertionError("unreachable")
+
+    def close(self) -> None:
+        if self._conn is not None:
+            try:
+                self._conn.close()
+            except DBAPIError:
+                log.warning("closing the loop's read connection failed", exc_info=True)
+            self._conn = None
+
+
 @dataclass
 class HotPath:
     """What a serving process answers platforms with."""
@@ -155,6 +193,7 @@ class HotPath:
     audit: AuditWriter
     keys: PartnerKeyCache
     follower: Follower
+    loop_reads: LoopReads
     _stopped: bool = field(default=False, repr=False)
 
     @classmethod
@@ -166,7 +205,8 @@ class HotPath:
         follower.add("partner keys", keys.reload)
         follower.add("last used", lambda _session: keys.write_last_used(runtime.sessions))
         hot = cls(runtime, matcher, reads, AuditWriter(
-            runtime.sessions, audit_key(runtime.keys.signing_secret)), keys, follower)
+            runtime.sessions, audit_key(runtime.keys.signing_secret)), keys, follower,
+            LoopReads(reads))
         follower.poll()
         follower.start()
         return hot
@@ -189,6 +229,7 @@ class HotPath:
         self._stopped = True
         self.follower.stop()
         self.audit.close()
+        self.loop_reads.close()
         self.keys.write_last_used(self.runtime.sessions)
         bind = self.reads.kw.get("bind")
         if bind is not None and bind is not self.runtime.engine:

@@ -8,13 +8,15 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from pydantic import BaseModel
-from sqlalchemy import bindparam, select
+from sqlalchemy import Connection, and_
 from sqlalchemy.orm import Session
 
 from jikimi.core.actors import Actor
 from jikimi.core.context import ServiceContext
+from jikimi.core.prepared import PreparedRead
 from jikimi.errors import InvalidInput
-from jikimi.matching import Matcher, Query, signal_type
+from jikimi.matching import BankEntry, Matcher, Query, signal_type
+from jikimi.matching.matcher import Candidate, present_entries
 from jikimi.partners.accounts import PartnerPrincipal
 from jikimi.partners.feed import SHARED_SIGNALS
 from jikimi.partners.models import FeedItem
@@ -22,9 +24,12 @@ from jikimi.partners.models import FeedItem
 MAX_FINGERPRINTS = 100
 
 
-_ACTIVE_ITEMS = select(FeedItem.bank_entry_id, FeedItem.token, FeedItem.category).where(
-    FeedItem.bank_entry_id.in_(bindparam("ids", expanding=True)), FeedItem.active.is_(True))
-"""The active feed items of entries (built once: withdrawal and erasure count at once)."""
+_HITS_WITH_ITEMS = PreparedRead(present_entries().add_columns(
+    FeedItem.token.label("feed_token"), FeedItem.category.label("feed_category")).outerjoin(
+    FeedItem, and_(FeedItem.bank_entry_id == BankEntry.id, FeedItem.active.is_(True))))
+"""The matcher's read of hit entries (still present, with their banks) and, in the same
+statement, each one's active feed item; compiled once, read on every hit (removal,
+withdrawal and erasure count at once)."""
 
 
 class LookupMatch(BaseModel):
@@ -70,7 +75,7 @@ def lookup(ctx: ServiceContext, principal: PartnerPrincipal, matcher: Matcher,
                          threshold)
 
 
-def answer_lookup(session: Session, audit: AuditSink, principal: PartnerPrincipal,
+def answer_lookup(session: Session | Connection, audit: AuditSink, principal: PartnerPrincipal,
                   matcher: Matcher, fingerprints: Sequence[tuple[str, str]],
                   threshold: int | None = None) -> LookupResult:
     """Match (signal type, value) pairs against the shared entries. A hit on a negative
@@ -78,7 +83,38 @@ def answer_lookup(session: Session, audit: AuditSink, principal: PartnerPrincipa
 
     Does no bookkeeping: the matcher is kept current by its follower, the feed by the writers
     of the banks. ``session`` is only read, and only for hits (their entries, banks and feed
-    items) and for exact digests; the entry is written through ``audit``."""
+    items, in one statement) and for exact digests; the entry is written through ``audit``."""
+    search = search_lookup(principal, matcher, fingerprints, threshold)
+    answer = resolve_lookup(session if search.candidates else None, matcher, search)
+    # the answer leaves only after its audit entry is committed
+    audit.write(principal.actor, "partner.lookup", "partner", principal.partner_id,
+                details=answer.audit_details)
+    return answer.result
+
+
+@dataclass(frozen=True)
+class LookupSearch:
+    """A lookup's request checked and its in-memory index hits (no database read yet)."""
+
+    principal: PartnerPrincipal
+    queries: list[Query]
+    candidates: list[Candidate]
+    threshold: int | None
+
+
+@dataclass(frozen=True)
+class LookupAnswer:
+    result: LookupResult
+    audit_details: dict[str, Any]
+    """What the lookup's audit entry records: the key that asked, how many fingerprints,
+    which feed entries matched (their opaque ids) and whether a negative bank suppressed
+    the answer."""
+
+
+def search_lookup(principal: PartnerPrincipal, matcher: Matcher,
+                  fingerprints: Sequence[tuple[str, str]], threshold: int | None = None
+                  ) -> LookupSearch:
+    """The checks of a lookup (scope, sizes, signal types, values) and its index hits."""
     principal.require("lookup")
     if not 1 <= len(fingerprints) <= MAX_FINGERPRINTS:
         raise InvalidInput(f"send 1 to {MAX_FINGERPRINTS} fingerprints")
@@ -94,28 +130,36 @@ def answer_lookup(session: Session, audit: AuditSink, principal: PartnerPrincipa
         except InvalidInput as exc:
             raise InvalidInput(f"fingerprint {number}: {exc.message}", code=exc.code) from exc
         queries.append(Query(kind_name, normalised, variant=str(number)))
-    candidates = matcher.candidates(queries, threshold)
-    hits = matcher.resolve(session, candidates, threshold) if candidates else []
+    return LookupSearch(principal, queries, matcher.candidates(queries, threshold), threshold)
+
+
+def resolve_lookup(session: Session | Connection | None, matcher: Matcher,
+                   search: LookupSearch) -> LookupAnswer:
+    """The answer to a searched lookup: its hits read from the database (``session`` may be
+    None only when there are no candidates), with the entries still present, their banks
+    and their active feed items in one statement, so a removal, withdrawal or erasure counts
+    the moment it commits."""
+    rows: dict[int, Any] = {}
+    hits = matcher.resolve(session, search.candidates, search.threshold,
+                           read=_HITS_WITH_ITEMS, rows=rows
+                           ) if search.candidates and session is not None else []
     suppressed = any(h.bank.negative for h in hits)
-    best: dict[int, tuple[int, int, str]] = {}
-    for hit in hits:
-        if hit.bank.negative:
-            continue
-        query = int(hit.query_variant)
-        if hit.entry_id not in best or best[hit.entry_id][0] > hit.distance:
-            best[hit.entry_id] = (hit.distance, query, hit.signal_type)
     matches: dict[str, LookupMatch] = {}
-    if best and not suppressed:
-        for item in session.connection().execute(_ACTIVE_ITEMS, {"ids": sorted(best)}):
-            distance, query, kind = best[item.bank_entry_id]
-            current = matches.get(item.token)
-            if current is None or current.distance > distance:
-                matches[item.token] = LookupMatch(id=item.token, category=item.category,
-                                                  signal_type=kind, distance=distance,
-                                                  query=query)
+    if not suppressed:
+        for hit in hits:
+            row = rows[hit.entry_id]
+            if row.feed_token is None:  # not shared (or no longer)
+                continue
+            current = matches.get(row.feed_token)
+            if current is None or current.distance > hit.distance:
+                matches[row.feed_token] = LookupMatch(
+                    id=row.feed_token, category=row.feed_category,
+                    signal_type=hit.signal_type, distance=hit.distance,
+                    query=int(hit.query_variant))
     result = sorted(matches.values(), key=lambda m: (m.distance, m.id))
-    # the answer leaves only after its audit entry is committed
-    audit.write(principal.actor, "partner.lookup", "partner", principal.partner_id,
-                details={"key_id": principal.key_id, "fingerprints": len(queries),
-                         "matches": len(result), "suppressed": suppressed})
-    return LookupResult(matched=bool(result), matches=result)
+    principal = search.principal
+    return LookupAnswer(
+        LookupResult(matched=bool(result), matches=result),
+        {"key_id": principal.key_id, "fingerprints": len(search.queries),
+         "matches": len(result), "matched": [m.id for m in result],
+         "suppressed": suppressed})

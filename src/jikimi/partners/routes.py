@@ -197,19 +197,33 @@ def _hot_path(request: Request) -> HotPath | None:
 def hot_principal(request: Request, hot: HotPath) -> PartnerPrincipal:
     """The caller of a hot-path call: its key checked from the key cache (401), its rate
     limit (429); a refusal audited as on every partner call."""
-    presented = ""
+    try:
+        return hot_caller(request, hot)
+    except (NotAuthenticated, RateLimited) as exc:
+        audit_hot_refusal(request, exc)
+        raise
+
+
+def hot_caller(request: Request, hot: HotPath) -> PartnerPrincipal:
+    """The key checked from the key cache (401) and its rate limit (429); the caller must
+    audit a refusal with :func:`audit_hot_refusal` (a fast door does it off the loop)."""
+    presented = presented_key(request)
+    principal = hot.authenticate(presented)
+    if not _limiter(request, principal.rate_per_minute).hit(principal.key_id):
+        raise RateLimited(
+            f"this key is limited to {principal.rate_per_minute} calls a minute; "
+            "slow down and retry", code="partner_rate_limited",
+            key_id=principal.key_id, partner_id=principal.partner_id)
+    return principal
+
+
+def audit_hot_refusal(request: Request, exc: JikimiError) -> None:
+    """Audit a refused partner call (a unit of work of its own)."""
     try:
         presented = presented_key(request)
-        principal = hot.authenticate(presented)
-        if not _limiter(request, principal.rate_per_minute).hit(principal.key_id):
-            raise RateLimited(
-                f"this key is limited to {principal.rate_per_minute} calls a minute; "
-                "slow down and retry", code="partner_rate_limited",
-                key_id=principal.key_id, partner_id=principal.partner_id)
-    except (NotAuthenticated, RateLimited) as exc:
-        _audit_refusal(request, exc, presented)
-        raise
-    return principal
+    except NotAuthenticated:
+        presented = ""
+    _audit_refusal(request, exc, presented)
 
 
 @router.post("/partner/lookup", response_model=LookupResult, tags=["partners"])
@@ -226,8 +240,9 @@ def partner_lookup(request: Request, body: LookupIn) -> LookupResult:
 
 
 def hot_lookup(request: Request, hot: HotPath, body: LookupIn) -> LookupResult:
-    """A lookup on the serving path (the route's and ``fastpath``'s): the key checked and
-    rate-limited (a refusal audited), answered from memory, its entry group-committed."""
+    """A lookup on the serving path (the route's; ``fastpath`` answers the same on the
+    event loop): the key checked and rate-limited (a refusal audited), answered from memory,
+    its entry group-committed."""
     principal = hot_principal(request, hot)
     with hot.read() as session:
         return answer_lookup(session, hot.audit, principal, hot.matcher,
