@@ -170,7 +170,7 @@ def test_victim_registers_a_picture_in_the_browser(browser, portal_server, live_
         browser_regions = [(v, value, q) for s, v, value, q, c, _l in rows
                            if s == "pdq_region" and c == fp.sha256]
         assert browser_regions == [(v.name, v.hex, v.quality) for v in fp.regions]
-        assert len(browser_regions) == 79
+        assert len(browser_regions) == 199
         # The video: one frame per second, PDQ per frame as the server's vPDQ.
         video = fingerprint_file(clip)
         assert isinstance(video, VideoFingerprints)
@@ -191,7 +191,7 @@ def test_victim_registers_a_picture_in_the_browser(browser, portal_server, live_
         for _m, _u, body in posts:
             assert raw[:16] not in body and raw[1000:1032] not in body
             assert clip_raw[:16] not in body and clip_raw[5000:5032] not in body
-            assert len(body) < 20_000  # fingerprints only: PDQ, variants, 79 region hashes
+            assert len(body) < 40_000  # fingerprints only: PDQ, variants, 199 region hashes
         assert all(u.startswith((portal_server.url, "blob:", "data:"))
                    for _m, u, _b in requests)
 

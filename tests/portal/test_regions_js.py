@@ -50,7 +50,7 @@ def test_region_hashes_match_server(node: Runner) -> None:  # noqa: F811
         server = registration_regions(reference_thumbnail(img.copy(), fmt))
         got = [(v["name"], v["hash"], v["quality"]) for v in ok(result)]
         assert got == [(v.name, v.hex, v.quality) for v in server]
-        assert len(got) == 6 + len(OFFCROP_WINDOWS) + 4 + len(TILTS) == 79
+        assert len(got) == 6 + len(OFFCROP_WINDOWS) + 4 + len(TILTS) == 199
         # and what `jikimi banks add` registers for the same file
         buf = io.BytesIO()
         img.save(buf, "PNG")

@@ -22,8 +22,12 @@ Registered (:func:`registration_regions`), in this order:
    bottom 40 % of the picture. An overlay in one corner, along one side or across the middle
    (a logo, a caption bar, a watermark line) is outside at least one of them.
 2. ``offcrop_LLL_TTT_RRR_BBB``: off-centre crops. On each axis one side keeps everything and
-   the other loses 0, 5, 10 or 15 % (:data:`OFFCROP_STEPS`), every combination but the whole
-   picture (48 windows). A copy cropped that way hashes (as a whole) near one of them.
+   the other loses 0, 2.5, 5, ... or 15 % (:data:`OFFCROP_STEPS`), every combination but the
+   whole picture (168 windows). A copy cropped that way hashes (as a whole) near one of them.
+   The grid is 2.5 % because PDQ moves about 16 bits when a window is 1 % off on one axis
+   (9 at 0.5 %): on a 5 % grid a crop between two steps (7 % + 4 %) was found at 0.23-0.40,
+   on the 2.5 % grid at 0.9 (docs/benchmarks.md). Entries registered with the 5 % grid
+   (48 windows) keep matching: their names and windows are a subset of these.
 3. ``centred_012``, ``centred_037``, ``centred_062``, ``centred_087``: centred crops between
    the ``pdq`` variants ``crop5`` ... ``crop20`` (which remove 25, 50, 75, 100 per mille a side).
 4. ``tilt_m10`` ... ``tilt_m1``, ``centre70``, ``tilt_p1`` ... ``tilt_p10``: the centre window
@@ -67,7 +71,7 @@ KEEP_WINDOWS: tuple[tuple[str, Window], ...] = (
     ("keep_top", (0, 0, 0, 600)),
     ("keep_bottom", (0, 600, 0, 0)),
 )
-OFFCROP_STEPS: tuple[int, ...] = (50, 100, 150)
+OFFCROP_STEPS: tuple[int, ...] = (25, 50, 75, 100, 125, 150)
 CENTRED_WINDOWS: tuple[tuple[str, Window], ...] = tuple(
     (f"centred_{r:03d}", (r, r, r, r)) for r in (12, 37, 62, 87))
 CENTRE_WINDOW: Window = (150, 150, 150, 150)
@@ -109,7 +113,7 @@ TILTS: tuple[Tilt, ...] = (
 
 
 def _axis_options() -> list[tuple[int, int]]:
-    """(first side, second side) removals on one axis: one side only, 0/5/10/15 %."""
+    """(first side, second side) removals on one axis: one side only, 0 to 15 %."""
     out = [(0, 0)]
     out += [(s, 0) for s in OFFCROP_STEPS]
     out += [(0, s) for s in OFFCROP_STEPS]
@@ -117,7 +121,7 @@ def _axis_options() -> list[tuple[int, int]]:
 
 
 def offcrop_windows() -> tuple[tuple[str, Window], ...]:
-    """The 48 off-centre crop windows, named ``offcrop_LLL_TTT_RRR_BBB``."""
+    """The 168 off-centre crop windows, named ``offcrop_LLL_TTT_RRR_BBB``."""
     out = []
     for top, bottom in _axis_options():
         for left, right in _axis_options():
@@ -216,20 +220,30 @@ def may_have_frame(pixels: npt.NDArray[np.uint8] | npt.NDArray[np.float64],
     (:func:`jikimi.hashing.variants.frame_boxes`). Lookups only; registration always searches.
 
     ``pixels`` is the RGB thumbnail (each channel within ``tolerance``, default 16, of the
-    line's median) or its luma, 2-D (default tolerance 2: luma averages the channels' noise,
-    so the smooth edge of a photo looks flatter in luma than in colour). Measured on 120
-    photos: the luma look at 2 saw every white, coloured or thin border, black bar and
-    screenshot frame added to them (saved as JPEG at quality 20-60, some resized) and fired on
-    16 of the plain photos, against 38 for the colour look at 16. A false alarm costs a full
-    frame search (~10 reference pipelines), so fewer is cheaper."""
+    line's median) or a luma picture, 2-D (default tolerance :data:`LUMA_FRAME_TOLERANCE`)."""
     if tolerance is None:
-        tolerance = 2 if pixels.ndim == 2 else 16
-    for line in (pixels[0], pixels[-1], pixels[:, 0], pixels[:, -1]):
-        values = line.astype(np.int16)
-        if values.ndim == 1:
-            values = values[:, None]
-        median = np.sort(values, axis=0)[values.shape[0] // 2]
-        near = np.all(np.abs(values - median) <= tolerance, axis=1)
-        if int(near.sum()) * 100 >= percent * values.shape[0]:
-            return True
-    return False
+        tolerance = LUMA_FRAME_TOLERANCE if pixels.ndim == 2 else 16
+    lines = (pixels[0], pixels[-1], pixels[:, 0], pixels[:, -1])
+    return any(line_is_one_colour(line, tolerance, percent) for line in lines)
+
+
+LUMA_FRAME_TOLERANCE = 2
+"""The luma look's tolerance. Lookups of a JPEG look at the outer lines of its decoded luma
+(before the thumbnail is made: resizing smooths a photo's edge until it looks flat); measured
+on 120 photographs, that look at 2 saw every white, coloured or thin border, black bar and
+screenshot frame added to them (saved as JPEG at quality 20-60, some resized), fired on 17 of
+the plain photographs (the colour look on the thumbnail at 16: 50) and on none of 50
+generated scenes (the colour look: 13). A false alarm costs a full frame search, several
+times the whole reference pipeline."""
+
+
+def line_is_one_colour(line: npt.NDArray[np.uint8] | npt.NDArray[np.float64], tolerance: int,
+                       percent: int = 90) -> bool:
+    """Whether ``percent`` % of a line's pixels (n x channels, or n luma values) are within
+    ``tolerance`` of the line's median on every channel."""
+    values = line.astype(np.int16)
+    if values.ndim == 1:
+        values = values[:, None]
+    median = np.sort(values, axis=0)[values.shape[0] // 2]
+    near = np.all(np.abs(values - median) <= tolerance, axis=1)
+    return bool(int(near.sum()) * 100 >= percent * values.shape[0])

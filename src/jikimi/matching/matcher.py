@@ -31,7 +31,8 @@ from sqlalchemy.orm import Session
 
 from jikimi.core.security import Keyring
 from jikimi.errors import IntegrityError
-from jikimi.hashing import DIHEDRAL_NAMES, LOW_QUALITY_THRESHOLD
+from jikimi.hashing import DIHEDRAL_NAMES
+from jikimi.matching.acceptance import counts_alone
 from jikimi.matching.models import Bank, BankChange, BankEntry
 from jikimi.matching.pdq_index import PdqIndex
 from jikimi.matching.signal_types import SIGNAL_TYPES, PdqIndexAdapter, SignalIndex
@@ -40,8 +41,6 @@ SNAPSHOT_VERSION = 2
 """2: ``state.json`` names one file per snapshotted index (``<signal>-<seq>.index``); 1: only
 ``pdq.index`` (still read)."""
 _SNAPSHOT_FILE = re.compile(r"^([a-z0-9_]+)-([0-9]+)\.index$")
-QUALITY_SIGNALS = frozenset({"pdq", "pdq_region"})
-"""Perceptual hashes with a quality: below LOW_QUALITY_THRESHOLD they never match alone."""
 
 
 @dataclass(frozen=True)
@@ -246,9 +245,7 @@ class Matcher:
             if query.signal_type == "pdq" and threshold is None \
                     and distance > bank.pdq_threshold:
                 continue
-            reliable = query.signal_type not in QUALITY_SIGNALS or (
-                (query.quality is None or query.quality >= LOW_QUALITY_THRESHOLD)
-                and (entry.quality is None or entry.quality >= LOW_QUALITY_THRESHOLD))
+            reliable = counts_alone(query.signal_type, distance, query.quality, entry.quality)
             hits.append(Hit(entry_id, bank, query.signal_type, distance, query.variant,
                             entry.variant, entry.content_id, reliable))
         return sorted(hits, key=lambda h: (h.distance, h.entry_id, h.query_variant))

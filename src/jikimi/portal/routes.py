@@ -80,7 +80,7 @@ Pdq = Annotated[str, StringConstraints(pattern=r"^[0-9a-fA-F]{64}$", to_lower=Tr
 RegionName = Annotated[str, StringConstraints(
     pattern=r"^(keep_(tl|tr|bl|br|top|bottom)|offcrop_\d{3}_\d{3}_\d{3}_\d{3}|centred_\d{3}"
             r"|tilt_[mp]\d{1,2}|centre70)$")]
-MAX_REGIONS = 96
+MAX_REGIONS = 240
 Sha256 = Annotated[str, StringConstraints(pattern=r"^[0-9a-fA-F]{64}$", to_lower=True)]
 Md5 = Annotated[str, StringConstraints(pattern=r"^[0-9a-fA-F]{32}$", to_lower=True)]
 Quality = Annotated[int, Field(ge=0, le=100)]

@@ -968,7 +968,7 @@ export const KEEP_WINDOWS = Object.freeze([
   ['keep_top', [0, 0, 0, 600]],
   ['keep_bottom', [0, 600, 0, 0]],
 ]);
-export const OFFCROP_STEPS = Object.freeze([50, 100, 150]);
+export const OFFCROP_STEPS = Object.freeze([25, 50, 75, 100, 125, 150]);
 export const CENTRE_WINDOW = Object.freeze([150, 150, 150, 150]);
 export const CENTRED_WINDOWS = Object.freeze([12, 37, 62, 87].map(
   (r) => [`centred_${pad3(r)}`, [r, r, r, r]]));
@@ -1004,7 +1004,7 @@ function axisOptions() {
   return out;
 }
 
-/** The 48 off-centre crop windows [name, [l, t, r, b]] (per mille), in regions.py order. */
+/** The 168 off-centre crop windows [name, [l, t, r, b]] (per mille), in regions.py order. */
 export function offcropWindows() {
   const out = [];
   for (const [top, bottom] of axisOptions()) {
