@@ -3,9 +3,11 @@
 Benign generated scenes encoded as JPEG at phone size (4000x3000, 12 MP) and web size
 (1152x864, ~1 MP). Every method starts from the file's bytes. Also measures how far a more
 aggressive JPEG draft (decode straight to >= 512 px) lands from the reference on the PDQ
-reference images, to decide whether jikimi may use it.
+reference images, to decide whether jikimi may use it, and how far the scan path's hashes
+(luma decode, window PDQ) land from the exact ones on real photographs (``--corpus``: the
+PDQ reference images and Debian's wallpapers, see bench_robustness.py).
 
-    .venv/bin/python benchmarks/bench_hashing.py [--phone 6] [--web 40] [--repeat 5]
+    .venv/bin/python benchmarks/bench_hashing.py [--phone 6] [--web 40] [--repeat 5] [--corpus 300]
 """
 
 from __future__ import annotations
@@ -23,11 +25,14 @@ import pdqhash
 from PIL import Image
 from threatexchange.signal_type.pdq.signal import PdqSignal
 
-from jikimi.hashing import fingerprint_bytes, hamming_distance
-from jikimi.hashing.pdq import bits_to_hex
+from jikimi.hashing import ImageFingerprints, fingerprint_bytes, hamming_distance
+from jikimi.hashing.pdq import bits_to_hex, hash_array, rgb_array
+from jikimi.hashing.regions import CENTRE_WINDOW, KEEP_WINDOWS, query_regions, window_box
 from jikimi.matching import media_lookups
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+PHOTO_DIRS = (SHARED / "pdq-reference" / "images", Path("/usr/share/backgrounds"),
+              Path("/usr/share/wallpapers"))
 
 
 def scene(seed: int, size: tuple[int, int]) -> Image.Image:
@@ -125,6 +130,8 @@ def main() -> None:
     parser.add_argument("--phone", type=int, default=6)
     parser.add_argument("--web", type=int, default=40)
     parser.add_argument("--repeat", type=int, default=5, help="interleaved rounds")
+    parser.add_argument("--corpus", type=int, default=300,
+                        help="JPEG photographs for the agreement check (0: skip)")
     args = parser.parse_args()
     sets = {
         "phone 12 MP JPEG": [jpeg_bytes(scene(s, (4000, 3000))) for s in range(args.phone)],
@@ -168,6 +175,67 @@ def main() -> None:
     print(f"PDQ reference images: jikimi bit-exact on {exact}/{len(rows)}; aggressive draft "
           f"differs on {sum(d > 0 for d in diffs)}/{len(jpegs)} JPEGs (max {max(diffs)} bits); "
           "see the last column above for phone photos.")  # fmt: skip
+    if args.corpus:
+        agreement(args.corpus)
+
+
+def _summary(values: list[int]) -> str:
+    if not values:
+        return "none"
+    v = np.asarray(values)
+    return (f"median {np.median(v):.0f}, mean {v.mean():.2f}, 99th percentile "
+            f"{np.percentile(v, 99):.0f}, max {v.max()}; equal on {int((v == 0).sum())}/{len(v)}")
+
+
+def agreement(limit: int) -> None:
+    """How far the scan path's hashes are from the exact ones, on real JPEG photographs.
+
+    - window PDQ vs pdqhash: the 7 lookup windows of the reference thumbnail hashed by
+      ``jikimi.hashing.window_pdq`` (through ``query_regions``) and by ``pdqhash.compute`` of
+      the cropped pixels (how registrations hash them);
+    - scan path vs exact: ``media_lookups`` (luma decode + window PDQ) against
+      ``fingerprint_bytes`` (the reference pipeline) for the picture's PDQ and its dihedral
+      hashes, and against pdqhash of the windows of the reference thumbnail.
+    Reliable hashes only (quality >= 50: the others never claim a match)."""
+    files = sorted(p for d in PHOTO_DIRS if d.exists() for p in d.rglob("*")
+                   if p.suffix.lower() in (".jpg", ".jpeg"))
+    step = max(1, len(files) // limit)
+    files = files[::step][:limit]
+    windows = [*KEEP_WINDOWS, ("centre70", CENTRE_WINDOW)]
+    algo: list[int] = []
+    path_windows: list[int] = []
+    whole: list[int] = []
+    dihedral: list[int] = []
+    quality: list[int] = []
+    for path in files:
+        data = path.read_bytes()
+        exact = fingerprint_bytes(data)
+        found, _ = media_lookups(data)
+        if not isinstance(exact, ImageFingerprints) or not isinstance(found, ImageFingerprints):
+            continue
+        if exact.reliable:
+            whole.append(hamming_distance(exact.pdq, found.pdq))
+            dihedral += [hamming_distance(a, b) for a, b in zip(exact.dihedral, found.dihedral,
+                                                                 strict=True)]
+            quality.append(abs(exact.quality - found.quality))
+        img = Image.open(io.BytesIO(data))
+        img.thumbnail((512, 512))
+        rgb = rgb_array(img)
+        h, w = rgb.shape[:2]
+        fast = query_regions(rgb)
+        for (_name, window), by_window, by_path in zip(windows, fast, found.region_lookups,
+                                                       strict=True):
+            left, top, right, bottom = window_box((w, h), window)
+            reference = hash_array(np.ascontiguousarray(rgb[top:bottom, left:right]))
+            if reference.reliable:
+                algo.append(hamming_distance(reference.hex, by_window.hex))
+                path_windows.append(hamming_distance(reference.hex, by_path.hex))
+    print(f"\nAgreement on {len(files)} JPEG photographs (bits; reliable hashes only):")
+    print(f"- window PDQ vs pdqhash, same thumbnail, 7 windows each: {_summary(algo)}")
+    print(f"- scan path vs exact, picture's PDQ: {_summary(whole)}")
+    print(f"- scan path vs exact, 8 dihedral hashes: {_summary(dihedral)}")
+    print(f"- scan path vs exact, 7 windows: {_summary(path_windows)}")
+    print(f"- scan path vs exact, quality (points): {_summary(quality)}")
 
 
 if __name__ == "__main__":

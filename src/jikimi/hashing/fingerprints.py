@@ -37,7 +37,13 @@ from jikimi.hashing.pdq import (
     reference_thumbnail,
     rgb_array,
 )
-from jikimi.hashing.regions import may_have_frame, query_regions, registration_regions
+from jikimi.hashing.regions import (
+    LUMA_FRAME_TOLERANCE,
+    line_is_one_colour,
+    may_have_frame,
+    query_regions,
+    registration_regions,
+)
 from jikimi.hashing.variants import (
     PdqVariant,
     Source,
@@ -168,17 +174,21 @@ def _image_fingerprints_of(
     width, height = img.size
     animated = bool(getattr(img, "is_animated", False))
     thumb: Image.Image | None = None
-    luma = _lookup_luma(img, fmt) if for_lookup and not with_variants else None
-    if luma is not None:  # lookups of a colour or grey JPEG: luma straight from the decoder
+    decoded = _lookup_luma(img, fmt) if for_lookup and not with_variants else None
+    luma: npt.NDArray[np.float64] | None = None
+    if decoded is not None:  # lookups of a colour or grey JPEG: luma straight from the decoder
+        luma, framed = decoded
         dihedral = dihedral_of_luma(luma)
     else:
         thumb = reference_thumbnail(img, fmt)
         pixels = rgb_array(thumb)
         dihedral = dihedral_hashes(pixels)  # its first hash is PDQ itself: one pass, not two
-        luma = luma_of_rgb(pixels) if for_lookup else None
+        if for_lookup:
+            luma = luma_of_rgb(pixels)
+            framed = may_have_frame(luma)
     main = dihedral[0]
     unframed: tuple[PdqVariant, ...] = ()
-    if luma is not None and may_have_frame(luma):
+    if luma is not None and framed:
         if thumb is None:  # frames are searched in colour, on the reference thumbnail
             thumb = reference_thumbnail(open_image(data, fmt, limits), fmt)
         unframed = unframed_variants(thumb, _source(data, fmt, limits))
@@ -200,12 +210,15 @@ def _image_fingerprints_of(
     )
 
 
-def _lookup_luma(img: Image.Image, fmt: MediaFormat) -> npt.NDArray[np.float64] | None:
-    """PDQ's luma of the reference thumbnail, for lookups of a JPEG: decoded straight to its Y
-    channel (JPEG's luma uses PDQ's coefficients) at the reference's draft scale and resized
-    to the reference's size and box, one channel instead of three. ``None`` (nothing decoded)
-    when the file is not a JPEG that decodes to RGB or grey: the caller then takes the
-    reference thumbnail. The hashes land within a few bits of the reference's (measured in
+def _lookup_luma(img: Image.Image, fmt: MediaFormat
+                 ) -> tuple[npt.NDArray[np.float64], bool] | None:
+    """PDQ's luma of the reference thumbnail, for lookups of a JPEG, and whether a frame may be
+    around the picture. The JPEG is decoded straight to its Y channel (JPEG's luma uses PDQ's
+    coefficients) at the reference's draft scale and resized to the reference's size and box,
+    one channel instead of three; the frame look reads the outer lines of the decoded luma
+    (:data:`jikimi.hashing.regions.LUMA_FRAME_TOLERANCE`). ``None`` (nothing decoded) when the
+    file is not a JPEG that decodes to RGB or grey: the caller then takes the reference
+    thumbnail. The hashes land within a few bits of the reference's (measured in
     ``docs/benchmarks.md``); registrations never come this way."""
     tiles = getattr(img, "tile", None) or []
     raw = tiles[0][3] if len(tiles) == 1 else None
@@ -216,14 +229,17 @@ def _lookup_luma(img: Image.Image, fmt: MediaFormat) -> npt.NDArray[np.float64] 
         drafted = img.draft("L", (THUMBNAIL_SIZE * 2, THUMBNAIL_SIZE * 2) if final else None)
         if drafted is None or img.mode != "L":
             raise CorruptMedia("The JPEG decoder did not honour a grey draft.")  # never seen
-        box = drafted[1] if final else None
+        img.load()
+        w, h = img.size
+        lines = [np.asarray(img.crop(box), dtype=np.uint8).reshape(-1)
+                 for box in ((0, 0, w, 1), (0, h - 1, w, h), (0, 0, 1, h), (w - 1, 0, w, h))]
+        framed = any(line_is_one_colour(line, LUMA_FRAME_TOLERANCE) for line in lines)
         if final is not None and img.size != final:
-            grey = img.resize(final, Image.Resampling.BICUBIC, box=box, reducing_gap=2.0)
+            grey = img.resize(final, Image.Resampling.BICUBIC, box=drafted[1], reducing_gap=2.0)
         else:
-            img.load()
             grey = img
         y = np.asarray(grey, dtype=np.uint8)
-    return grey_luma(y)
+    return grey_luma(y), framed
 
 
 def _thumbnail_size(size: tuple[int, int]) -> tuple[int, int] | None:
