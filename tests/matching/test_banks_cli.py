@@ -44,7 +44,7 @@ def test_register_import_and_match(install: dict[str, str], tmp_path: Path) -> N
     bad = tmp_path / "bad.txt"
     bad.write_text("0" * 64 + "\nnot-a-hash\n")
     refused = jikimi(install, "banks", "import", "imported", str(bad), check=False)
-    assert refused.returncode == 1 and "entry 2" in refused.stdout
+    assert refused.returncode == 1 and "line 2 of" in refused.stdout
 
 
 def test_match_reports_broken_files(install: dict[str, str], tmp_path: Path) -> None:

@@ -123,7 +123,7 @@ def banks_import(name: str, hashfile: Path,
         console.print(f"[red]cannot read {hashfile}[/red]: {exc}")
         raise typer.Exit(1) from exc
     except InvalidInput as exc:
-        console.print(f"[red]{hashfile}[/red]: {exc.message}")
+        console.print(f"[red]{hashfile}[/red]: {exc.message}", soft_wrap=True)
         raise typer.Exit(1) from exc
     # checked, then written in bulk: one transaction (a failure leaves nothing behind), one
     # audit entry, the feed brought up to date before the commit
@@ -131,7 +131,8 @@ def banks_import(name: str, hashfile: Path,
         task = progress.add_task("importing", total=2 * len(entries))
         added = matching.add_entries(ctx, name, entries,
                                      progress=lambda n: progress.advance(task, n))
-        progress.update(task, description="committing (feed bookkeeping)")
+        progress.update(task, description="committing (feed bookkeeping)",
+                        completed=2 * len(entries))
     console.print(f"{name}: {added.added} fingerprints imported"
                   + (f" ({len(entries) - added.added} already present)"
                      if len(entries) > added.added else ""))

@@ -7,7 +7,7 @@ import json
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -50,7 +50,7 @@ BANK_NAME_RE = re.compile(r"^[A-Za-z0-9가-힣][A-Za-z0-9가-힣_.\- ]{0,119}$")
 MAX_IMPORT_LINES = 1_000_000
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class NewEntry:
     """A fingerprint to add to a bank."""
 
@@ -402,7 +402,9 @@ def remove_entry(ctx: ServiceContext, entry_id: int) -> None:
 # --- import ----------------------------------------------------------------------------------
 def parse_hash_lines(lines: Iterable[str], default_signal: str = "pdq") -> list[NewEntry]:
     """Read a hash list: JSON lines as `jikimi hash` writes them, `signal_type,value[,quality]`
-    CSV/TSV rows, or one bare hash per line (``default_signal``). ``#`` starts a comment."""
+    CSV/TSV rows, or one bare hash per line (``default_signal``). ``#`` starts a comment.
+    Each value is checked (and normalised) as its line is read: the first bad line refuses
+    the whole list, named by its line number."""
     entries: list[NewEntry] = []
     for number, raw in enumerate(lines, start=1):
         if number > MAX_IMPORT_LINES:
@@ -411,42 +413,47 @@ def parse_hash_lines(lines: Iterable[str], default_signal: str = "pdq") -> list[
         if not line or line.startswith("#"):
             continue
         try:
-            if line.startswith("{"):
-                record = json.loads(line)
-                if not isinstance(record, dict):
-                    raise ValueError("not an object")
-                if "error" in record:
-                    continue
-                content = str(record.get("sha256") or "")
-                label = Path(str(record.get("path") or "")).name[:200]
-                if record.get("kind") == "video" and record.get("vpdq"):
-                    entries.append(NewEntry("vpdq", json.dumps(record["vpdq"]), None,
-                                            "original", content, label))
-                elif record.get("pdq"):
-                    entries.append(NewEntry("pdq", str(record["pdq"]),
-                                            int(record.get("quality") or 0), "original",
-                                            content, label))
-                for name in ("sha256", "md5"):
-                    if record.get(name):
-                        entries.append(NewEntry(name, str(record[name]), None, "original",
-                                                content, label))
-                continue
-            parts = [p.strip() for p in re.split(r"[,\t]", line)]
-            if len(parts) == 1:
-                entries.append(NewEntry(default_signal, parts[0]))
-            else:
-                quality = int(parts[2]) if len(parts) > 2 and parts[2] else None
-                entries.append(NewEntry(parts[0].lower(), parts[1], quality))
+            for entry in _line_entries(line, default_signal):
+                value = lookup_signal_type(entry.signal_type).normalise(entry.value)
+                if entry.quality is not None and not 0 <= entry.quality <= 100:
+                    raise InvalidInput("quality is 0 to 100")
+                entries.append(entry if value == entry.value else replace(entry, value=value))
         except (ValueError, TypeError, KeyError) as exc:
             raise InvalidInput(f"line {number} of the hash list is not readable: {exc}",
                                code="bad_hash_list") from exc
-    for number, entry in enumerate(entries, start=1):
-        try:
-            lookup_signal_type(entry.signal_type).normalise(entry.value)
         except InvalidInput as exc:
-            raise InvalidInput(f"entry {number} of the hash list: {exc.message}",
+            raise InvalidInput(f"line {number} of the hash list: {exc.message}",
                                code="bad_hash_list") from exc
     return entries
+
+
+def _line_entries(line: str, default_signal: str) -> list[NewEntry]:
+    """The entries of one line of a hash list (not yet checked)."""
+    if line.startswith("{"):
+        record = json.loads(line)
+        if not isinstance(record, dict):
+            raise ValueError("not an object")
+        if "error" in record:
+            return []
+        out: list[NewEntry] = []
+        content = str(record.get("sha256") or "")
+        label = Path(str(record.get("path") or "")).name[:200]
+        if record.get("kind") == "video" and record.get("vpdq"):
+            out.append(NewEntry("vpdq", json.dumps(record["vpdq"]), None, "original",
+                                content, label))
+        elif record.get("pdq"):
+            out.append(NewEntry("pdq", str(record["pdq"]), int(record.get("quality") or 0),
+                                "original", content, label))
+        for name in ("sha256", "md5"):
+            if record.get(name):
+                out.append(NewEntry(name, str(record[name]), None, "original", content,
+                                    label))
+        return out
+    parts = [p.strip() for p in re.split(r"[,\t]", line)]
+    if len(parts) == 1:
+        return [NewEntry(default_signal, parts[0])]
+    quality = int(parts[2]) if len(parts) > 2 and parts[2] else None
+    return [NewEntry(parts[0].lower(), parts[1], quality)]
 
 
 # --- matching --------------------------------------------------------------------------------
@@ -457,11 +464,10 @@ def _match_out(hit: Hit) -> MatchOut:
                     case_code=hit.bank.case_code, reliable=hit.reliable)
 
 
-def _hit_rank(hit: Hit) -> tuple[bool, bool, int, bool, bool]:
-    """Best first: a reliable hit (a closer unreliable one, e.g. a flat window, must not hide
-    it), an exact file hash, then the closest, then the unmodified query and entry."""
-    return (not hit.reliable, not lookup_signal_type(hit.signal_type).indexed_in_database,
-            hit.distance, hit.query_variant != "original", hit.entry_variant != "original")
+def _hit_rank(hit: Hit) -> tuple[bool, int, bool, bool]:
+    """Best first: an exact file hash, then the closest, then the unmodified query and entry."""
+    return (not lookup_signal_type(hit.signal_type).indexed_in_database, hit.distance,
+            hit.query_variant != "original", hit.entry_variant != "original")
 
 
 def best_per_content(hits: Sequence[Hit], *, per_signal_type: bool = True) -> list[Hit]:
