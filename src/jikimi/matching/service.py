@@ -464,10 +464,11 @@ def _match_out(hit: Hit) -> MatchOut:
                     case_code=hit.bank.case_code, reliable=hit.reliable)
 
 
-def _hit_rank(hit: Hit) -> tuple[bool, int, bool, bool]:
-    """Best first: an exact file hash, then the closest, then the unmodified query and entry."""
-    return (not lookup_signal_type(hit.signal_type).indexed_in_database, hit.distance,
-            hit.query_variant != "original", hit.entry_variant != "original")
+def _hit_rank(hit: Hit) -> tuple[bool, bool, int, bool, bool]:
+    """Best first: a reliable hit (a closer unreliable one, e.g. a flat window, must not hide
+    it), an exact file hash, then the closest, then the unmodified query and entry."""
+    return (not hit.reliable, not lookup_signal_type(hit.signal_type).indexed_in_database,
+            hit.distance, hit.query_variant != "original", hit.entry_variant != "original")
 
 
 def best_per_content(hits: Sequence[Hit], *, per_signal_type: bool = True) -> list[Hit]:
