@@ -47,8 +47,9 @@ log = logging.getLogger("jikimi.audit")
 DEFAULT_MAX_BATCH = 512
 DURABLE_TIMEOUT_SECONDS = 30.0
 DEFAULT_LINGER_SECONDS = 0.003
-"""When entries came in a moment ago, the writer waits this long before taking a group, so
-that the requests in flight share one commit (a commit costs several times an entry)."""
+"""When entries came in a moment ago and commits take less than this, the writer waits this
+long before taking a group, so that the requests in flight share one commit (a commit costs
+several times an entry)."""
 BUSY_SECONDS = 0.01
 
 
@@ -77,6 +78,12 @@ class AuditWriter:
         self._conn: Connection | None = None
         self._linger = linger_seconds
         self._last_commit = 0.0
+        self._commit_seconds = 0.0
+        self._flush_apart = self._engine.dialect.name == "postgresql"
+        self._flushes: queue.SimpleQueue[tuple[list[_Pending], list[int]] | None] = (
+            queue.SimpleQueue())
+        self._flusher: threading.Thread | None = None
+        self._flush_conn: Connection | None = None
         self._key = key
         self._max_batch = max_batch
         self._queue: queue.SimpleQueue[_Pending | None] = queue.SimpleQueue()
@@ -137,6 +144,10 @@ class AuditWriter:
             return
         with self._start_lock:
             if self._thread is None:
+                if self._flush_apart:
+                    self._flusher = threading.Thread(target=self._flush, daemon=True,
+                                                     name="jikimi-audit-flusher")
+                    self._flusher.start()
                 self._thread = threading.Thread(target=self._run, name="jikimi-audit-writer",
                                                 daemon=True)
                 self._thread.start()
@@ -147,8 +158,11 @@ class AuditWriter:
             if first is None:
                 return
             group = [first]
-            if self._linger and time.monotonic() - self._last_commit < BUSY_SECONDS:
-                # busy: let the requests in flight join this group (one commit for all)
+            if (self._linger and self._commit_seconds < self._linger
+                    and time.monotonic() - self._last_commit < BUSY_SECONDS):
+                # busy, and commits are quick (SQLite): let the requests in flight join this
+                # group (one commit for all); a slow commit (PostgreSQL's flush) gathers the
+                # next group by itself while it runs
                 time.sleep(self._linger)
             while len(group) < self._max_batch:
                 try:
@@ -162,9 +176,13 @@ class AuditWriter:
             self._commit(group)
 
     def _commit(self, group: list[_Pending]) -> None:
+        started = time.monotonic()
         try:
             if self._conn is None:  # kept open: a group costs its statements and commit only
                 self._conn = self._engine.connect()
+                if self._flush_apart:  # the head's lock is not held through the WAL flush
+                    self._conn.exec_driver_sql("SET synchronous_commit TO OFF")
+                    self._conn.commit()
             with self._conn.begin():
                 seqs = append_entries(self._conn, self._key, [p.fields for p in group])
         except Exception as exc:  # every waiting request must hear of it
@@ -174,16 +192,54 @@ class AuditWriter:
             return
         finally:
             self._last_commit = time.monotonic()
+            self._commit_seconds = self._last_commit - started
         self.groups += 1
-        _settle(group, seqs)
+        if self._flush_apart:
+            self._flushes.put((group, seqs))
+        else:
+            _settle(group, seqs)
+
+    def _flush(self) -> None:
+        """PostgreSQL: a group commits without waiting for the WAL flush (so the chain's head
+        is locked only while the group is appended, not through the disk write), and its
+        requests are answered only after a later transaction with a synchronous commit has
+        committed here: that commit flushes the WAL up to its own record, which comes after
+        the groups' commits. A server crash before that loses those groups and the chain
+        with them, consistently (the WAL is replayed in order), and no request of theirs
+        was answered. Groups waiting together share one flush."""
+        while True:
+            item = self._flushes.get()
+            if item is None:
+                return
+            batches = [item]
+            while True:
+                try:
+                    more = self._flushes.get_nowait()
+                except queue.Empty:
+                    break
+                if more is None:
+                    self._flushes.put(None)
+                    break
+                batches.append(more)
+            try:
+                if self._flush_conn is None:
+                    self._flush_conn = self._engine.connect()
+                with self._flush_conn.begin():
+                    # an xid makes the commit write a record and wait for its flush
+                    self._flush_conn.exec_driver_sql("SELECT txid_current()")
+            except Exception as exc:  # durability unknown: answer none of them
+                log.exception("flushing %d audit groups failed", len(batches))
+                _close(self._flush_conn)
+                self._flush_conn = None
+                for group, _seqs in batches:
+                    _settle(group, [exc for _ in group])
+                continue
+            for group, seqs in batches:
+                _settle(group, seqs)
 
     def _drop_connection(self) -> None:
-        if self._conn is not None:
-            try:
-                self._conn.close()
-            except Exception:  # a broken connection is dropped either way
-                log.warning("closing the audit writer's connection failed", exc_info=True)
-            self._conn = None
+        _close(self._conn)
+        self._conn = None
 
     def close(self) -> None:
         """Write what is queued, then stop."""
@@ -191,7 +247,21 @@ class AuditWriter:
         if self._thread is not None:
             self._queue.put(None)
             self._thread.join(DURABLE_TIMEOUT_SECONDS)
+        if self._flusher is not None:
+            self._flushes.put(None)
+            self._flusher.join(DURABLE_TIMEOUT_SECONDS)
         self._drop_connection()
+        _close(self._flush_conn)
+        self._flush_conn = None
+
+
+def _close(conn: Connection | None) -> None:
+    """Close a connection (a broken one is dropped either way)."""
+    if conn is not None:
+        try:
+            conn.close()
+        except Exception:
+            log.warning("closing an audit connection failed", exc_info=True)
 
 
 def _settle(group: list[_Pending], outcomes: Sequence[int | Exception]) -> None:

@@ -16,7 +16,9 @@ from collections import namedtuple
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import psycopg
 from sqlalchemy import Connection, Dialect, Select
+from sqlalchemy.orm import Session
 
 MAX_PREPARED_VALUES = 64
 """Reads with more values than this go through SQLAlchemy as usual (compiled per call)."""
@@ -32,6 +34,22 @@ class _Compiled:
         self.row = row
         self.processors = processors
 
+    def params(self, values: Sequence[Any]) -> Any:
+        if self.positional:
+            return tuple(values)
+        return dict(zip(self.names or [], values, strict=True))
+
+    def rows(self, fetched: Sequence[Any]) -> list[Any]:
+        if not self.processors:
+            return [self.row(*raw) for raw in fetched]
+        processed = []
+        for raw in fetched:
+            values = list(raw)
+            for index, process in self.processors:
+                values[index] = process(values[index])
+            processed.append(self.row(*values))
+        return processed
+
 
 class PreparedRead:
     """``statement`` (a select with one expanding parameter ``param``), run for a list of
@@ -42,33 +60,39 @@ class PreparedRead:
         self.param = param
         self._compiled: dict[tuple[str, int], _Compiled | None] = {}
 
-    def __call__(self, conn: Connection, values: Sequence[Any]) -> list[Any]:
-        count = len(values)
-        compiled = None
-        if 0 < count <= MAX_PREPARED_VALUES:
-            key = (conn.dialect.name, count)
-            if key not in self._compiled:
-                self._compiled[key] = self._compile(conn.dialect, count)
-            compiled = self._compiled[key]
+    def __call__(self, session: Session | Connection | None, values: Sequence[Any]
+                 ) -> list[Any]:
+        if session is None:
+            raise ValueError("a prepared read needs a session or connection")
+        conn = session.connection() if isinstance(session, Session) else session
+        compiled = self._prepared(conn.dialect, len(values))
         if compiled is None:  # the usual way
             return list(conn.execute(self.statement, {self.param: list(values)}))
-        params: Any = (tuple(values) if compiled.positional
-                       else dict(zip(compiled.names or [], values, strict=True)))
         cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
         try:
-            cursor.execute(compiled.sql, params)
-            fetched = cursor.fetchall()
+            cursor.execute(compiled.sql, compiled.params(values))
+            return compiled.rows(cursor.fetchall())
         finally:
             cursor.close()
-        if compiled.processors:
-            processed = []
-            for raw in fetched:
-                values_out = list(raw)
-                for index, process in compiled.processors:
-                    values_out[index] = process(values_out[index])
-                processed.append(compiled.row(*values_out))
-            return processed
-        return [compiled.row(*raw) for raw in fetched]
+
+    async def fetch_async(self, conn: psycopg.AsyncConnection[Any], dialect: Dialect,
+                          values: Sequence[Any]) -> list[Any]:
+        """The read on an asynchronous psycopg connection (``dialect``: its SQLAlchemy
+        dialect, for the SQL text and result types)."""
+        compiled = self._prepared(dialect, len(values))
+        if compiled is None:
+            raise ValueError(f"{len(values)} values: too many for a prepared read")
+        async with conn.cursor() as cursor:
+            await cursor.execute(compiled.sql, compiled.params(values))
+            return compiled.rows(await cursor.fetchall())
+
+    def _prepared(self, dialect: Dialect, count: int) -> _Compiled | None:
+        if not 0 < count <= MAX_PREPARED_VALUES:
+            return None
+        key = (dialect.name, count)
+        if key not in self._compiled:
+            self._compiled[key] = self._compile(dialect, count)
+        return self._compiled[key]
 
     def _compile(self, dialect: Dialect, count: int) -> _Compiled | None:
         """The SQL text for ``count`` values, or None when its parameters are not exactly

@@ -97,8 +97,9 @@ _PRESENT_ENTRIES = (
 once, executed on the session's connection (a hit costs one small read, no ORM objects)."""
 
 
-EntryRead = Callable[[Connection, list[int]], Iterable[Any]]
-"""Reads the rows of entries still present (with their banks) for a list of entry ids."""
+EntryRead = Callable[["Session | Connection | None", list[int]], Iterable[Any]]
+"""Reads the rows of entries still present (with their banks) for a list of entry ids, on
+the session given to :meth:`Matcher.resolve` (or rows a door has already read)."""
 
 
 def present_entries() -> Select[Any]:
@@ -187,7 +188,7 @@ class Matcher:
                          for entry_id, distance in index.search(query.value, limit))
         return found
 
-    def resolve(self, session: Session | Connection, candidates: Iterable[Candidate],
+    def resolve(self, session: Session | Connection | None, candidates: Iterable[Candidate],
                 threshold: int | None = None, *, read: EntryRead | None = None,
                 rows: dict[int, Any] | None = None) -> list[Hit]:
         """Hits from candidates: exact digests looked up, each entry's bank, variant and
@@ -222,12 +223,11 @@ class Matcher:
         # one read of plain columns (no ORM objects): the entries still present, their banks
         entries: dict[int, Any] = {}
         banks: dict[int, BankInfo] = {}
-        conn = _connection(session)
         found: Iterable[Any]
         if read is None:
-            found = conn.execute(_PRESENT_ENTRIES, {"ids": entry_ids})
+            found = _connection(session).execute(_PRESENT_ENTRIES, {"ids": entry_ids})
         else:
-            found = read(conn, entry_ids)
+            found = read(session, entry_ids)
         for row in found:
             entries[row.id] = row
             if rows is not None:
@@ -372,7 +372,9 @@ class Matcher:
                 self._load_values(session, name, list(ids))
 
 
-def _connection(session: Session | Connection) -> Connection:
+def _connection(session: Session | Connection | None) -> Connection:
+    if session is None:
+        raise ValueError("this lookup needs the database: give resolve a session")
     return session.connection() if isinstance(session, Session) else session
 
 

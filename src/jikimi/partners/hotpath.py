@@ -15,6 +15,7 @@ A platform asks on every upload, so a lookup must not queue behind writers. Here
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 import threading
@@ -23,6 +24,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+import psycopg
 from sqlalchemy import Connection, Engine, create_engine, event, or_, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
@@ -30,6 +32,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from jikimi.core.audit import audit_key
 from jikimi.core.audit_writer import AuditWriter
 from jikimi.core.database import utcnow
+from jikimi.core.prepared import PreparedRead
 from jikimi.core.runtime import Runtime
 from jikimi.core.security import Keyring
 from jikimi.matching import Matcher
@@ -159,6 +162,39 @@ class LoopReads:
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self._engine: Engine = sessions.kw["bind"]
         self._conn: Connection | None = None
+        self.waits_for_network = self._engine.dialect.name == "postgresql"
+        """Reads go over the network (PostgreSQL): a door awaits them (:meth:`fetch`)
+        instead of blocking the loop for a round trip."""
+        self._idle: dict[asyncio.AbstractEventLoop, list[psycopg.AsyncConnection[Any]]] = {}
+        self._slots = asyncio.Semaphore(2 * READ_POOL)
+
+    async def fetch(self, read: PreparedRead, values: list[Any]) -> list[Any]:
+        """A prepared read awaited on one of this loop's own autocommit connections to
+        PostgreSQL (no thread, no blocked loop); a broken connection is replaced and the
+        read tried once more."""
+        loop = asyncio.get_running_loop()
+        idle = self._idle.setdefault(loop, [])
+        async with self._slots:
+            for attempt in (1, 2):
+                conn = idle.pop() if idle else await psycopg.AsyncConnection.connect(
+                    self._engine.url.set(drivername="postgresql").render_as_string(
+                        hide_password=False), autocommit=True)
+                try:
+                    rows = await read.fetch_async(conn, self._engine.dialect, values)
+                except psycopg.OperationalError:
+                    await conn.close()
+                    if attempt == 2:
+                        raise
+                    continue
+                except BaseException:
+                    await conn.close()
+                    raise
+                if len(idle) < READ_POOL:
+                    idle.append(conn)
+                else:
+                    await conn.close()
+                return rows
+        raise AssertionError("unreachable")
 
     def run(self, read: Callable[[Connection], T]) -> T:
         for attempt in (1, 2):
@@ -181,6 +217,10 @@ class LoopReads:
             except DBAPIError:
                 log.warning("closing the loop's read connection failed", exc_info=True)
             self._conn = None
+        for idle in self._idle.values():  # at shutdown: end the sessions (no loop needed)
+            for conn in idle:
+                conn.pgconn.finish()
+        self._idle.clear()
 
 
 @dataclass

@@ -16,7 +16,7 @@ from jikimi.core.context import ServiceContext
 from jikimi.core.prepared import PreparedRead
 from jikimi.errors import InvalidInput
 from jikimi.matching import BankEntry, Matcher, Query, signal_type
-from jikimi.matching.matcher import Candidate, present_entries
+from jikimi.matching.matcher import Candidate, EntryRead, present_entries
 from jikimi.partners.accounts import PartnerPrincipal
 from jikimi.partners.feed import SHARED_SIGNALS
 from jikimi.partners.models import FeedItem
@@ -24,7 +24,7 @@ from jikimi.partners.models import FeedItem
 MAX_FINGERPRINTS = 100
 
 
-_HITS_WITH_ITEMS = PreparedRead(present_entries().add_columns(
+HITS_WITH_ITEMS = PreparedRead(present_entries().add_columns(
     FeedItem.token.label("feed_token"), FeedItem.category.label("feed_category")).outerjoin(
     FeedItem, and_(FeedItem.bank_entry_id == BankEntry.id, FeedItem.active.is_(True))))
 """The matcher's read of hit entries (still present, with their banks) and, in the same
@@ -101,6 +101,13 @@ class LookupSearch:
     candidates: list[Candidate]
     threshold: int | None
 
+    def entry_ids(self) -> list[int] | None:
+        """The entries to read for the answer, or None when some are found in the
+        database itself (exact digests)."""
+        if any(c.entry_id is None for c in self.candidates):
+            return None
+        return sorted({c.entry_id for c in self.candidates if c.entry_id is not None})
+
 
 @dataclass(frozen=True)
 class LookupAnswer:
@@ -134,15 +141,20 @@ def search_lookup(principal: PartnerPrincipal, matcher: Matcher,
 
 
 def resolve_lookup(session: Session | Connection | None, matcher: Matcher,
-                   search: LookupSearch) -> LookupAnswer:
-    """The answer to a searched lookup: its hits read from the database (``session`` may be
-    None only when there are no candidates), with the entries still present, their banks
-    and their active feed items in one statement, so a removal, withdrawal or erasure counts
-    the moment it commits."""
+                   search: LookupSearch, *, prefetched: dict[int, Any] | None = None
+                   ) -> LookupAnswer:
+    """The answer to a searched lookup: its hits read from the database, with the entries
+    still present, their banks and their active feed items in one statement
+    (:data:`HITS_WITH_ITEMS`), so a removal, withdrawal or erasure counts the moment it
+    commits. ``prefetched``: that statement's rows, already read by the caller for every
+    candidate (then ``session`` may be None, as when there are no candidates)."""
+    read: EntryRead = HITS_WITH_ITEMS
+    if prefetched is not None:
+        def read(_session: object, ids: list[int]) -> list[Any]:
+            return [prefetched[i] for i in ids if i in prefetched]
     rows: dict[int, Any] = {}
-    hits = matcher.resolve(session, search.candidates, search.threshold,
-                           read=_HITS_WITH_ITEMS, rows=rows
-                           ) if search.candidates and session is not None else []
+    hits = matcher.resolve(session, search.candidates, search.threshold, read=read,
+                           rows=rows) if search.candidates else []
     suppressed = any(h.bank.negative for h in hits)
     matches: dict[str, LookupMatch] = {}
     if not suppressed:
