@@ -44,7 +44,8 @@ class MatchOut(BaseModel):
     content_id: str
     case_code: str | None
     reliable: bool = Field(description="false when a low-quality hash is involved: such a "
-                                       "match never counts on its own")
+                                       "match never counts on its own (region hashes of "
+                                       "quality 20-49 count within 20 bits)")
 
 
 class MatchResult(BaseModel):
