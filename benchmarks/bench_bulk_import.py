@@ -1,0 +1,291 @@
+"""Data volume (issue 16): import, first lookup, feed lag, snapshot, start-up and memory.
+
+For each database (SQLite and/or PostgreSQL) this builds an installation in a temporary
+directory through the product's own commands and services only: ``jikimi db upgrade``, a
+centre, a counsellor, a case with sharing consent and its bank, and a partner key (services).
+Then, with ``jikimi serve`` running:
+
+1. ``jikimi banks import`` of ``--files`` files of ``--per-file`` random PDQ hashes each into
+   the consenting case's bank (each import timed, end to end: the process, the bulk writes,
+   the feed's bookkeeping before the commit);
+2. right after each import returns: whether the feed is current (``partners.feed_is_current``)
+   and the latency of the first ``POST /api/v1/partner/lookup``; then how long until a
+   lookup of an imported hash (5 bits flipped) matches: the serving process's follower
+   replaying the import's change log;
+3. ``jikimi worker --once`` writes the snapshot (timed), and the running server adopts it
+   (time until its memory drops is not measured; its log says when);
+4. ``jikimi serve --workers N`` restarted from the snapshot for each ``--workers`` count:
+   start-up until every worker answers (and, in-process, ``Matcher.load(mmap=True)``: the
+   part of a start that grows with the index), then Rss and Pss of each worker process
+   (``/proc/PID/smaps_rollup``) after 300 lookups.
+
+    .venv/bin/python benchmarks/bench_bulk_import.py --files 1 --per-file 1000000 \\
+        [--postgres postgresql+psycopg://postgres@127.0.0.1:55432/postgres] [--skip-sqlite]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+import numpy as np
+
+HERE = Path(__file__).resolve()
+ROOT = HERE.parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from jikimi import accounts, cases, matching, partners  # noqa: E402
+from jikimi.cases import ConsentPurpose, IntakeChannel  # noqa: E402
+from jikimi.core.actors import Role, cli_actor  # noqa: E402
+from jikimi.core.config import Settings  # noqa: E402
+from jikimi.core.runtime import Runtime  # noqa: E402
+
+
+def cli(env: dict[str, str], *args: str) -> tuple[str, float]:
+    started = time.perf_counter()
+    result = subprocess.run([sys.executable, "-m", "jikimi.cli.app", *args], env=env,
+                            capture_output=True, text=True)
+    took = time.perf_counter() - started
+    if result.returncode:
+        raise RuntimeError(f"jikimi {' '.join(args)}: {result.stdout}{result.stderr}")
+    return result.stdout, took
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        text = (task / "children").read_text().split()
+        found += [int(x) for x in text]
+    return found
+
+
+def worker_pids(proc: subprocess.Popen[bytes], workers: int) -> list[int]:
+    """The processes that serve: the main one (one worker) or uvicorn's worker children
+    (multiprocessing's helper processes hold no index and are left out)."""
+    if workers == 1:
+        return [proc.pid]
+    pids = [p for p in children(proc.pid)
+            if "jikimi" in Path(f"/proc/{p}/cmdline").read_bytes().decode(errors="replace")
+            or "multiprocessing" in Path(f"/proc/{p}/cmdline").read_bytes().decode(
+                errors="replace")]
+    sized = sorted(pids, key=lambda p: -memory(p)["Rss"])
+    return sized[:workers]
+
+
+def memory(pid: int) -> dict[str, int]:
+    """Rss, Pss, Shared_Clean, Private_* of a process in kB (smaps_rollup)."""
+    out: dict[str, int] = {}
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+        match = re.match(r"^(\w+):\s+(\d+) kB", line)
+        if match:
+            out[match.group(1)] = int(match.group(2))
+    return out
+
+
+def serve(env: dict[str, str], port: int, workers: int, log: Path
+          ) -> tuple[subprocess.Popen[bytes], float]:
+    """Start ``jikimi serve``; returns it and the seconds until every worker answered."""
+    command = [sys.executable, "-m", "jikimi.cli.app", "serve", "--port", str(port),
+               "--no-migrate", "--workers", str(workers)]
+    started = time.perf_counter()
+    proc = subprocess.Popen(command, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
+    while True:
+        text = log.read_text()
+        ready = text.count("Application startup complete")
+        if ready >= workers:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=1
+                             ).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+        if proc.poll() is not None or time.perf_counter() - started > 1800:
+            proc.kill()
+            raise RuntimeError(text[-3000:])
+        time.sleep(0.05)
+    return proc, time.perf_counter() - started
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    proc.terminate()
+    proc.wait(300)
+
+
+def flip(value: str, bits: int, rng: np.random.Generator) -> str:
+    number = int(value, 16)
+    for bit in rng.choice(256, size=bits, replace=False):
+        number ^= 1 << int(bit)
+    return f"{number:064x}"
+
+
+def lookup(client: httpx.Client, value: str) -> tuple[bool, float]:
+    started = time.perf_counter()
+    answer = client.post("/api/v1/partner/lookup", json={
+        "fingerprints": [{"signal_type": "pdq", "value": value}]})
+    took = time.perf_counter() - started
+    answer.raise_for_status()
+    return bool(answer.json()["matched"]), took
+
+
+def bench(name: str, url: str, directory: Path, args: argparse.Namespace) -> list[str]:
+    env = {**os.environ, "JIKIMI_DATA_DIR": str(directory), "JIKIMI_DATABASE_URL": url,
+           "PYTHONPATH": str(ROOT / "src")}
+    cli(env, "db", "upgrade")
+    runtime = Runtime.open(Settings(data_dir=directory, database_url=url))
+    with runtime.context(cli_actor("bench")) as ctx:
+        centre = accounts.add_centre(ctx, "서울센터")
+        counsellor = accounts.add_user(ctx, "c@bench.invalid", Role.COUNSELLOR, centre).user
+        code = cases.open_case(ctx, centre, IntakeChannel.HOTLINE,
+                               assign_to=[counsellor.id]).case.code
+    with runtime.context(accounts.actor_for(counsellor)) as ctx:
+        cases.record_consent(ctx, code, ConsentPurpose.PARTNER_SHARING)
+        case_id, code = cases.case_ref(ctx, code)
+        bank = f"case-{code}"
+        matching.create_bank(ctx, bank, case=(case_id, code), owner_kind="case",
+                             case_access_checked=True)
+    with runtime.context(cli_actor("bench")) as ctx:
+        key = partners.add_partner(ctx, "Bench Platform", rate_per_minute=100_000).key
+    rng = np.random.default_rng(2026)
+    rows: list[str] = []
+    port = free_port()
+    proc, _ = serve(env, port, 1, directory / "serve-import.log")
+    client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=600,
+                          headers={"Authorization": f"Bearer {key}"})
+    total = 0
+    try:
+        for number in range(args.files):
+            raw = rng.integers(0, 256, size=(args.per_file, 32), dtype=np.uint8)
+            hashes = [row.tobytes().hex() for row in raw]
+            listing = directory / f"hashes-{number}.txt"
+            listing.write_text("\n".join(hashes) + "\n")
+            del raw
+            load = " ".join(Path("/proc/loadavg").read_text().split()[:3])
+            out, took = cli(env, "banks", "import", bank, str(listing))
+            returned = time.perf_counter()
+            _, first = lookup(client, flip(hashes[0], 5, rng))
+            with runtime.sessions() as session:
+                current = partners.feed_is_current(session)
+                counts = partners.feed_counts(session)
+            probe = flip(hashes[len(hashes) // 2], 5, rng)
+            while not lookup(client, probe)[0]:
+                if time.perf_counter() - returned > 1800:
+                    raise RuntimeError("the imported hashes never reached the lookups")
+                time.sleep(0.05)
+            visible = time.perf_counter() - returned
+            total += args.per_file
+            listing.unlink()
+            print(f"{name}: import {number + 1}: {out.strip()} in {took:.1f} s", flush=True)
+            rows.append(f"| {name} | import of {args.per_file:,} (total {total:,}) | "
+                        f"{took:.1f} s | first lookup {first * 1000:.0f} ms | feed current "
+                        f"when the import returned: {'yes' if current else 'NO'} "
+                        f"({counts['active_items']:,} items) | imported hash found by "
+                        f"lookups after {visible:.1f} s | load {load} |")
+            print(rows[-1], flush=True)
+        out, took = cli(env, "worker", "--once")
+        rows.append(f"| {name} | `jikimi worker --once` (snapshot of {total:,}) | {took:.1f} s "
+                    f"| {out.strip().splitlines()[-1] if out.strip() else ''} | | | |")
+        print(rows[-1], flush=True)
+    finally:
+        client.close()
+        stop(proc)
+    for _ in range(2):  # mapping the snapshot in-process: the part of a start that grows
+        began = time.perf_counter()
+        with runtime.sessions() as session:
+            loaded = matching.Matcher.load(directory / "index", session, runtime.keys,
+                                           mmap=True)
+        mapped = time.perf_counter() - began
+    rows.append(f"| {name} | `Matcher.load(mmap=True)` from the snapshot, in-process | "
+                f"{mapped:.2f} s | {len(loaded.indexes['pdq']):,} PDQ hashes, snapshot of "
+                f"change {loaded.snapshot_seq:,} | | | |")
+    print(rows[-1], flush=True)
+    del loaded
+    runtime.close()
+    sizes = sum(p.stat().st_size for p in (directory / "index").glob("*.index"))
+    for workers in args.workers:
+        port = free_port()
+        proc, started = serve(env, port, workers, directory / f"serve-{workers}.log")
+        try:
+            with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60,
+                              headers={"Authorization": f"Bearer {key}"}) as warm:
+                latencies = [lookup(warm, bytes(rng.integers(0, 256, 32, dtype=np.uint8))
+                                    .hex())[1] for _ in range(300)]
+            pids = worker_pids(proc, workers)
+            mems = [memory(pid) for pid in pids]
+        finally:
+            stop(proc)
+        rss = sum(m["Rss"] for m in mems) / 1024
+        pss = sum(m["Pss"] for m in mems) / 1024
+        private = sum(m.get("Private_Clean", 0) + m.get("Private_Dirty", 0) for m in mems) / 1024
+        rows.append(f"| {name} | `serve --workers {workers}` from the snapshot "
+                    f"({sizes / 2**20:,.0f} MiB of index files) | start-up {started:.1f} s | "
+                    f"Rss {rss:,.0f} MiB, Pss {pss:,.0f} MiB, private {private:,.0f} MiB "
+                    f"(all workers) | p50 lookup {np.median(latencies) * 1000:.1f} ms | "
+                    f"per worker Rss {', '.join(str(m['Rss'] // 1024) for m in mems)} MiB | |")
+        print(rows[-1], flush=True)
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--files", type=int, default=1)
+    parser.add_argument("--per-file", type=int, default=1_000_000)
+    parser.add_argument("--workers", type=lambda s: [int(x) for x in s.split(",")],
+                        default=[1, 2])
+    parser.add_argument("--postgres", metavar="URL", help="a PostgreSQL server: a fresh "
+                        "database is created on it and dropped afterwards")
+    parser.add_argument("--skip-sqlite", action="store_true")
+    parser.add_argument("--keep", metavar="DIR", help="build in DIR and keep it")
+    args = parser.parse_args()
+    backends: list[tuple[str, str | None]] = []
+    if not args.skip_sqlite:
+        backends.append(("SQLite", None))
+    if args.postgres:
+        backends.append(("PostgreSQL", args.postgres))
+    rows: list[str] = []
+    for name, server in backends:
+        with tempfile.TemporaryDirectory(dir=args.keep) as tmp:
+            directory = Path(tmp)
+            database = None
+            admin = ""
+            if server is None:
+                url = f"sqlite:///{directory / 'jikimi.sqlite3'}"
+            else:
+                import psycopg
+
+                database = f"bench_bulk_{uuid.uuid4().hex[:8]}"
+                admin = server.replace("postgresql+psycopg://", "postgresql://")
+                with psycopg.connect(admin, autocommit=True) as conn:
+                    conn.execute(f'CREATE DATABASE "{database}"')
+                url = server.rsplit("/", 1)[0] + f"/{database}"
+            try:
+                rows += bench(name, url, directory, args)
+            finally:
+                if database is not None:
+                    import psycopg
+
+                    with psycopg.connect(admin, autocommit=True) as conn:
+                        conn.execute(f'DROP DATABASE "{database}" WITH (FORCE)')
+    print("\n| database | step | time | result | | | |")
+    print("|---|---|---|---|---|---|---|")
+    for row in rows:
+        print(row)
+
+
+if __name__ == "__main__":
+    main()
