@@ -196,14 +196,17 @@ def agreement(limit: int) -> None:
     - scan path vs exact: ``media_lookups`` (luma decode + window PDQ) against
       ``fingerprint_bytes`` (the reference pipeline) for the picture's PDQ and its dihedral
       hashes, and against pdqhash of the windows of the reference thumbnail.
-    Reliable hashes only (quality >= 50: the others never claim a match)."""
+    Reliable hashes (quality >= 50), and the windows of quality 20-49 apart (a region hit of
+    that quality counts within 20 bits)."""
     files = sorted(p for d in PHOTO_DIRS if d.exists() for p in d.rglob("*")
                    if p.suffix.lower() in (".jpg", ".jpeg"))
     step = max(1, len(files) // limit)
     files = files[::step][:limit]
     windows = [*KEEP_WINDOWS, ("centre70", CENTRE_WINDOW)]
     algo: list[int] = []
+    algo_low: list[int] = []
     path_windows: list[int] = []
+    path_low: list[int] = []
     whole: list[int] = []
     dihedral: list[int] = []
     quality: list[int] = []
@@ -230,12 +233,17 @@ def agreement(limit: int) -> None:
             if reference.reliable:
                 algo.append(hamming_distance(reference.hex, by_window.hex))
                 path_windows.append(hamming_distance(reference.hex, by_path.hex))
+            elif reference.quality >= 20:  # region hits of quality 20-49 count within 20 bits
+                algo_low.append(hamming_distance(reference.hex, by_window.hex))
+                path_low.append(hamming_distance(reference.hex, by_path.hex))
     print(f"\nAgreement on {len(files)} JPEG photographs (bits; reliable hashes only):")
     print(f"- window PDQ vs pdqhash, same thumbnail, 7 windows each: {_summary(algo)}")
     print(f"- scan path vs exact, picture's PDQ: {_summary(whole)}")
     print(f"- scan path vs exact, 8 dihedral hashes: {_summary(dihedral)}")
     print(f"- scan path vs exact, 7 windows: {_summary(path_windows)}")
     print(f"- scan path vs exact, quality (points): {_summary(quality)}")
+    print(f"- windows of quality 20-49, window PDQ vs pdqhash: {_summary(algo_low)}")
+    print(f"- windows of quality 20-49, scan path vs exact: {_summary(path_low)}")
 
 
 if __name__ == "__main__":

@@ -5,7 +5,11 @@ verification, the re-upload watch (it reads what scans recorded), evidence captu
 investigation linkage (both read the same fingerprints) all fingerprint found media with
 :func:`media_lookups` or :func:`file_lookups` and search what :func:`lookups_for` returns.
 
-The lookups of one image, all from one decode and one reference thumbnail:
+The lookups of one image, all from one decode and one luma thumbnail (a JPEG is decoded
+straight to its luma at the reference's draft scale and size; every hash below is computed
+from that one array by :mod:`jikimi.hashing.window_pdq`, within a few bits of Meta's
+reference and of the registered hashes: measured in ``docs/benchmarks.md``, issue 14, "Cost
+of the scan path"):
 
 - ``pdq``: the picture's PDQ (``original``), PDQ's 8 dihedral hashes computed from the same
   DCT in the same pass (``rot90`` ... ``transverse``: cheap, and what lets hash lists imported
