@@ -1,14 +1,15 @@
 """What the region hashes (signal type ``pdq_region``) cost a registration in the victim's
 browser: ``pdq.js`` ``regionsOfThumbnail`` in headless Debian Chromium, on reference
-thumbnails of generated photos, beside the same windows on the 5 % off-centre grid used before
-(48 off-centre windows, 79 region hashes in all) and the server's ``registration_regions``.
+thumbnails of generated photos, beside the ``pdq.js`` of another revision (``--before``,
+default: the one before the 2.5 % off-centre grid, 79 region hashes) and the server's
+``registration_regions``.
 
-The page imports the portal's own ``pdq.js`` unchanged from a local static server; each
-thumbnail (512 x 384 RGBA, what every 4:3 photo becomes) is hashed ``--repeat`` times per set,
-the sets interleaved, and the medians reported. The browser's hashes are checked against the
-server's (bit for bit).
+The page imports the portal's own ``pdq.js`` unchanged from a local static server (and the
+other revision's, from git); each thumbnail (512 x 384 RGBA, what every 4:3 photo becomes) is
+hashed ``--repeat`` times by each, interleaved, and the medians reported. The browser's hashes
+are checked against the server's (bit for bit).
 
-    .venv/bin/python benchmarks/bench_regions_browser.py [--count 6] [--repeat 3]
+    .venv/bin/python benchmarks/bench_regions_browser.py [--count 6] [--repeat 3] [--before REV]
 """
 
 from __future__ import annotations
@@ -39,21 +40,8 @@ PAGE = """<!doctype html><meta charset="utf-8"><title>bench</title>
 
 SCRIPT = """
 import * as pdq from './pdq.js';
-// The windows registered before the 2.5 % grid: off-centre crops on a 5 % grid only.
-const OLD_OFFCROP = pdq.offcropWindows().filter(([, w]) => w.every((v) => v % 50 === 0));
-function oldRegions(thumb) {
-  const { data, width, height } = thumb;
-  const out = [];
-  for (const [name, window] of [...pdq.KEEP_WINDOWS, ...OLD_OFFCROP, ...pdq.CENTRED_WINDOWS]) {
-    const c = pdq.cropRGBA(data, width, height, pdq.windowBox(width, height, window));
-    out.push({ name, ...pdq.pdqFromRGBA(c.data, c.width, c.height) });
-  }
-  for (const [name, cos, sin] of pdq.TILTS) {
-    const c = pdq.tiltedCentre(data, width, height, cos, sin);
-    out.push({ name, ...pdq.pdqFromRGBA(c.data, c.width, c.height) });
-  }
-  return out;
-}
+import * as before from './pdq_before.js';
+const oldRegions = (thumb) => before.regionsOfThumbnail(thumb);
 window.runBench = async (thumbs, repeat) => {
   const out = [];
   for (const t of thumbs) {
@@ -91,8 +79,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--count", type=int, default=6)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--before", default="edbe06d~1",
+                        help="git revision whose pdq.js to time beside the current one")
     args = parser.parse_args()
     import base64
+    import subprocess
 
     from playwright.sync_api import sync_playwright
 
@@ -105,6 +96,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="jikimi-bench-regions-") as tmp:
         folder = Path(tmp)
         shutil.copy(STATIC / "pdq.js", folder / "pdq.js")
+        (folder / "pdq_before.js").write_bytes(subprocess.run(
+            ["git", "show", f"{args.before}:src/jikimi/portal/static/pdq.js"], cwd=ROOT,
+            check=True, capture_output=True).stdout)
         (folder / "index.html").write_text(PAGE)
         (folder / "bench.js").write_text(SCRIPT)
         handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
@@ -139,8 +133,8 @@ def main() -> None:
           "each, interleaved; browser hashes equal to the server's on all")
     print("| region hashes per registration | Chromium pdq.js ms (median) | ms per window |")
     print("|---|---:|---:|")
-    print(f"| {n_old} (5 % off-centre grid, before) | {old:,.0f} | {old / n_old:.2f} |")
-    print(f"| {n_now} (2.5 % off-centre grid, now) | {current:,.0f} | {current / n_now:.2f} |")
+    print(f"| {n_old} (pdq.js of {args.before}) | {old:,.0f} | {old / n_old:.2f} |")
+    print(f"| {n_now} (pdq.js now) | {current:,.0f} | {current / n_now:.2f} |")
     print(f"server registration_regions ({n_now}): median {statistics.median(server_ms):,.0f} ms")
     print(json.dumps({"browser_ms_now": round(current), "browser_ms_before": round(old),
                       "windows_now": n_now, "windows_before": n_old}))

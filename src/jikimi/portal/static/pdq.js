@@ -148,6 +148,121 @@ function box1D(inv, outv, start, length, stride, fullWindow) {
   }
 }
 
+// box1D along one row (stride 1) that stores only the outputs where keep[x] is 1: the same
+// running float32 sum, fewer divisions and stores (the last pass reads 64 columns only).
+function box1DRowKeep(inv, outv, start, length, fullWindow, keep) {
+  const half = Math.trunc((fullWindow + 2) / 2);
+  const p1 = half - 1;
+  const p2 = fullWindow - half + 1;
+  const p3 = length - fullWindow;
+  const p4 = half - 1;
+  let li = start;
+  let ri = start;
+  let x = 0;
+  let sum = 0;
+  let n = 0;
+  for (let i = 0; i < p1; i++) {
+    sum = f32(sum + inv[ri]);
+    n++;
+    ri++;
+  }
+  for (let i = 0; i < p2; i++, x++) {
+    sum = f32(sum + inv[ri]);
+    n++;
+    if (keep[x]) outv[start + x] = sum / n;
+    ri++;
+  }
+  for (let i = 0; i < p3; i++, x++) {
+    sum = f32(sum + inv[ri]);
+    sum = f32(sum - inv[li]);
+    if (keep[x]) outv[start + x] = sum / n;
+    li++;
+    ri++;
+  }
+  for (let i = 0; i < p4; i++, x++) {
+    sum = f32(sum - inv[li]);
+    n--;
+    if (keep[x]) outv[start + x] = sum / n;
+    li++;
+  }
+}
+
+// box1D down every column listed in `cols` (all when null) of a row-major width x height
+// array at once: row by row, so memory is read in order. Per column the arithmetic is exactly
+// box1D(inv, outv, j, height, width, fullWindow)'s (same float32 sums in the same order).
+function box1DColumns(inv, outv, width, height, fullWindow, cols) {
+  const half = Math.trunc((fullWindow + 2) / 2);
+  const p1 = half - 1;
+  const p2 = fullWindow - half + 1;
+  const p3 = height - fullWindow;
+  const p4 = half - 1;
+  const m = cols ? cols.length : width;
+  const sums = new Float32Array(m);
+  let r = 0;
+  let l = 0;
+  let o = 0;
+  let n = 0;
+  for (let i = 0; i < p1; i++, r++) {
+    const rr = r * width;
+    n++;
+    if (cols) for (let c = 0; c < m; c++) sums[c] += inv[rr + cols[c]];
+    else for (let c = 0; c < m; c++) sums[c] += inv[rr + c];
+  }
+  for (let i = 0; i < p2; i++, r++, o++) {
+    const rr = r * width;
+    const oo = o * width;
+    n++;
+    if (cols) {
+      for (let c = 0; c < m; c++) {
+        const j = cols[c];
+        sums[c] += inv[rr + j];
+        outv[oo + j] = sums[c] / n;
+      }
+    } else {
+      for (let c = 0; c < m; c++) {
+        sums[c] += inv[rr + c];
+        outv[oo + c] = sums[c] / n;
+      }
+    }
+  }
+  for (let i = 0; i < p3; i++, r++, l++, o++) {
+    const rr = r * width;
+    const ll = l * width;
+    const oo = o * width;
+    if (cols) {
+      for (let c = 0; c < m; c++) {
+        const j = cols[c];
+        sums[c] += inv[rr + j];
+        sums[c] -= inv[ll + j];
+        outv[oo + j] = sums[c] / n;
+      }
+    } else {
+      for (let c = 0; c < m; c++) {
+        sums[c] += inv[rr + c];
+        sums[c] -= inv[ll + c];
+        outv[oo + c] = sums[c] / n;
+      }
+    }
+  }
+  for (let i = 0; i < p4; i++, l++, o++) {
+    const ll = l * width;
+    const oo = o * width;
+    n--;
+    if (cols) {
+      for (let c = 0; c < m; c++) {
+        const j = cols[c];
+        sums[c] -= inv[ll + j];
+        outv[oo + j] = sums[c] / n;
+      }
+    } else {
+      for (let c = 0; c < m; c++) {
+        sums[c] -= inv[ll + c];
+        outv[oo + c] = sums[c] / n;
+      }
+    }
+  }
+}
+
 function torbenMedian(m) {
   // Torben's median (torben.cpp); equal to the (n+1)/2-th smallest value for finite input.
   const n = m.length;
@@ -204,10 +319,15 @@ function hashFromLuma(luma, width, height) {
     const tmp = new Float32Array(width * height);
     const wRows = jaroszWindow(width, 64);
     const wCols = jaroszWindow(height, 64);
-    for (let rep = 0; rep < 2; rep++) {
-      for (let i = 0; i < height; i++) box1D(luma, tmp, i * width, width, 1, wRows);
-      for (let j = 0; j < width; j++) box1D(tmp, luma, j, height, width, wCols);
-    }
+    // Only the 64 sampled columns of the last column pass are ever read.
+    const sampled = new Int32Array(64);
+    for (let oj = 0; oj < 64; oj++) sampled[oj] = Math.trunc(((oj + 0.5) * width) / 64);
+    for (let i = 0; i < height; i++) box1D(luma, tmp, i * width, width, 1, wRows);
+    box1DColumns(tmp, luma, width, height, wCols, null);
+    const keep = new Uint8Array(width);
+    for (const j of sampled) keep[j] = 1;
+    for (let i = 0; i < height; i++) box1DRowKeep(luma, tmp, i * width, width, wRows, keep);
+    box1DColumns(tmp, luma, width, height, wCols, sampled);
     for (let oi = 0; oi < 64; oi++) {
       const ini = Math.trunc(((oi + 0.5) * height) / 64);
       for (let oj = 0; oj < 64; oj++) {
@@ -1073,10 +1193,20 @@ export function tiltedCentre(data, width, height, cos, sin) {
  */
 export function regionsOfThumbnail(thumb) {
   const { data, width, height } = thumb;
+  const px = checkRGBA(data, width, height);
+  // Luma once for the whole thumbnail (per pixel exactly as pdqFromRGBA), each window's rows
+  // copied out of it: the same hashes as pdqFromRGBA of each cropped window, cheaper.
+  const luma = new Float32Array(width * height);
+  for (let i = 0, p = 0; i < luma.length; i++, p += 4) {
+    luma[i] = px[p] * 0.299 + px[p + 1] * 0.587 + px[p + 2] * 0.114;
+  }
   const out = [];
   for (const [name, window] of [...KEEP_WINDOWS, ...offcropWindows(), ...CENTRED_WINDOWS]) {
-    const c = cropRGBA(data, width, height, windowBox(width, height, window));
-    out.push({ name, ...pdqFromRGBA(c.data, c.width, c.height) });
+    const [l, t, r, b] = windowBox(width, height, window);
+    const ow = r - l;
+    const cut = new Float32Array(ow * (b - t));
+    for (let y = t; y < b; y++) cut.set(luma.subarray(y * width + l, y * width + r), (y - t) * ow);
+    out.push({ name, ...hashFromLuma(cut, ow, b - t) });
   }
   for (const [name, cos, sin] of TILTS) {
     const c = tiltedCentre(data, width, height, cos, sin);
