@@ -76,10 +76,16 @@ def _resolve(request: Request, ctx: ServiceContext) -> Principal | None:
 
 def _check_csrf(request: Request, runtime: Runtime, principal: Principal,
                 form_token: str | None = None) -> None:
-    if principal.via != "session" or request.method in SAFE_METHODS:
+    check_csrf(request, runtime, principal.via, principal.session_token, form_token)
+
+
+def check_csrf(request: Request, runtime: Runtime, via: str, session_token: str | None,
+               form_token: str | None = None) -> None:
+    """A cookie session's state-changing request must carry its CSRF token (Forbidden)."""
+    if via != "session" or request.method in SAFE_METHODS:
         return
     sent = form_token or request.headers.get(CSRF_HEADER, "")
-    expected = csrf_token_for(runtime, principal.session_token or "")
+    expected = csrf_token_for(runtime, session_token or "")
     if not sent or not hmac.compare_digest(sent, expected):
         raise Forbidden("the form expired or came from another site; reload the page and retry",
                         code="csrf_failed")

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Connection, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from jikimi.accounts.models import ApiToken, Centre, LoginThrottle, StaffSession, StaffUser
@@ -484,3 +485,33 @@ def user_for_api_token(session: Session, token: str) -> StaffUser | None:
         return None
     row.last_used_at = now
     return user
+
+
+def credentials_still_valid(session: Session | Connection, token_digests: Collection[str],
+                            session_digests: Collection[str]
+                            ) -> dict[str, tuple[int, str, int | None]]:
+    """The rules of :func:`user_for_api_token` and :func:`user_for_session` for many
+    credentials at once, by digest (a process's cache of staff credentials re-checks what
+    it holds with this every fraction of a second): the digests still valid (not revoked,
+    not expired, the account active), each with its account's id, role and centre."""
+    now = utcnow()
+    found: dict[str, tuple[int, str, int | None]] = {}
+    if token_digests:
+        for row in session.execute(
+            select(ApiToken.token_digest, StaffUser.id, StaffUser.role, StaffUser.centre_id)
+            .join(StaffUser, StaffUser.id == ApiToken.user_id)
+            .where(ApiToken.token_digest.in_(list(token_digests)),
+                   ApiToken.revoked_at.is_(None),
+                   or_(ApiToken.expires_at.is_(None), ApiToken.expires_at > now),
+                   StaffUser.active.is_(True))):
+            found[row.token_digest] = (row.id, row.role, row.centre_id)
+    if session_digests:
+        for row in session.execute(
+            select(StaffSession.token_digest, StaffUser.id, StaffUser.role,
+                   StaffUser.centre_id)
+            .join(StaffUser, StaffUser.id == StaffSession.user_id)
+            .where(StaffSession.token_digest.in_(list(session_digests)),
+                   StaffSession.revoked_at.is_(None), StaffSession.expires_at > now,
+                   StaffUser.active.is_(True))):
+            found[row.token_digest] = (row.id, row.role, row.centre_id)
+    return found

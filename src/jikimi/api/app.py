@@ -27,6 +27,7 @@ from jikimi.evidence.routes import router as evidence_router
 from jikimi.faces.routes import router as faces_router
 from jikimi.hashing.decode import configure_decode_budget
 from jikimi.investigation.routes import router as investigation_router
+from jikimi.matching.match_door import MATCH_PATH, staff_match_door
 from jikimi.matching.routes import router as matching_router
 from jikimi.partners.fastpath import LOOKUP_PATH, partner_lookup_door
 from jikimi.partners.routes import router as partners_router
@@ -90,6 +91,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     configure_decode_budget(runtime.settings.decode_memory_mb)
     app.fast_doors[LOOKUP_PATH] = partner_lookup_door  # outermost, same limits and headers
+    app.fast_doors[MATCH_PATH] = staff_match_door
     app.add_middleware(InteractiveDecoding, wait_seconds=runtime.settings.decode_wait_seconds)
     app.add_middleware(SecurityHeaders, trusted_proxies=runtime.settings.trusted_proxy_set)
     app.add_middleware(BodySizeLimit, max_bytes=runtime.settings.max_body_bytes,

@@ -250,7 +250,7 @@ class Matcher:
                             entry.variant, entry.content_id, reliable))
         return sorted(hits, key=lambda h: (h.distance, h.entry_id, h.query_variant))
 
-    def search(self, session: Session, queries: Iterable[Query],
+    def search(self, session: Session | Connection, queries: Iterable[Query],
                threshold: int | None = None) -> list[Hit]:
         """All hits of the queries (``candidates`` then ``resolve``)."""
         return self.resolve(session, self.candidates(queries, threshold), threshold)

@@ -11,10 +11,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import Connection, func, select, text
 from sqlalchemy.orm import Session
 
-from jikimi.core.actors import ActorKind, Role
+from jikimi.core.actors import Actor, ActorKind, Role
 from jikimi.core.audit import AuditHead
 from jikimi.core.authorization import (
     Action,
@@ -293,6 +293,8 @@ def add_entries(ctx: ServiceContext, name: str, entries: Sequence[NewEntry], *,
             progress(20_000)
     if progress is not None and len(entries) % 20_000:
         progress(len(entries) % 20_000)
+    if len(prepared) >= bulk.ANALYZE_AFTER_ROWS:  # PostgreSQL: plan the lookups below well
+        bulk.refresh_statistics(ctx.session, bulk.ENTRIES)
     by_signal: dict[str, list[str]] = defaultdict(list)
     for signal, key, _variant in prepared:
         by_signal[signal].append(key)
@@ -492,29 +494,50 @@ def content_key(content_id: str, entry_id: int) -> str:
 def may_see_hit(ctx: ServiceContext, hit: Hit) -> bool:
     """Whether the actor may read the bank a hit is in (another centre's case bank: never;
     its case code and label stay in its centre)."""
-    return Action.READ in allowed(ctx.actor, ResourceType.BANK, Owned(
+    return actor_may_see_hit(ctx.actor, hit)
+
+
+def actor_may_see_hit(actor: Actor, hit: Hit) -> bool:
+    """:func:`may_see_hit` for an actor (the rule of ``authorization``)."""
+    return Action.READ in allowed(actor, ResourceType.BANK, Owned(
         hit.bank, hit.bank.centre_id, hit.bank.national, hit.bank.case_id))
 
 
 def match_queries(ctx: ServiceContext, matcher: Matcher, queries: Sequence[Query], *,
                   threshold: int | None = None) -> MatchResult:
     """Match lookups against every bank. A hit in a negative bank suppresses the matches."""
-    _may_read_banks(ctx)
+    check_match(ctx.actor, threshold)
+    matcher.sync(ctx.session)
+    result, details = answer_match(ctx.actor, ctx.session, matcher, queries, threshold)
+    ctx.audit("match.query", "match", "*", centre_id=ctx.actor.centre_id, details=details)
+    return result
+
+
+def check_match(actor: Actor, threshold: int | None) -> None:
+    """Who may match, and the threshold's range."""
+    if not may_any(actor, ResourceType.BANK, Action.COUNT):
+        raise Forbidden("banks are for staff")
     if threshold is not None and not 0 <= threshold <= 31:
         raise InvalidInput("the PDQ threshold is 0 to 31 bits")
-    matcher.sync(ctx.session)
-    hits = best_per_content([hit for hit in matcher.search(ctx.session, queries, threshold)
-                             if may_see_hit(ctx, hit)])
+
+
+def answer_match(actor: Actor, session: Session | Connection, matcher: Matcher,
+                 queries: Sequence[Query], threshold: int | None = None
+                 ) -> tuple[MatchResult, dict[str, Any]]:
+    """The answer of a match (after :func:`check_match`) and what its audit entry records;
+    the caller audits it (``match_queries`` in its unit of work, a fast door through the
+    audit writer) and keeps the matcher current. Only the banks the actor may see count;
+    a hit in a negative bank suppresses the matches."""
+    hits = best_per_content([hit for hit in matcher.search(session, queries, threshold)
+                             if actor_may_see_hit(actor, hit)])
     positive = [_match_out(h) for h in hits if not h.bank.negative]
     negative = [_match_out(h) for h in hits if h.bank.negative]
     if negative:
         result = MatchResult(matched=False, matches=[], suppressed_by=negative)
     else:
         result = MatchResult(matched=any(m.reliable for m in positive), matches=positive)
-    ctx.audit("match.query", "match", "*", centre_id=ctx.actor.centre_id,
-              details={"queries": len(queries), "matches": len(result.matches),
-                       "suppressed": len(result.suppressed_by)})
-    return result
+    return result, {"queries": len(queries), "matches": len(result.matches),
+                    "suppressed": len(result.suppressed_by)}
 
 
 def queries_for_fingerprints(fp: ImageFingerprints | VideoFingerprints, *,

@@ -29,6 +29,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, or_, select, up
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
+from jikimi.accounts.credential_cache import StaffCredentialCache
 from jikimi.core.audit import audit_key
 from jikimi.core.audit_writer import AuditWriter
 from jikimi.core.database import utcnow
@@ -234,6 +235,8 @@ class HotPath:
     keys: PartnerKeyCache
     follower: Follower
     loop_reads: LoopReads
+    staff: StaffCredentialCache
+    """Staff credentials for the staff fast doors (``/api/v1/match``)."""
     _stopped: bool = field(default=False, repr=False)
 
     @classmethod
@@ -243,10 +246,12 @@ class HotPath:
         follower = Follower(reads, interval)
         follower.add("matcher", matcher.sync)
         follower.add("partner keys", keys.reload)
+        staff = StaffCredentialCache(runtime)
+        follower.add("staff credentials", staff.revalidate)
         follower.add("last used", lambda _session: keys.write_last_used(runtime.sessions))
         hot = cls(runtime, matcher, reads, AuditWriter(
             runtime.sessions, audit_key(runtime.keys.signing_secret)), keys, follower,
-            LoopReads(reads))
+            LoopReads(reads), staff)
         follower.poll()
         follower.start()
         return hot

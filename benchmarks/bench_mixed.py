@@ -1,0 +1,282 @@
+"""Mixed load (issue 16): partner lookups at full rate, scans writing results, and staff
+working the review queue and looking fingerprints up, all against one ``jikimi serve``.
+
+The installation is built through the product's commands and services only, as in
+``bench_partner_lookup.build`` (``jikimi db upgrade``, services, ``jikimi banks import`` of
+``--size`` PDQ hashes into a consenting case's bank, a partner key), plus: an analyst of the
+centre with an API token, ``--images`` generated pictures (benign noise patterns) registered
+in the same case bank (``matching.add_entries`` with ``entries_for_fingerprints``, as the
+staff pages register a file), and their re-encoded copies in folders under the installation's
+import root, each folder an ``archive`` source of the centre (``scans.add_source``).
+
+Then, for ``--seconds``, at the same time:
+
+- Debian's ``wrk`` drives ``POST /api/v1/partner/lookup`` (half matching queries), pinned to
+  ``--client-cpus``;
+- every ``--scan-every`` seconds a scan of the next source is started through the API
+  (``POST /api/v1/sources/{id}/scans``): the server fingerprints the copies, matches them
+  and writes the results and review queue entries;
+- ``--staff`` analysts, each a loop through the API: the review queue
+  (``GET /api/v1/review?limit=5``), then the first pending match confirmed
+  (``POST /api/v1/review/{id}/confirm``), or when none is pending a staff lookup of
+  fingerprints (``POST /api/v1/match`` JSON), with a short pause (``--think``) between calls.
+
+Reported: lookups/s, p50/p90/p99/max and errors of the lookups (wrk); the staff requests'
+p50/p99/max per kind and together; scans started and matches confirmed.
+
+    .venv/bin/python benchmarks/bench_mixed.py --size 100000 --seconds 20 --workers 2 \\
+        [--postgres postgresql+psycopg://postgres@127.0.0.1:55432/postgres]
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import statistics
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+import numpy as np
+from PIL import Image
+
+HERE = Path(__file__).resolve()
+ROOT = HERE.parents[1]
+sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(ROOT / "src"))
+
+from bench_partner_lookup import (  # noqa: E402
+    LUA,
+    build,
+    flip,
+    free_port,
+    load_average,
+    run_wrk,
+    serve,
+    stop,
+)
+
+from jikimi import accounts, matching, scans  # noqa: E402
+from jikimi.core.actors import Role, cli_actor  # noqa: E402
+from jikimi.core.config import Settings  # noqa: E402
+from jikimi.core.runtime import Runtime  # noqa: E402
+from jikimi.hashing import fingerprint_bytes  # noqa: E402
+from jikimi.matching import service as matching_service  # noqa: E402
+
+
+def picture(rng: np.random.Generator) -> bytes:
+    """A benign generated picture: smooth random blobs (PNG)."""
+    small = rng.integers(0, 256, size=(8, 8, 3), dtype=np.uint8)
+    image = Image.fromarray(small).resize((320, 240), Image.Resampling.BICUBIC)
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
+
+
+def recompressed(data: bytes) -> bytes:
+    out = io.BytesIO()
+    Image.open(io.BytesIO(data)).convert("RGB").save(out, format="JPEG", quality=80)
+    return out.getvalue()
+
+
+def prepare_staff(directory: Path, url: str, images: int, folders: int,
+                  rng: np.random.Generator) -> tuple[str, list[int], list[str]]:
+    """The analyst's token, the archive sources, and the registered pictures' PDQs."""
+    runtime = Runtime.open(Settings(data_dir=directory, database_url=url))
+    with runtime.context(cli_actor("bench")) as ctx:
+        centre = next(c for c in accounts.list_centres(ctx) if c.name == "서울센터")
+        analyst = accounts.add_user(ctx, "analyst@bench.invalid", Role.ANALYST, centre).user
+        _row, token = accounts.create_api_token(ctx, analyst, "bench")
+        counsellor = next(u for u in accounts.list_users(ctx, centre.id)
+                          if u.email == "c@bench.invalid")
+        bank = next(b.name for b in matching.list_banks(ctx) if b.name.startswith("case-"))
+    root = directory / "imports"
+    pdqs = []
+    entries = []
+    for number in range(images):
+        data = picture(rng)
+        fp = fingerprint_bytes(data)
+        pdqs.append(fp.pdq)  # type: ignore[union-attr]
+        entries += matching_service.entries_for_fingerprints(fp, label=f"bench-{number}")
+        folder = root / f"seized-{number % folders:02d}"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"copy-{number:04d}.jpg").write_bytes(recompressed(data))
+    with runtime.context(accounts.actor_for(counsellor)) as ctx:
+        matching.add_entries(ctx, bank, entries, case_access_checked=True)
+    sources = []
+    with runtime.context(accounts.actor_for(analyst)) as ctx:
+        for number in range(folders):
+            sources.append(scans.add_source(ctx, "archive", f"seized {number}", {
+                "path": str(root / f"seized-{number:02d}")}).id)
+    runtime.close()
+    return token, sources, pdqs
+
+
+class StaffLoad:
+    """Analysts working the queue through the API; latencies per kind of request."""
+
+    def __init__(self, url: str, token: str, pdqs: list[str], think: float) -> None:
+        self.url = url
+        self.headers = {"Authorization": f"Bearer {token}"}
+        self.pdqs = pdqs
+        self.think = think
+        self.latencies: dict[str, list[float]] = {"review queue": [], "confirm": [],
+                                                  "match (JSON)": []}
+        self.errors = 0
+        self.confirmed = 0
+        self._lock = threading.Lock()
+
+    def _timed(self, kind: str, client: httpx.Client, method: str, path: str,
+               **kwargs: object) -> httpx.Response | None:
+        began = time.perf_counter()
+        try:
+            response = client.request(method, path, headers=self.headers, **kwargs)  # type: ignore[arg-type]
+        except httpx.HTTPError:
+            with self._lock:
+                self.errors += 1
+            return None
+        took = (time.perf_counter() - began) * 1000
+        with self._lock:
+            self.latencies[kind].append(took)
+            if response.status_code >= 400:
+                self.errors += 1
+        return response
+
+    def run(self, stop_at: float, seed: int) -> None:
+        rng = np.random.default_rng(seed)
+        with httpx.Client(base_url=self.url, timeout=30) as client:
+            while time.monotonic() < stop_at:
+                queue = self._timed("review queue", client, "GET", "/api/v1/review",
+                                    params={"limit": 5})
+                pending = queue.json() if queue is not None and queue.status_code == 200 \
+                    else []
+                if pending:
+                    pick = pending[int(rng.integers(0, len(pending)))]["match_id"]
+                    done = self._timed("confirm", client, "POST",
+                                       f"/api/v1/review/{pick}/confirm", json={"reason": ""})
+                    if done is not None and done.status_code == 200:
+                        with self._lock:
+                            self.confirmed += 1
+                else:
+                    pdq = flip(self.pdqs[int(rng.integers(0, len(self.pdqs)))], 4, rng)
+                    self._timed("match (JSON)", client, "POST", "/api/v1/match",
+                                json={"pdq": pdq})
+                time.sleep(self.think)
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--size", type=int, default=100_000)
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--images", type=int, default=160)
+    parser.add_argument("--folders", type=int, default=8)
+    parser.add_argument("--scan-every", type=float, default=2.0)
+    parser.add_argument("--staff", type=int, default=2)
+    parser.add_argument("--think", type=float, default=0.05)
+    parser.add_argument("--server-cpus", default="0,1")
+    parser.add_argument("--client-cpus", default="1")
+    parser.add_argument("--postgres", metavar="URL", help="a PostgreSQL server: a fresh "
+                        "database is created on it and dropped afterwards")
+    args = parser.parse_args()
+    rng = np.random.default_rng(2026)
+    with tempfile.TemporaryDirectory() as tmp:
+        directory = Path(tmp)
+        database = admin = None
+        if args.postgres:
+            import psycopg
+
+            database = f"bench_mixed_{uuid.uuid4().hex[:8]}"
+            admin = args.postgres.replace("postgresql+psycopg://", "postgresql://")
+            with psycopg.connect(admin, autocommit=True) as conn:
+                conn.execute(f'CREATE DATABASE "{database}"')
+            url = args.postgres.rsplit("/", 1)[0] + f"/{database}"
+        else:
+            url = f"sqlite:///{directory / 'jikimi.sqlite3'}"
+        proc = None
+        try:
+            env, key, hashes, _ = build(directory, url, args.size, rng)
+            token, sources, pdqs = prepare_staff(directory, url, args.images, args.folders, rng)
+            picks = rng.choice(len(hashes), size=1000, replace=False)
+            hits = [flip(hashes[int(i)], int(rng.integers(0, 13)), rng) for i in picks]
+            misses = [bytes(rng.integers(0, 256, 32, dtype=np.uint8)).hex()
+                      for _ in range(1000)]
+            queries = [(hits + misses)[int(i)] for i in rng.permutation(2000)]
+            script = directory / "lookup.lua"
+            script.write_text(LUA % {"queries": ",".join(f'"{q}"' for q in queries),
+                                     "key": key})
+            port = free_port()
+            proc, _started = serve(env, port, args.workers, args.server_cpus,
+                                   directory / "serve.log")
+            base = f"http://127.0.0.1:{port}"
+            run_wrk(port, script, 3, 4, 1, args.client_cpus)  # warm-up
+            if args.client_cpus:  # the staff and scan clients share wrk's cores
+                os.sched_setaffinity(0, {int(c) for c in args.client_cpus.split(",")})
+            staff = StaffLoad(base, token, pdqs, args.think)
+            load_before = load_average()
+            stop_at = time.monotonic() + args.seconds
+            scans_started = 0
+
+            def start_scans() -> None:
+                nonlocal scans_started
+                with httpx.Client(base_url=base, timeout=30, headers=staff.headers) as client:
+                    while time.monotonic() < stop_at:
+                        source = sources[scans_started % len(sources)]
+                        if client.post(f"/api/v1/sources/{source}/scans").status_code == 202:
+                            scans_started += 1
+                        time.sleep(args.scan_every)
+
+            threads = [threading.Thread(target=start_scans)] + [
+                threading.Thread(target=staff.run, args=(stop_at, n))
+                for n in range(args.staff)]
+            for thread in threads:
+                thread.start()
+            lookups = run_wrk(port, script, args.seconds, args.connections, 1,
+                              args.client_cpus)
+            for thread in threads:
+                thread.join(60)
+        finally:
+            if proc is not None:
+                stop(proc)
+            if database is not None and admin is not None:
+                import psycopg
+
+                with psycopg.connect(admin, autocommit=True) as conn:
+                    conn.execute(f'DROP DATABASE "{database}" WITH (FORCE)')
+    backend = "PostgreSQL" if args.postgres else "SQLite"
+    errors = int(lookups["non2xx"] + lookups["connect"] + lookups["read"] + lookups["write"]
+                 + lookups["timeout"])
+    print(f"\n{backend}, {args.size:,} shared hashes, jikimi serve --workers {args.workers} "
+          f"(cpus {args.server_cpus}), wrk -c{args.connections} and the staff on cpus "
+          f"{args.client_cpus}, {args.seconds:.0f} s, load average before {load_before}")
+    print(f"lookups: {lookups['requests'] / lookups['seconds']:,.0f}/s, p50 "
+          f"{lookups['p50']:.1f} ms, p90 {lookups['p90']:.1f} ms, p99 {lookups['p99']:.1f} ms,"
+          f" max {lookups['max']:.0f} ms, errors {errors}")
+    print(f"scans started: {scans_started}; matches confirmed: {staff.confirmed}; staff "
+          f"errors: {staff.errors}")
+    print("| staff request | count | p50 ms | p99 ms | max ms |")
+    print("|---|---|---|---|---|")
+    every: list[float] = []
+    for kind, values in staff.latencies.items():
+        every += values
+        if values:
+            print(f"| {kind} | {len(values)} | {statistics.median(values):.1f} | "
+                  f"{percentile(values, 99):.1f} | {max(values):.0f} |")
+    if every:
+        print(f"| all staff requests | {len(every)} | {statistics.median(every):.1f} | "
+              f"{percentile(every, 99):.1f} | {max(every):.0f} |")
+
+
+if __name__ == "__main__":
+    main()
