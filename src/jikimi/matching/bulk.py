@@ -34,6 +34,9 @@ BULK_BANK_CHANGES = "jikimi.matching.bulk_bank_changes"
 """``session.info`` flag: this transaction wrote bank entries and change-log records in bulk."""
 BATCH = 20_000
 """Rows per statement (and per progress step)."""
+ANALYZE_AFTER_ROWS = 20_000
+"""PostgreSQL: rows a transaction adds to a table before it refreshes the table's statistics."""
+_GROWN = "jikimi.matching.bulk_grown"
 SQLITE_BULK_CACHE_KIB = 262_144
 """SQLite page cache for a big write (256 MiB; the default is 2 MiB)."""
 
@@ -41,6 +44,7 @@ ENTRY_COLUMNS = ("id", "bank_id", "signal_type", "value", "value_key", "quality"
                  "content_id", "label", "label_enc", "created_at", "created_by")
 
 _ENTRIES = cast(Table, BankEntry.__table__)
+ENTRIES = _ENTRIES
 _CHANGES = cast(Table, BankChange.__table__)
 
 Progress = Callable[[int], None]
@@ -91,6 +95,31 @@ def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]],
             _executemany(session, table, columns, batch)
         if progress is not None:
             progress(len(batch))
+    if postgres:
+        _analyze_when_grown(session, table, len(rows))
+
+
+def refresh_statistics(session: Session, table: Table) -> None:
+    """``ANALYZE`` a table on PostgreSQL (nothing on SQLite), in the current transaction."""
+    if _is_postgres(session):
+        quoted = session.get_bind().dialect.identifier_preparer.quote(table.name)
+        session.execute(text(f"ANALYZE {quoted}"))
+
+
+def _analyze_when_grown(session: Session, table: Table, added: int) -> None:
+    """Refresh PostgreSQL's statistics of a table this transaction grew a lot. Without them
+    the planner takes a table filled in this transaction for empty and answers the next
+    ``IN`` lookups (duplicates, feed items, StopNCII records) by scanning it: quadratic in an
+    import. ``ANALYZE`` in the transaction counts its own new rows; it runs each time the
+    table has at least doubled here (a few times per import, not per batch)."""
+    grown: dict[str, list[int]] = session.info.setdefault(_GROWN, {})
+    since, analysed = grown.setdefault(table.name, [0, 0])
+    since += added
+    if since >= ANALYZE_AFTER_ROWS and since >= analysed:
+        refresh_statistics(session, table)
+        grown[table.name] = [0, analysed + since]
+    else:
+        grown[table.name] = [since, analysed]
 
 
 def _executemany(session: Session, table: Table, columns: Sequence[str],
