@@ -295,8 +295,6 @@ def add_entries(ctx: ServiceContext, name: str, entries: Sequence[NewEntry], *,
         progress(len(entries) % 20_000)
     if len(prepared) >= bulk.ANALYZE_AFTER_ROWS:  # PostgreSQL: plan the lookups below well
         bulk.refresh_statistics(ctx.session, bulk.ENTRIES)
-    if len(prepared) >= bulk.ANALYZE_AFTER_ROWS:  # PostgreSQL: plan the lookups below well
-        bulk.refresh_statistics(ctx.session, bulk.ENTRIES)
     by_signal: dict[str, list[str]] = defaultdict(list)
     for signal, key, _variant in prepared:
         by_signal[signal].append(key)
