@@ -241,6 +241,58 @@ def bench(name: str, url: str, directory: Path, args: argparse.Namespace) -> lis
     return rows
 
 
+MAP_CHILD = r"""
+import os, sys, time
+sys.path.insert(0, sys.argv[2])
+from jikimi.matching.pdq_index import PdqIndex
+began = time.perf_counter()
+index = PdqIndex.load(sys.argv[1], mmap=True)
+took = time.perf_counter() - began
+index.search("0" * 64, 31)
+print(f"{took:.3f} {len(index)}", flush=True)
+sys.stdin.read()
+"""
+
+
+def map_only(size: int) -> list[str]:
+    """A ``size``-hash PDQ index built in-process (random hashes, not through the product's
+    import: only the file's size matters here), saved as a snapshot file, then mapped by one
+    and by two fresh processes: the load time and their Rss and Pss."""
+    from jikimi.matching.pdq_index import PdqIndex
+
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "pdq.index"
+        rng = np.random.default_rng(7)
+        index = PdqIndex()
+        for start in range(0, size, 1_000_000):
+            count = min(1_000_000, size - start)
+            index.add(np.arange(start, start + count),
+                      rng.integers(0, 256, size=(count, 32), dtype=np.uint8))
+        index.compact()
+        began = time.perf_counter()
+        index.save(path)
+        saved = time.perf_counter() - began
+        del index
+        subprocess.run(["sync"], check=False)
+        for count in (1, 2):
+            procs = [subprocess.Popen([sys.executable, "-c", MAP_CHILD, str(path),
+                                       str(ROOT / "src")], stdin=subprocess.PIPE,
+                                      stdout=subprocess.PIPE, text=True) for _ in range(count)]
+            loads = [p.stdout.readline().split() for p in procs]  # type: ignore[union-attr]
+            mems = [memory(p.pid) for p in procs]
+            for p in procs:
+                p.communicate("")
+            rows.append(
+                f"| index file only | {count} process(es) mapping {size:,} hashes "
+                f"({path.stat().st_size / 2**20:,.0f} MiB; save took {saved:.1f} s) | load "
+                f"{', '.join(f'{float(x[0]):.2f} s' for x in loads)} | Rss "
+                f"{sum(m['Rss'] for m in mems) / 1024:,.0f} MiB, Pss "
+                f"{sum(m['Pss'] for m in mems) / 1024:,.0f} MiB (all) | | | |")
+            print(rows[-1], flush=True)
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--files", type=int, default=1)
@@ -251,7 +303,13 @@ def main() -> None:
                         "database is created on it and dropped afterwards")
     parser.add_argument("--skip-sqlite", action="store_true")
     parser.add_argument("--keep", metavar="DIR", help="build in DIR and keep it")
+    parser.add_argument("--map-only", type=int, metavar="N", help="no database: time mapping "
+                        "a snapshot file of N hashes by 1 and 2 processes, and their memory")
     args = parser.parse_args()
+    if args.map_only:
+        for row in map_only(args.map_only):
+            print(row)
+        return
     backends: list[tuple[str, str | None]] = []
     if not args.skip_sqlite:
         backends.append(("SQLite", None))
