@@ -26,12 +26,15 @@ so a change and its audit entry commit together or not at all.
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import logging
+import os
 import queue
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import Future
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -80,6 +83,10 @@ class AuditWriter:
         self._last_commit = 0.0
         self._commit_seconds = 0.0
         self._flush_apart = self._engine.dialect.name == "postgresql"
+        database = self._engine.url.database
+        self._lock_path = (f"{database}.audit-writers" if self._engine.dialect.name == "sqlite"
+                           and database and database != ":memory:" else None)
+        self._lock_fd: int | None = None
         self._flushes: queue.SimpleQueue[tuple[list[_Pending], list[int]] | None] = (
             queue.SimpleQueue())
         self._flusher: threading.Thread | None = None
@@ -183,7 +190,7 @@ class AuditWriter:
                 if self._flush_apart:  # the head's lock is not held through the WAL flush
                     self._conn.exec_driver_sql("SET synchronous_commit TO OFF")
                     self._conn.commit()
-            with self._conn.begin():
+            with self._writers_queue(), self._conn.begin():
                 seqs = append_entries(self._conn, self._key, [p.fields for p in group])
         except Exception as exc:  # every waiting request must hear of it
             log.exception("audit group of %d entries failed", len(group))
@@ -237,6 +244,23 @@ class AuditWriter:
             for group, seqs in batches:
                 _settle(group, seqs)
 
+    @contextmanager
+    def _writers_queue(self) -> Iterator[None]:
+        """SQLite: the writers of several serving processes take turns on an OS file lock
+        (woken the moment it is free) before asking for SQLite's write lock, whose busy
+        handler polls with sleeps of up to 100 ms (two processes' groups then waited
+        seconds for each other)."""
+        if self._lock_path is None:
+            yield
+            return
+        if self._lock_fd is None:
+            self._lock_fd = os.open(self._lock_path, os.O_CREAT | os.O_RDWR, 0o600)
+        fcntl.flock(self._lock_fd, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
+
     def _drop_connection(self) -> None:
         _close(self._conn)
         self._conn = None
@@ -253,6 +277,9 @@ class AuditWriter:
         self._drop_connection()
         _close(self._flush_conn)
         self._flush_conn = None
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)
+            self._lock_fd = None
 
 
 def _close(conn: Connection | None) -> None:
