@@ -169,6 +169,13 @@ def serve(env: dict[str, str], port: int, workers: int, cpus: str, log: Path
             proc.kill()
             raise RuntimeError(log.read_text()[-3000:])
         time.sleep(0.1)
+    # the health check answers as soon as one worker is up: wait for all of them (a worker
+    # still starting competes for the cores, and its first seconds are not its steady state)
+    while log.read_text().count("Application startup complete") < workers:
+        if proc.poll() is not None or time.perf_counter() - started > 900:
+            proc.kill()
+            raise RuntimeError(log.read_text()[-3000:])
+        time.sleep(0.1)
     return proc, time.perf_counter() - started
 
 
