@@ -21,14 +21,17 @@ that notice bank changes.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Callable, Sequence
 from typing import Any, cast
 
-from sqlalchemy import Table, func, insert, select, text
+from sqlalchemy import Engine, Table, event, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from jikimi.matching.follower import FOLLOWED
 from jikimi.matching.models import BankChange, BankEntry
+
+log = logging.getLogger("jikimi.bulk")
 
 BULK_BANK_CHANGES = "jikimi.matching.bulk_bank_changes"
 """``session.info`` flag: this transaction wrote bank entries and change-log records in bulk."""
@@ -37,6 +40,7 @@ BATCH = 20_000
 ANALYZE_AFTER_ROWS = 20_000
 """PostgreSQL: rows a transaction adds to a table before it refreshes the table's statistics."""
 _GROWN = "jikimi.matching.bulk_grown"
+_CHECKPOINT = "jikimi.matching.bulk_checkpoint"
 SQLITE_BULK_CACHE_KIB = 262_144
 """SQLite page cache for a big write (256 MiB; the default is 2 MiB)."""
 
@@ -86,6 +90,8 @@ def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]],
     columns = list(rows[0])
     if not postgres and len(rows) >= 50_000:
         session.execute(text(f"PRAGMA cache_size = -{SQLITE_BULK_CACHE_KIB}"))
+    if not postgres and len(rows) >= BATCH:
+        session.info[_CHECKPOINT] = True
     for start in range(0, len(rows), BATCH):
         batch = rows[start:start + BATCH]
         if postgres:
@@ -120,6 +126,29 @@ def _analyze_when_grown(session: Session, table: Table, added: int) -> None:
         grown[table.name] = [0, analysed + since]
     else:
         grown[table.name] = [since, analysed]
+
+
+@event.listens_for(Session, "after_commit")
+def _checkpoint_after_bulk(session: Session) -> None:
+    """SQLite: after a bulk write commits, fold its write-ahead log into the database file
+    now, in the writer's process (waiting for readers to move on, within the busy timeout).
+    Otherwise the next small commit (a lookup's audit entry) may be the one that copies
+    the import's hundreds of megabytes."""
+    if not session.info.pop(_CHECKPOINT, False):
+        return
+    bind = session.get_bind()
+    raw: Any = (bind if isinstance(bind, Engine) else bind.engine).raw_connection()
+    try:
+        raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+    except Exception:  # a checkpoint left for later is not an error
+        log.warning("checkpoint after a bulk write failed", exc_info=True)
+    finally:
+        raw.close()
+
+
+@event.listens_for(Session, "after_rollback")
+def _no_checkpoint(session: Session) -> None:
+    session.info.pop(_CHECKPOINT, None)
 
 
 def _executemany(session: Session, table: Table, columns: Sequence[str],
