@@ -7,7 +7,7 @@ until issue 14, is that a hash of quality below 50 never counts alone. Region ha
 that rule cost recall: smooth wallpapers and skies give windows of quality 20-49 that match
 their own altered copies closely (tilts, crops, overlays) and were never counted, the same 7
 of 30 photos in every row of the benchmark. Measured on 382 distinct photographs
-(``benchmarks/bench_robustness.py``; 217,080 unrelated pairs of 120 registered photos, every
+(``benchmarks/bench_flat_rule.py``: 217,080 unrelated pairs of 120 registered photos, every
 lookup against every entry, any quality):
 
 - below quality 15 unrelated windows meet at **0 bits** (a vertical gradient hashes to
