@@ -10,6 +10,7 @@ import time
 import httpx
 from sqlalchemy import func, select
 from tests.conftest import World, auth
+from tests.foundation.test_auth import login
 from tests.partners.conftest import flip_bits, sharing_case
 from tests.partners.test_partners_serving import Server, servers  # noqa: F401 (fixture)
 
@@ -76,6 +77,26 @@ def test_door_answers_as_the_route_and_sees_a_revocation_at_once(
     revoke_token(runtime, world, "analyst_a")
     refused = client.post("/api/v1/match", json=body, headers=headers)
     assert refused.status_code == 401, refused.text
+    assert len(calls) == 2
+
+
+def test_a_cookie_session_needs_its_csrf_token_and_ends_at_logout(
+        client, runtime: Runtime, world: World, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    calls = counted(monkeypatch)
+    shared = sharing_case(runtime, world, images=1, seed=33)
+    logged_in = login(client, world.staff["analyst_a"])
+    assert logged_in.status_code == 200, logged_in.text
+    csrf = {"X-CSRF-Token": logged_in.json()["csrf_token"]}
+    body = {"pdq": shared.pdqs[0]}
+    # without the token: refused by the route (which has the session cached), then the door
+    for _ in range(2):
+        refused = client.post("/api/v1/match", json=body)
+        assert refused.status_code == 403 and refused.json()["error"]["code"] == "csrf_failed"
+        answer = client.post("/api/v1/match", json=body, headers=csrf)
+        assert answer.status_code == 200 and answer.json()["matched"], answer.text
+    assert len(calls) == 2
+    assert client.post("/api/v1/auth/logout", headers=csrf).status_code == 204
+    assert client.post("/api/v1/match", json=body, headers=csrf).status_code == 401
     assert len(calls) == 2
 
 
