@@ -19,7 +19,7 @@ So a hit counts when both hashes have quality >= 50 and it is within the thresho
 before), or, for region hashes only, when both have quality >= :data:`FLAT_QUALITY_FLOOR`
 and it is within :data:`FLAT_MATCH_DISTANCE` bits (14 bits short of the nearest unrelated
 pair). Plain ``pdq`` keeps Meta's rule (it is what partners and hash lists exchange, and the
-flat rule gained it only 3 of 120 centred 20 % crops, which region hashes find anyway at
+flat rule gained it only about 4 of 120 centred 20 % crops, which region hashes find anyway at
 0.92). Anything else is still reported, as unreliable, for a reviewer to look at.
 """
 
