@@ -6,14 +6,14 @@ PDQ's quality (0-100) says how much detail a picture has. Meta's advice, and jik
 until issue 14, is that a hash of quality below 50 never counts alone. Region hashes made
 that rule cost recall: smooth wallpapers and skies give windows of quality 20-49 that match
 their own altered copies closely (tilts, crops, overlays) and were never counted, the same 7
-of 30 photos in every row of the benchmark. Measured on 382 distinct photographs
-(``benchmarks/bench_flat_rule.py``: 217,080 unrelated pairs of 120 registered photos, every
-lookup against every entry, any quality):
+of 30 photos in every row of the benchmark. Measured (``benchmarks/bench_flat_rule.py``:
+120 registered photos, every lookup against every entry, any quality; two runs, 217,080 and
+233,160 unrelated pairs; docs/benchmarks.md):
 
-- below quality 15 unrelated windows meet at **0 bits** (a vertical gradient hashes to
+- below quality 15 unrelated windows met at **0 bits** (a vertical gradient hashes to
   ``5555...5``, whatever the picture): such hashes say nothing and never count;
-- with both sides of quality 20 or more the nearest unrelated pair is **34 bits**, while the
-  altered copies of the flat photos are found within 20 bits.
+- with both sides of quality 20 or more the nearest unrelated pair is **34 bits** in both
+  runs, while the altered copies of the flat photos are found within 20 bits.
 
 So a hit counts when both hashes have quality >= 50 and it is within the threshold (as
 before), or, for region hashes only, when both have quality >= :data:`FLAT_QUALITY_FLOOR`
