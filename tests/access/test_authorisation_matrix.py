@@ -89,6 +89,7 @@ ROUTES: dict[str, Row] = {
     "POST /api/v1/hash": PUBLIC, "POST /api/v1/match": LIST, "GET /api/v1/banks": LIST,
     "POST /api/v1/banks": CREATE, "GET /api/v1/banks/{name}": rec(R.BANK, Action.COUNT),
     "GET /api/v1/banks/{name}/entries": rec(R.BANK_ENTRY),
+    "GET /api/v1/banks/{name}/pictures": rec(R.BANK_ENTRY),
     "POST /api/v1/banks/{name}/entries": rec(R.BANK_ENTRY),
     "POST /api/v1/banks/{name}/files": rec(R.BANK_ENTRY),
     "DELETE /api/v1/bank-entries/{entry_id}": rec(R.BANK_ENTRY),

@@ -228,3 +228,41 @@ def test_oversized_upload(client, world: World, analyst, runtime) -> None:  # ty
     assert r.status_code in (413, 422)
 
 
+
+
+def test_pictures_list_one_row_per_registered_file(app, client, world: World, analyst) -> None:  # type: ignore[no-untyped-def]
+    """A photo is registered as ~200 fingerprints; staff see it as one picture, in the API and
+    on the bank page (Korean by default), with its fingerprints counted by type."""
+    from tests.review.test_pages import session_for
+
+    h = auth(analyst)
+    assert client.post("/api/v1/banks", json={"name": "pics"}, headers=h).status_code == 201
+    for seed, name in ((1, "first.jpg"), (2, "second.jpg")):
+        assert upload(client, "/api/v1/banks/pics/files", scene(seed), analyst,
+                      name).status_code == 201
+    first = client.get("/api/v1/banks/pics/pictures", headers=h).json()
+    assert first["total"] == 2 and [p["label"] for p in first["items"]] == ["first.jpg",
+                                                                           "second.jpg"]
+    counts = first["items"][0]["fingerprints"]
+    assert counts["sha256"] == 1 and counts["md5"] == 1 and counts["pdq"] >= 8
+    assert counts["pdq_region"] >= 79 and first["items"][0]["quality"] >= 50
+    entries = client.get("/api/v1/banks/pics/entries?limit=1000", headers=h).json()
+    assert sum(counts.values()) == sum(1 for e in entries
+                                       if e["content_id"] == first["items"][0]["content_id"])
+    paged = client.get("/api/v1/banks/pics/pictures?limit=1&offset=1", headers=h).json()
+    assert [p["label"] for p in paged["items"]] == ["second.jpg"] and paged["total"] == 2
+    # removing one fingerprint shows on its picture
+    md5 = next(e for e in entries if e["signal_type"] == "md5"
+               and e["content_id"] == first["items"][0]["content_id"])
+    assert client.delete(f"/api/v1/bank-entries/{md5['id']}", headers=h).status_code == 204
+    after = client.get("/api/v1/banks/pics/pictures", headers=h).json()["items"][0]
+    assert "md5" not in after["fingerprints"] and after["removed"] == 1
+    # another centre's analyst: 404, as for the entries
+    other = client.get("/api/v1/banks/pics/pictures", headers=auth(world.staff["analyst_b"]))
+    assert other.status_code == 404
+    web, _csrf = session_for(app, analyst)
+    page = web.get("/banks/pics")
+    assert page.status_code == 200
+    assert page.text.count("<tr>") + page.text.count("<tr ") == 3  # header + two pictures
+    assert "등록한 사진" in page.text and "영역 해시" in page.text and "second.jpg" in page.text
+    assert client.get("/api/v1/banks/pics/pictures?limit=0", headers=h).status_code == 422

@@ -4,7 +4,15 @@ from jikimi.matching.lookup import file_lookups, lookups_for, media_lookups
 from jikimi.matching.matcher import Hit, Matcher, Query, image_queries
 from jikimi.matching.models import Bank, BankChange, BankEntry
 from jikimi.matching.pdq_index import PdqIndex, brute_force_search
-from jikimi.matching.schemas import AddedEntries, BankOut, EntryOut, MatchOut, MatchResult
+from jikimi.matching.schemas import (
+    AddedEntries,
+    BankOut,
+    EntryOut,
+    MatchOut,
+    MatchResult,
+    PictureOut,
+    PicturesOut,
+)
 from jikimi.matching.service import (
     NewEntry,
     add_entries,
@@ -16,6 +24,7 @@ from jikimi.matching.service import (
     get_bank,
     list_banks,
     list_entries,
+    list_pictures,
     load_bank,
     match_queries,
     may_read_entries,
@@ -48,6 +57,8 @@ __all__ = [
     "Matcher",
     "NewEntry",
     "PdqIndex",
+    "PictureOut",
+    "PicturesOut",
     "Query",
     "SignalIndex",
     "SignalType",
@@ -63,6 +74,7 @@ __all__ = [
     "image_queries",
     "list_banks",
     "list_entries",
+    "list_pictures",
     "load_bank",
     "lookups_for",
     "match_queries",

@@ -16,7 +16,7 @@ from jikimi.matching import service
 from jikimi.matching.lookup import media_lookups
 from jikimi.matching.matcher import Matcher, image_queries
 from jikimi.matching.matcher import Query as LookupQuery
-from jikimi.matching.schemas import AddedEntries, BankOut, EntryOut, MatchResult
+from jikimi.matching.schemas import AddedEntries, BankOut, EntryOut, MatchResult, PicturesOut
 from jikimi.matching.service import NewEntry
 from jikimi.matching.signal_types import SIGNAL_TYPES
 
@@ -161,6 +161,14 @@ def list_entries(name: BankName, ctx: StaffContext,
                  limit: Annotated[int, Query(ge=1, le=1000)] = 200,
                  offset: Annotated[int, Query(ge=0, le=10**9)] = 0) -> list[EntryOut]:
     return service.list_entries(ctx, name, limit=limit, offset=offset)
+
+
+@router.get("/banks/{name}/pictures", response_model=PicturesOut, tags=["banks"])
+def list_pictures(name: BankName, ctx: StaffContext,
+                  limit: Annotated[int, Query(ge=1, le=200)] = 50,
+                  offset: Annotated[int, Query(ge=0, le=10**9)] = 0) -> PicturesOut:
+    """The bank's registered pictures: one per file, with its fingerprints counted by type."""
+    return service.list_pictures(ctx, name, limit=limit, offset=offset)
 
 
 @router.post("/banks/{name}/entries", response_model=AddedEntries, status_code=201,

@@ -34,6 +34,24 @@ class EntryOut(BaseModel):
     removed: bool
 
 
+class PictureOut(BaseModel):
+    """One registered picture of a bank: the fingerprints made from one file, counted by
+    signal type (a photo gives its PDQ variants, region hashes, SHA-256 and MD5)."""
+
+    content_id: str
+    first_entry_id: int
+    label: str
+    quality: int | None = Field(description="PDQ quality of the picture as registered")
+    fingerprints: dict[str, int] = Field(description="active fingerprints per signal type")
+    removed: int = Field(description="fingerprints of this picture removed from the bank")
+    created_at: dt.datetime
+
+
+class PicturesOut(BaseModel):
+    items: list[PictureOut]
+    total: int
+
+
 class MatchOut(BaseModel):
     bank: str
     entry_id: int

@@ -42,7 +42,15 @@ from jikimi.hashing import ImageFingerprints, VideoFingerprints
 from jikimi.matching import bulk
 from jikimi.matching.matcher import Hit, Matcher, Query, encrypt_value, image_queries
 from jikimi.matching.models import Bank, BankChange, BankEntry
-from jikimi.matching.schemas import AddedEntries, BankOut, EntryOut, MatchOut, MatchResult
+from jikimi.matching.schemas import (
+    AddedEntries,
+    BankOut,
+    EntryOut,
+    MatchOut,
+    MatchResult,
+    PictureOut,
+    PicturesOut,
+)
 from jikimi.matching.signal_types import signal_type as lookup_signal_type
 from jikimi.matching.signal_types import vpdq_value
 
@@ -236,6 +244,52 @@ def list_entries(ctx: ServiceContext, name: str, *, limit: int = 200,
     ctx.audit("bank.read_entries", "bank", bank.id, centre_id=bank.centre_id,
               details={"count": len(out), "case": bank.case_code})
     return out
+
+
+def list_pictures(ctx: ServiceContext, name: str, *, limit: int = 50,
+                  offset: int = 0) -> PicturesOut:
+    """A bank's registered pictures, oldest first: one row per file registered (its
+    ``content_id``), with its label and how many fingerprints of each signal type it gave.
+    The same readers as :func:`list_entries`; staff read a picture, not its 200 hashes."""
+    bank = load_bank(ctx, name, Action.READ)
+    in_bank = BankEntry.bank_id == bank.id
+    total = ctx.session.scalar(select(func.count(func.distinct(BankEntry.content_id)))
+                               .where(in_bank)) or 0
+    groups = ctx.session.execute(
+        select(BankEntry.content_id, func.min(BankEntry.id).label("first"))
+        .where(in_bank).group_by(BankEntry.content_id)
+        .order_by(func.min(BankEntry.id)).limit(limit).offset(offset)).all()
+    contents = [g.content_id for g in groups]
+    counts: dict[str, dict[str, int]] = defaultdict(dict)
+    removed: Counter[str] = Counter()
+    if contents:
+        for content_id, signal, active, gone in ctx.session.execute(
+                select(BankEntry.content_id, BankEntry.signal_type,
+                       func.count(BankEntry.id) - func.count(BankEntry.removed_at),
+                       func.count(BankEntry.removed_at))
+                .where(in_bank, BankEntry.content_id.in_(contents))
+                .group_by(BankEntry.content_id, BankEntry.signal_type)):
+            if active:
+                counts[content_id][signal] = int(active)
+            removed[content_id] += int(gone)
+    firsts = {r.id: r for r in ctx.session.scalars(
+        select(BankEntry).where(BankEntry.id.in_([g.first for g in groups])))}
+    qualities = dict(ctx.session.execute(
+        select(BankEntry.content_id, func.max(BankEntry.quality))
+        .where(in_bank, BankEntry.content_id.in_(contents), BankEntry.signal_type == "pdq",
+               BankEntry.variant == "original")
+        .group_by(BankEntry.content_id)).all()) if contents else {}
+    items = []
+    for group in groups:
+        first = firsts[group.first]
+        items.append(PictureOut(
+            content_id=group.content_id, first_entry_id=first.id,
+            label=entry_label(ctx.keys, first), quality=qualities.get(group.content_id),
+            fingerprints=dict(sorted(counts[group.content_id].items())),
+            removed=removed[group.content_id], created_at=first.created_at))
+    ctx.audit("bank.read_entries", "bank", bank.id, centre_id=bank.centre_id,
+              details={"pictures": len(items), "case": bank.case_code})
+    return PicturesOut(items=items, total=total)
 
 
 def add_entries(ctx: ServiceContext, name: str, entries: Sequence[NewEntry], *,

@@ -36,6 +36,7 @@ from jikimi.core.actors import Actor, Role
 from jikimi.core.authorization import Action, ResourceType
 from jikimi.core.context import ServiceContext
 from jikimi.core.i18n import error_message
+from jikimi.core.paging import Page, PageRequest
 from jikimi.errors import Forbidden, InvalidInput, JikimiError, NotAuthenticated
 from jikimi.hashing import fingerprint_bytes
 from jikimi.web.error_pages import error_page, remember_visitor
@@ -309,10 +310,14 @@ def bank_page(request: Request, name: str) -> Response:
     with staff_page(request) as (ctx, user, csrf):
         bank = matching.get_bank(ctx, name[:120])
         # a reader of counts only (another centre's central admin, counsellors) sees no entries
-        entries = (matching.list_entries(ctx, name[:120], limit=500)
-                   if matching.may_read_entries(ctx, name[:120]) else [])
+        request_page = PageRequest.parse(request.query_params.get("page"), None, None)
+        pictures = (matching.list_pictures(ctx, name[:120], limit=request_page.per_page,
+                                           offset=request_page.offset)
+                    if matching.may_read_entries(ctx, name[:120]) else None)
+        page = (Page(items=pictures.items, total=pictures.total, request=request_page)
+                if pictures is not None else None)
         return render(request, "bank_detail.html", user=user, csrf=csrf, bank=bank,
-                      entries=entries, can_manage=_can_manage_banks(user))
+                      page=page, params={}, can_manage=_can_manage_banks(user))
 
 
 @router.post("/banks/{name}/files", response_class=HTMLResponse)
