@@ -26,7 +26,6 @@ Then, with ``jikimi serve`` running:
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import socket
 import subprocess
@@ -41,13 +40,13 @@ import numpy as np
 
 HERE = Path(__file__).resolve()
 ROOT = HERE.parents[1]
+sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(ROOT / "src"))
 
-from jikimi import accounts, cases, matching, partners  # noqa: E402
-from jikimi.cases import ConsentPurpose, IntakeChannel  # noqa: E402
-from jikimi.core.actors import Role, cli_actor  # noqa: E402
-from jikimi.core.config import Settings  # noqa: E402
-from jikimi.core.runtime import Runtime  # noqa: E402
+from bench_partner_lookup import consenting_case_bank  # noqa: E402
+
+from jikimi import matching, partners  # noqa: E402
+from jikimi.core.actors import cli_actor  # noqa: E402
 
 
 def cli(env: dict[str, str], *args: str) -> tuple[str, float]:
@@ -144,21 +143,7 @@ def lookup(client: httpx.Client, value: str) -> tuple[bool, float]:
 
 
 def bench(name: str, url: str, directory: Path, args: argparse.Namespace) -> list[str]:
-    env = {**os.environ, "JIKIMI_DATA_DIR": str(directory), "JIKIMI_DATABASE_URL": url,
-           "PYTHONPATH": str(ROOT / "src")}
-    cli(env, "db", "upgrade")
-    runtime = Runtime.open(Settings(data_dir=directory, database_url=url))
-    with runtime.context(cli_actor("bench")) as ctx:
-        centre = accounts.add_centre(ctx, "서울센터")
-        counsellor = accounts.add_user(ctx, "c@bench.invalid", Role.COUNSELLOR, centre).user
-        code = cases.open_case(ctx, centre, IntakeChannel.HOTLINE,
-                               assign_to=[counsellor.id]).case.code
-    with runtime.context(accounts.actor_for(counsellor)) as ctx:
-        cases.record_consent(ctx, code, ConsentPurpose.PARTNER_SHARING)
-        case_id, code = cases.case_ref(ctx, code)
-        bank = f"case-{code}"
-        matching.create_bank(ctx, bank, case=(case_id, code), owner_kind="case",
-                             case_access_checked=True)
+    env, runtime, bank = consenting_case_bank(directory, url)
     with runtime.context(cli_actor("bench")) as ctx:
         key = partners.add_partner(ctx, "Bench Platform", rate_per_minute=100_000).key
     rng = np.random.default_rng(2026)

@@ -92,11 +92,10 @@ def cli(env: dict[str, str], *args: str) -> str:
     return result.stdout
 
 
-def build(directory: Path, url: str, size: int, rng: np.random.Generator
-          ) -> tuple[dict[str, str], str, list[str], dict[str, float]]:
-    """An installation with one consenting case whose bank holds ``size`` PDQ hashes,
-    imported with ``jikimi banks import``; returns its environment, a partner key, the
-    hashes and timings."""
+def consenting_case_bank(directory: Path, url: str) -> tuple[dict[str, str], Runtime, str]:
+    """A fresh installation (``jikimi db upgrade``) with, made through the services, a centre,
+    its counsellor and a case with sharing consent and its case bank: the CLI's environment,
+    the open runtime and the bank's name."""
     env = {**os.environ, "JIKIMI_DATA_DIR": str(directory), "JIKIMI_DATABASE_URL": url,
            "PYTHONPATH": str(ROOT / "src")}
     cli(env, "db", "upgrade")
@@ -112,6 +111,15 @@ def build(directory: Path, url: str, size: int, rng: np.random.Generator
         bank = f"case-{code}"
         matching.create_bank(ctx, bank, case=(case_id, code), owner_kind="case",
                              case_access_checked=True)
+    return env, runtime, bank
+
+
+def build(directory: Path, url: str, size: int, rng: np.random.Generator
+          ) -> tuple[dict[str, str], str, list[str], dict[str, float]]:
+    """An installation with one consenting case whose bank holds ``size`` PDQ hashes,
+    imported with ``jikimi banks import``; returns its environment, a partner key, the
+    hashes and timings."""
+    env, runtime, bank = consenting_case_bank(directory, url)
     raw = rng.integers(0, 256, size=(size, 32), dtype=np.uint8)
     hashes = [row.tobytes().hex() for row in raw]
     timings: dict[str, float] = {}
