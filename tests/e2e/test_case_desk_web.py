@@ -13,6 +13,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from playwright.sync_api import expect
 from PIL import Image, ImageDraw
 from sqlalchemy import select
 from tests.browser_fixtures import screenshot
@@ -73,7 +74,7 @@ def test_intake_corrected_in_place_by_keyboard(page, live_server, live_world) ->
     assert page.input_value("#email") == "victim@example"
     assert page.is_checked("input[name=minor]") and page.is_checked("input[value=hotline]")
     assert "전화번호에는 숫자" in page.inner_text("#phone-error")
-    assert page.evaluate("document.activeElement.id") == "phone"
+    expect(page.locator("#phone")).to_be_focused()
     assert page.get_attribute("#phone", "aria-invalid") == "true"
     _both_widths(page, "intake-error-ko")
     _accessible(page)
@@ -82,7 +83,7 @@ def test_intake_corrected_in_place_by_keyboard(page, live_server, live_world) ->
     page.keyboard.press("Enter")
     page.wait_for_selector("#email-error")
     assert page.input_value("#phone") == "010-1234-5678"
-    assert page.evaluate("document.activeElement.id") == "email"
+    expect(page.locator("#email")).to_be_focused()
     page.keyboard.press("Control+A")
     page.keyboard.type("victim@example.invalid")
     page.keyboard.press("Enter")

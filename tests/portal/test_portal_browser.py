@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 from PIL import Image, ImageDraw
 from sqlalchemy import select
 from tests.browser_fixtures import free_port, screenshot
@@ -133,7 +134,7 @@ def test_victim_registers_a_picture_in_the_browser(browser, portal_server, live_
         page.wait_for_url(re.compile(r".*/portal/register$"))
         # Keyboard order: quick exit first, then the skip link.
         page.keyboard.press("Tab")
-        assert page.evaluate("document.activeElement.id") == "quick-exit"
+        expect(page.locator("#quick-exit")).to_be_focused()
 
         page.get_by_label("사건 번호").fill(code.lower())
         page.get_by_label("비밀번호").fill(secret)
@@ -211,7 +212,7 @@ def test_victim_registers_a_picture_in_the_browser(browser, portal_server, live_
 
         # Erase, with a confirmation step.
         page.click("#erase")
-        assert page.evaluate("document.activeElement.id") == "erase-no"
+        expect(page.locator("#erase-no")).to_be_focused()
         page.click("#erase-yes")
         page.wait_for_selector("#status-message.ok")
         assert stored(runtime, code) == []
@@ -330,7 +331,7 @@ def test_new_case_reference_images_and_face_search(browser, portal_server,
         page.set_input_files("#face-photos", str(FACES / "rose_leslie" / "01.jpg"))
         page.click("#faces-submit")
         page.wait_for_selector("#faces-status.bad")  # no consent yet: nothing is sent
-        assert page.evaluate("document.activeElement.id") == "face-consent"
+        expect(page.locator("#face-consent")).to_be_focused()
         page.check("#face-consent")
         page.click("#faces-submit")
         page.wait_for_selector("#faces-status.ok", timeout=60_000)
