@@ -266,3 +266,9 @@ def test_pictures_list_one_row_per_registered_file(app, client, world: World, an
     assert page.text.count("<tr>") + page.text.count("<tr ") == 3  # header + two pictures
     assert "등록한 사진" in page.text and "영역 해시" in page.text and "second.jpg" in page.text
     assert client.get("/api/v1/banks/pics/pictures?limit=0", headers=h).status_code == 422
+    # the grouping is kept between views: a picture registered since is listed at once
+    assert upload(client, "/api/v1/banks/pics/files", scene(3), analyst,
+                  "third.jpg").status_code == 201
+    again = client.get("/api/v1/banks/pics/pictures", headers=h).json()
+    assert again["total"] == 3 and again["items"][-1]["label"] == "third.jpg"
+    assert client.get("/api/v1/banks/pics/pictures?offset=9", headers=h).json()["items"] == []

@@ -39,7 +39,7 @@ from jikimi.core.security import Keyring
 from jikimi.core.text import clean_text
 from jikimi.errors import Conflict, Forbidden, InvalidInput, NotFound
 from jikimi.hashing import ImageFingerprints, VideoFingerprints
-from jikimi.matching import bulk
+from jikimi.matching import bulk, pictures
 from jikimi.matching.matcher import Hit, Matcher, Query, encrypt_value, image_queries
 from jikimi.matching.models import Bank, BankChange, BankEntry
 from jikimi.matching.schemas import (
@@ -253,12 +253,16 @@ def list_pictures(ctx: ServiceContext, name: str, *, limit: int = 50,
     The same readers as :func:`list_entries`; staff read a picture, not its 200 hashes."""
     bank = load_bank(ctx, name, Action.READ)
     in_bank = BankEntry.bank_id == bank.id
-    total = ctx.session.scalar(select(func.count(func.distinct(BankEntry.content_id)))
-                               .where(in_bank)) or 0
-    groups = ctx.session.execute(
-        select(BankEntry.content_id, func.min(BankEntry.id).label("first"))
-        .where(in_bank).group_by(BankEntry.content_id)
-        .order_by(func.min(BankEntry.id)).limit(limit).offset(offset)).all()
+    firsts: dict[int, BankEntry] = {}
+    for fresh in (False, True):  # kept until the bank changes; read again if it looks wrong
+        first_ids = pictures.first_entry_ids(ctx.session, bank.id, fresh=fresh)
+        wanted = [int(i) for i in first_ids[offset:offset + limit]]
+        firsts = {r.id: r for r in ctx.session.scalars(
+            select(BankEntry).where(BankEntry.id.in_(wanted), in_bank))}
+        if len(firsts) == len(wanted):
+            break
+    total = len(first_ids)
+    groups = [firsts[i] for i in wanted if i in firsts]
     contents = [g.content_id for g in groups]
     counts: dict[str, dict[str, int]] = defaultdict(dict)
     removed: Counter[str] = Counter()
@@ -272,21 +276,18 @@ def list_pictures(ctx: ServiceContext, name: str, *, limit: int = 50,
             if active:
                 counts[content_id][signal] = int(active)
             removed[content_id] += int(gone)
-    firsts = {r.id: r for r in ctx.session.scalars(
-        select(BankEntry).where(BankEntry.id.in_([g.first for g in groups])))}
     qualities = dict(ctx.session.execute(
         select(BankEntry.content_id, func.max(BankEntry.quality))
         .where(in_bank, BankEntry.content_id.in_(contents), BankEntry.signal_type == "pdq",
                BankEntry.variant == "original")
         .group_by(BankEntry.content_id)).all()) if contents else {}
     items = []
-    for group in groups:
-        first = firsts[group.first]
+    for first in groups:
         items.append(PictureOut(
-            content_id=group.content_id, first_entry_id=first.id,
-            label=entry_label(ctx.keys, first), quality=qualities.get(group.content_id),
-            fingerprints=dict(sorted(counts[group.content_id].items())),
-            removed=removed[group.content_id], created_at=first.created_at))
+            content_id=first.content_id, first_entry_id=first.id,
+            label=entry_label(ctx.keys, first), quality=qualities.get(first.content_id),
+            fingerprints=dict(sorted(counts[first.content_id].items())),
+            removed=removed[first.content_id], created_at=first.created_at))
     ctx.audit("bank.read_entries", "bank", bank.id, centre_id=bank.centre_id,
               details={"pictures": len(items), "case": bank.case_code})
     return PicturesOut(items=items, total=total)
