@@ -14,15 +14,19 @@ Then, for ``--seconds``, at the same time:
 - Debian's ``wrk`` drives ``POST /api/v1/partner/lookup`` (half matching queries), pinned to
   ``--client-cpus``;
 - every ``--scan-every`` seconds a scan of the next source is started through the API
-  (``POST /api/v1/sources/{id}/scans``): the server fingerprints the copies, matches them
-  and writes the results and review queue entries;
+  (``POST /api/v1/sources/{id}/scans``): the copies are fingerprinted, matched and their
+  results and review queue entries written (since issue 16's scan processes, by a process the
+  server starts at a lower CPU priority, not in the server itself);
 - ``--staff`` analysts, each a loop through the API: the review queue
   (``GET /api/v1/review?limit=5``), then the first pending match confirmed
   (``POST /api/v1/review/{id}/confirm``), or when none is pending a staff lookup of
   fingerprints (``POST /api/v1/match`` JSON), with a short pause (``--think``) between calls.
 
 Reported: lookups/s, p50/p90/p99/max and errors of the lookups (wrk); the staff requests'
-p50/p99/max per kind and together; scans started and matches confirmed.
+p50/p99/max per kind and together; scans started and matches confirmed; how the scans stood
+when the load ended and how long the last took to finish after it; and, where the scan
+processes logged them, their write transactions (first write to commit: how long each held
+SQLite's write lock).
 
     .venv/bin/python benchmarks/bench_mixed.py --size 100000 --seconds 20 --workers 2 \\
         [--postgres postgresql+psycopg://postgres@127.0.0.1:55432/postgres]
@@ -174,6 +178,25 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
 
 
+def scans_after(base: str, headers: dict[str, str], wait: float = 120
+                ) -> tuple[dict[str, int], str]:
+    """How the scans stood when the load ended (by status), and how long until none was
+    running any more (the server is stopped only then, so that no scan outlives it)."""
+    began = time.monotonic()
+    states: dict[str, int] = {}
+    with httpx.Client(base_url=base, timeout=30, headers=headers) as client:
+        while True:
+            listed = client.get("/api/v1/scans").json()
+            now = {s: sum(1 for x in listed if x["status"] == s)
+                   for s in sorted({x["status"] for x in listed})}
+            states = states or now
+            if not now.get("running") or time.monotonic() - began > wait:
+                took = time.monotonic() - began
+                return states, (f"{took:.1f} s after the load" if not now.get("running")
+                                else f"not within {wait:.0f} s")
+            time.sleep(0.5)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--size", type=int, default=100_000)
@@ -246,6 +269,7 @@ def main() -> None:
                               args.client_cpus)
             for thread in threads:
                 thread.join(60)
+            scan_states, drained = scans_after(base, staff.headers)
         finally:
             if proc is not None:
                 stop(proc)
@@ -254,6 +278,10 @@ def main() -> None:
 
                 with psycopg.connect(admin, autocommit=True) as conn:
                     conn.execute(f'DROP DATABASE "{database}" WITH (FORCE)')
+            write_lines = [line.split("; ", 1)[1].strip()
+                           for log in sorted((directory / "logs").glob("scan-*.log"))
+                           for line in log.read_text(errors="replace").splitlines()
+                           if "write transactions" in line and "; " in line]
     backend = "PostgreSQL" if args.postgres else "SQLite"
     errors = int(lookups["non2xx"] + lookups["connect"] + lookups["read"] + lookups["write"]
                  + lookups["timeout"])
@@ -265,6 +293,9 @@ def main() -> None:
           f" max {lookups['max']:.0f} ms, errors {errors}")
     print(f"scans started: {scans_started}; matches confirmed: {staff.confirmed}; staff "
           f"errors: {staff.errors}")
+    print(f"scans when the load ended: {scan_states}; all ended {drained}")
+    for line in write_lines:
+        print(f"  {line}")
     print("| staff request | count | p50 ms | p99 ms | max ms |")
     print("|---|---|---|---|---|")
     every: list[float] = []

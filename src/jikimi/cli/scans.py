@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import os
+import signal
 import time
+import traceback
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from jikimi import scans
@@ -24,6 +29,7 @@ from jikimi.cli.common import (
 from jikimi.core.actors import cli_actor
 from jikimi.errors import JikimiError
 from jikimi.matching import Matcher
+from jikimi.scans.write_timing import WriteTiming
 
 sources_app = typer.Typer(help="Places content appears: URL lists, sites, feeds, Telegram "
                                "exports, archives.", no_args_is_help=True)
@@ -138,6 +144,54 @@ def scans_show(scan_id: int, output: FormatOption = OutputFormat.table) -> None:
                 for i in detail.items])
 
 
+@scans_app.command("run-started")
+def scans_run_started(
+    scan_id: int,
+    claim: Annotated[str, typer.Option("--claim", help="the claim the starting process "
+                                       "made for this run")],
+    nice: Annotated[int, typer.Option("--nice", help="lower this process's CPU priority "
+                                      "by this much first", min=0, max=19)] = 0,
+) -> None:
+    """Run a scan a serving door started and claimed (the API and the staff web start this
+    command; it is not needed by hand: ``jikimi scan`` and ``jikimi worker`` run scans
+    themselves). Prints a summary; a failure ends the scan as failed with its reason."""
+    if nice:
+        os.nice(nice)
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)  # give the claim up: resumable
+    runtime = open_runtime()
+    try:
+        if not scans.adopt_claim(runtime, scan_id, claim):
+            console.print(f"scan {scan_id} is run by another runner or has ended")
+            return
+        console.print(f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M:%S} UTC scan {scan_id}: "
+                      f"running in process {os.getpid()} (niceness {os.nice(0)})",
+                      soft_wrap=True, markup=False)
+        timing = WriteTiming.attach(runtime.engine)
+        try:
+            matcher = scans.load_matcher(runtime)
+            result = scans.run_claimed_scan(runtime, matcher, scan_id, claim)
+        except scans.ScanClaimLost as exc:
+            console.print(f"scan {scan_id}: {exc.message}")
+            return
+        except Exception as exc:  # ends the scan as failed (a no-op if the run recorded it)
+            scans.fail_scan(runtime, scan_id, scans.failure_reason(exc), claim=claim)
+            err_console.print(traceback.format_exc(), markup=False, highlight=False,
+                              soft_wrap=True)
+            raise typer.Exit(1) from None
+        except BaseException:  # interrupted: the scan stays resumable
+            scans.release_claim(runtime, scan_id, claim)
+            raise
+        console.print(f"scan {result.scan_id}: {result.items} items, {result.matched} "
+                      f"matched, {result.errors} errors; {timing.describe()}",
+                      soft_wrap=True, markup=False)
+    finally:
+        runtime.close()
+
+
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
 @scans_app.command("list")
 def scans_list(output: FormatOption = OutputFormat.table) -> None:
     with cli_context() as ctx:
@@ -175,12 +229,22 @@ def worker_command(
                 matcher.sync(session)
                 resumable = scans.unfinished_scans(session)
                 due = scans.due_sources(session)
-            for scan_id in resumable:
-                scans.enumerate_scan(runtime, scan_id)
-                scans.process_scan(runtime, matcher, scan_id)
-                console.print(f"resumed scan {scan_id}")
+            for scan_id in resumable:  # unless a live runner (a door's process) has it
+                try:
+                    if scans.resume_scan(runtime, matcher, scan_id) is not None:
+                        console.print(f"resumed scan {scan_id}")
+                except Exception as exc:  # the scan ended as failed, with its reason
+                    err_console.print(f"[red]scan {scan_id}[/red]: "
+                                      f"{escape(scans.failure_reason(exc))}")
             for source_id in due:
-                result = scans.run_scan(runtime, cli_actor("worker"), matcher, source_id)
+                try:
+                    result = scans.run_scan(runtime, cli_actor("worker"), matcher, source_id)
+                except scans.ScanBusy:
+                    continue  # its scan is running elsewhere
+                except Exception as exc:
+                    err_console.print(f"[red]source {source_id}[/red]: "
+                                      f"{escape(scans.failure_reason(exc))}")
+                    continue
                 console.print(f"scan {result.scan_id} of source {source_id}: "
                               f"{result.items} items, {result.matched} matched")
             try:  # takedowns: due e-mail, deadlines, scheduled re-checks of removed URLs

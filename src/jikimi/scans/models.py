@@ -47,6 +47,11 @@ class Scan(Base):
     heartbeat_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     started_by: Mapped[str] = mapped_column(String(120))
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    claim_token: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    """The claim of the one runner of this scan (a process that renews ``heartbeat_at``);
+    NULL when no runner holds it."""
+    claimed_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    """Which process runs (or last ran) the scan: ``host:pid:start``."""
 
 
 class ScanItem(Base):

@@ -1,10 +1,10 @@
-"""HTTP API for sources and scans. A scan started here runs in the background; its status is
+"""HTTP API for sources and scans. A scan started here runs in a process of its own
+(:func:`jikimi.scans.launcher.launch_scan`), never in the serving process; its status is
 polled (the web page does it with htmx)."""
 
 from __future__ import annotations
 
 import tempfile
-import threading
 from typing import IO, Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Path, Query, Request
@@ -13,11 +13,9 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from jikimi.accounts import StaffContext
-from jikimi.core.runtime import Runtime
 from jikimi.errors import InvalidInput
-from jikimi.matching import Matcher
 from jikimi.scans import service, uploads
-from jikimi.scans.models import Scan
+from jikimi.scans.launcher import launch_scan
 from jikimi.scans.schemas import ScanDetail, ScanSummary, SourceOut
 
 router = APIRouter(prefix="/api/v1")
@@ -48,22 +46,6 @@ class ReportOut(BaseModel):
 
 class ScanStarted(BaseModel):
     scan_id: int
-
-
-def run_in_background(runtime: Runtime, matcher: Matcher, scan_id: int) -> None:
-    """Run a started scan to the end on a background thread (after the request commits)."""
-
-    def work() -> None:
-        try:
-            service.enumerate_scan(runtime, scan_id)
-            service.process_scan(runtime, matcher, scan_id)
-        except Exception as exc:  # recorded on the scan; `jikimi worker` resumes it later
-            with runtime.sessions() as session, session.begin():
-                scan = session.get(Scan, scan_id)
-                if scan is not None:
-                    scan.error = f"{type(exc).__name__}: {exc}"[:2000]
-
-    threading.Thread(target=work, name=f"scan-{scan_id}", daemon=True).start()
 
 
 @router.get("/sources", response_model=list[SourceOut], tags=["scans"])
@@ -131,10 +113,10 @@ async def upload_for_source(
              tags=["scans"])
 def start_scan(source_id: Id, request: Request, ctx: StaffContext,
                background: BackgroundTasks) -> ScanStarted:
-    """Start a scan in the background (or resume the unfinished one)."""
+    """Start a scan (or resume the unfinished one) in a process of its own; nothing more is
+    started while a runner has it."""
     scan_id = service.start_scan(ctx, source_id)
-    background.add_task(run_in_background, request.app.state.runtime,
-                        request.app.state.matcher, scan_id)
+    background.add_task(launch_scan, request.app.state.runtime, scan_id)  # after the commit
     return ScanStarted(scan_id=scan_id)
 
 
@@ -146,8 +128,7 @@ def report_url(body: ReportIn, request: Request, ctx: StaffContext,
     scan_id = None
     if body.scan:
         scan_id = service.start_scan(ctx, source.id)
-        background.add_task(run_in_background, request.app.state.runtime,
-                            request.app.state.matcher, scan_id)
+        background.add_task(launch_scan, request.app.state.runtime, scan_id)
     return ReportOut(source_id=source.id, scan_id=scan_id)
 
 

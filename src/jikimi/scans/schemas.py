@@ -30,6 +30,8 @@ class ScanSummary(BaseModel):
     errors: int
     started_at: dt.datetime
     finished_at: dt.datetime | None
+    error: str | None = None
+    """Why a failed scan stopped."""
 
 
 class ScanMatchOut(BaseModel):

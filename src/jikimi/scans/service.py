@@ -4,18 +4,31 @@ State lives in the database. Each scan item is a row keyed by (scan, item key); 
 inserts rows idempotently, and an item's results (item, version, matches, status) are written
 in one transaction, so a scan killed at any point and resumed ends with exactly the items and
 matches of an uninterrupted run, with no duplicates.
+
+One runner per scan: whoever runs a scan (``jikimi scan``, ``jikimi worker``, or the process a
+serving door starts: :mod:`jikimi.scans.launcher`) first claims it (:func:`claim_scan`); every
+writing transaction of the run renews the claim and is refused when another runner has taken
+it over, which happens only when the claim went unrenewed for ``CLAIM_SECONDS`` or its process
+on this host is gone. A run that fails ends the scan as failed, with its reason for staff.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
+import os
+import secrets
+import socket
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, func, select, true
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, create_engine, event, func, or_, select, true, update
+from sqlalchemy.orm import Session, sessionmaker
 
 from jikimi.core.actors import Actor, ActorKind
 from jikimi.core.authorization import (
@@ -34,8 +47,9 @@ from jikimi.core.database import utcnow
 from jikimi.core.perimeter import NetworkGuard
 from jikimi.core.runtime import Runtime
 from jikimi.core.text import clean_text
-from jikimi.errors import Conflict, Forbidden, InvalidInput, NotFound
+from jikimi.errors import Conflict, Forbidden, InvalidInput, JikimiError, NotFound
 from jikimi.matching import Matcher, best_per_content, content_key
+from jikimi.matching.matcher import Hit
 from jikimi.matching.models import Bank, BankEntry
 from jikimi.scans.analysis import ItemResult, PendingItem, analyse_batch
 from jikimi.scans.models import Item, ItemMatch, ItemVersion, Scan, ScanItem, SourceRecord
@@ -45,6 +59,12 @@ from jikimi.sources import SOURCE_TYPES, ItemError, SourceItem, build_source
 
 ENUMERATE_BATCH = 200
 WRITE_BATCH = 25
+CLAIM_SECONDS = 120
+"""A claim not renewed for this long is abandoned: another runner may take the scan over."""
+HEARTBEAT_SECONDS = 15
+"""How often a runner renews its claim while it works (besides every batch it writes)."""
+
+log = logging.getLogger("jikimi.scans")
 
 MatchesRecordedHook = Callable[[Session, list[ItemMatch]], None]
 _matches_recorded_hooks: list[MatchesRecordedHook] = []
@@ -61,6 +81,18 @@ class ScanStatus:
     RUNNING = "running"
     DONE = "done"
     FAILED = "failed"
+
+
+class ScanBusy(Conflict):
+    """Another live runner holds the scan."""
+
+    code = "scan_busy"
+
+
+class ScanClaimLost(Conflict):
+    """This runner's claim was taken over (it went unrenewed): it stops without writing."""
+
+    code = "scan_claim_lost"
 
 
 # --- permissions: the rule is jikimi.core.authorization's table ----------------------------
@@ -205,6 +237,203 @@ def start_scan(ctx: ServiceContext, source_id: int, *, runner: str = "local") ->
     return scan.id
 
 
+# --- scans: one runner each ------------------------------------------------------------------
+def this_process() -> str:
+    """Who a claim names: this host, this process's id and its start time (so that a process
+    id used again later is not taken for the process that held the claim)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{_process_start(os.getpid())[1]}"
+
+
+def _process_start(pid: int) -> tuple[str, str]:
+    """A process's state letter and start time (clock ticks after boot) from ``/proc``, or
+    ``("?", "?")`` when they cannot be read."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return "?", "?"
+    return (fields[0], fields[19]) if len(fields) > 19 else ("?", "?")
+
+
+def _holder_gone(holder: str | None) -> bool:
+    """Whether the process a claim names is known to be gone: it ran on this host and no
+    live process has its id and start time. Another host's process is never known gone (its
+    claim lapses after ``CLAIM_SECONDS`` without renewal)."""
+    parts = (holder or "").rsplit(":", 2)
+    if len(parts) != 3 or parts[0] != socket.gethostname() or not parts[1].isdigit():
+        return False
+    pid, started = int(parts[1]), parts[2]
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # another user's process has that id: its start time tells
+        pass
+    state, now_started = _process_start(pid)
+    return state in ("Z", "X") or (started != "?" and now_started not in ("?", started))
+
+
+def claim_scan(runtime: Runtime, scan_id: int, holder: str | None = None) -> str | None:
+    """Claim a running scan for one runner and return the claim's token; ``None`` when the
+    scan is not running or another live runner holds it. Atomic: of two runners claiming at
+    once, one gets it."""
+    holder = (holder or this_process())[:200]
+    token = secrets.token_hex(16)
+    now = utcnow()
+    with runtime.sessions() as session, session.begin():
+        current = session.execute(select(Scan.status, Scan.claim_token, Scan.claimed_by)
+                                  .where(Scan.id == scan_id)).one_or_none()
+        if current is None or current.status != ScanStatus.RUNNING:
+            return None
+        free = or_(Scan.claim_token.is_(None), Scan.heartbeat_at.is_(None),
+                   Scan.heartbeat_at < now - dt.timedelta(seconds=CLAIM_SECONDS))
+        if current.claim_token is not None and _holder_gone(current.claimed_by):
+            free = or_(free, Scan.claim_token == current.claim_token)
+        taken = session.connection().execute(
+            update(Scan).where(Scan.id == scan_id, Scan.status == ScanStatus.RUNNING, free)
+            .values(claim_token=token, claimed_by=holder, heartbeat_at=now))
+        if taken.rowcount == 1 and current.claim_token is not None:
+            log.warning("scan %d: taken over from %s", scan_id, current.claimed_by)
+    return token if taken.rowcount == 1 else None
+
+
+def _hold(session: Session, scan_id: int, claim: str | None,
+          **values: Any) -> None:
+    """Renew the claim inside a writing transaction (setting ``values`` too); raises
+    :class:`ScanClaimLost` when another runner holds the scan now, so that nothing of this
+    transaction is written. Without a claim (a caller that runs the steps itself), only the
+    heartbeat is set."""
+    where = [Scan.id == scan_id]
+    if claim is not None:
+        where += [Scan.claim_token == claim, Scan.status == ScanStatus.RUNNING]
+    done = session.connection().execute(update(Scan).where(*where)
+                                        .values(heartbeat_at=utcnow(), **values))
+    if claim is not None and done.rowcount != 1:
+        raise ScanClaimLost(f"scan {scan_id} is run by another runner now")
+
+
+def adopt_claim(runtime: Runtime, scan_id: int, claim: str) -> bool:
+    """Take over a claim made for this process (a door claims a scan, then starts the process
+    that runs it): the claim names this process from now on. False if the claim is gone."""
+    try:
+        with runtime.sessions() as session, session.begin():
+            _hold(session, scan_id, claim, claimed_by=this_process()[:200])
+    except ScanClaimLost:
+        return False
+    return True
+
+
+def renew_claim(runtime: Runtime, scan_id: int, claim: str) -> bool:
+    """Renew a claim (a runner does it every ``HEARTBEAT_SECONDS``); False if it is lost."""
+    try:
+        with runtime.sessions() as session, session.begin():
+            _hold(session, scan_id, claim)
+    except ScanClaimLost:
+        return False
+    return True
+
+
+def release_claim(runtime: Runtime, scan_id: int, claim: str) -> None:
+    """Give a claim up, leaving the scan running and resumable (an interrupted runner)."""
+    with runtime.sessions() as session, session.begin():
+        session.execute(update(Scan).where(Scan.id == scan_id, Scan.claim_token == claim)
+                        .values(claim_token=None))
+
+
+def fail_scan(runtime: Runtime, scan_id: int, reason: str, *, claim: str | None = None
+              ) -> bool:
+    """End a running scan as failed with ``reason`` (shown to staff with the scan); with
+    ``claim``, only while that claim holds it. Returns whether the scan was ended."""
+    where = [Scan.id == scan_id, Scan.status == ScanStatus.RUNNING]
+    if claim is not None:
+        where.append(Scan.claim_token == claim)
+    with runtime.sessions() as session, session.begin():
+        done = session.connection().execute(update(Scan).where(*where).values(
+            status=ScanStatus.FAILED, error=reason[:2000], finished_at=utcnow(),
+            claim_token=None))
+        if done.rowcount == 1:  # a re-scanned source tries again at its next interval
+            source = session.scalar(select(SourceRecord).join(
+                Scan, Scan.source_id == SourceRecord.id).where(Scan.id == scan_id))
+            if source is not None and source.interval_minutes:
+                source.next_run_at = utcnow() + dt.timedelta(minutes=source.interval_minutes)
+    return done.rowcount == 1
+
+
+def failure_reason(exc: BaseException) -> str:
+    """What staff read when a run fails: a jikimi error's message, else the exception."""
+    if isinstance(exc, JikimiError):
+        return f"{exc.message} ({exc.code})"
+    return f"{type(exc).__name__}: {exc}"
+
+
+@contextmanager
+def keeping_claim(runtime: Runtime, scan_id: int, claim: str) -> Iterator[None]:
+    """Renew ``claim`` every ``HEARTBEAT_SECONDS`` on a thread while the body runs (a slow
+    fetch or a long enumeration writes nothing for a while)."""
+    stop = threading.Event()
+
+    def beat() -> None:
+        while not stop.wait(HEARTBEAT_SECONDS):
+            try:
+                if not renew_claim(runtime, scan_id, claim):
+                    return  # the next write of the run stops it
+            except Exception:  # a database hiccup: the next beat or batch renews it
+                log.warning("scan %d: the claim could not be renewed", scan_id, exc_info=True)
+
+    thread = threading.Thread(target=beat, name=f"scan-{scan_id}-claim", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+
+
+def run_claimed_scan(runtime: Runtime, matcher: Matcher, scan_id: int, claim: str, *,
+                     executor: ItemExecutor | None = None,
+                     on_progress: Callable[[ScanProgress], None] | None = None
+                     ) -> ScanSummary:
+    """Run a claimed scan to its end: enumerate, process, finish. An error ends the scan as
+    failed with its reason; an interruption (Ctrl-C, SIGTERM) gives the claim up so that the
+    scan can be resumed; a lost claim stops the run and leaves the scan to its new runner."""
+    try:
+        with keeping_claim(runtime, scan_id, claim):
+            enumerate_scan(runtime, scan_id, claim=claim)
+            return process_scan(runtime, matcher, scan_id, executor=executor,
+                                on_progress=on_progress, claim=claim)
+    except ScanClaimLost:
+        raise
+    except Exception as exc:
+        try:
+            fail_scan(runtime, scan_id, failure_reason(exc), claim=claim)
+        except Exception:
+            log.exception("scan %d: the failure could not be recorded", scan_id)
+        raise
+    except BaseException:
+        try:
+            release_claim(runtime, scan_id, claim)
+        except Exception:
+            log.exception("scan %d: the claim could not be given up", scan_id)
+        raise
+
+
+def resume_scan(runtime: Runtime, matcher: Matcher, scan_id: int, *,
+                executor: ItemExecutor | None = None) -> ScanSummary | None:
+    """Run an unfinished scan to its end if no live runner holds it (``jikimi worker``);
+    ``None`` when another runner has it."""
+    claim = claim_scan(runtime, scan_id)
+    if claim is None:
+        return None
+    return run_claimed_scan(runtime, matcher, scan_id, claim, executor=executor)
+
+
+def _busy(runtime: Runtime, scan_id: int) -> ScanBusy:
+    with runtime.sessions() as session:
+        holder = session.scalar(select(Scan.claimed_by).where(Scan.id == scan_id)) or "?"
+    host, _, rest = holder.partition(":")
+    return ScanBusy(f"scan {scan_id} is being run by process {rest.split(':')[0]} on {host}; "
+                    "it goes on without you (see `jikimi scans show`)", scan_id=scan_id)
+
+
 def _insert_items(session: Session, scan_id: int,
                   entries: Sequence[SourceItem | ItemError]) -> None:
     keys = [e.key for e in entries]
@@ -228,8 +457,9 @@ def _insert_items(session: Session, scan_id: int,
                                  status="pending"))
 
 
-def enumerate_scan(runtime: Runtime, scan_id: int) -> None:
-    """Enumerate the source into scan items (idempotent; repeated after a crash)."""
+def enumerate_scan(runtime: Runtime, scan_id: int, *, claim: str | None = None) -> None:
+    """Enumerate the source into scan items (idempotent; repeated after a crash). With
+    ``claim``, every write checks that this runner still holds the scan."""
     with runtime.sessions() as session:
         scan = session.get(Scan, scan_id)
         if scan is None:
@@ -246,14 +476,12 @@ def enumerate_scan(runtime: Runtime, scan_id: int) -> None:
         if len(batch) >= ENUMERATE_BATCH:
             with runtime.sessions() as session, session.begin():
                 _insert_items(session, scan_id, batch)
+                _hold(session, scan_id, claim)
             batch = []
     with runtime.sessions() as session, session.begin():
         if batch:
             _insert_items(session, scan_id, batch)
-        scan = session.get(Scan, scan_id)
-        assert scan is not None
-        scan.enumerated = True
-        scan.heartbeat_at = utcnow()
+        _hold(session, scan_id, claim, enumerated=True)
 
 
 # --- scans: process and write back -----------------------------------------------------------
@@ -275,10 +503,43 @@ class LocalExecutor:
                                      guard=self.guard)
 
 
-def _pending_batches(runtime: Runtime, scan_id: int, size: int) -> Iterator[list[PendingItem]]:
+@contextmanager
+def _reads(runtime: Runtime) -> Iterator[sessionmaker[Session]]:
+    """Sessions for a run's reads (the pending items, the counts, the hits' entries). On
+    SQLite they never take the write lock, which the runtime's sessions take at BEGIN
+    (IMMEDIATE): a read-only connection whose statements each read what is committed. On
+    PostgreSQL reads take no lock: the runtime's sessions."""
+    url = runtime.settings.sqlalchemy_url
+    if not url.startswith("sqlite"):
+        yield runtime.sessions
+        return
+    engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+
+    @event.listens_for(engine, "connect")
+    def _read_only(dbapi_conn: Any, _record: Any) -> None:
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA query_only=ON")
+        cursor.close()
+
+    try:
+        yield sessionmaker(bind=engine, expire_on_commit=False)
+    finally:
+        engine.dispose()
+
+
+def load_matcher(runtime: Runtime) -> Matcher:
+    """The matcher a scan process uses: the index snapshot mapped (the worker writes it),
+    brought up to date from the database with reads that do not take SQLite's write lock."""
+    with _reads(runtime) as reads, reads() as session:
+        return Matcher.load(runtime.settings.resolved_data_dir / "index", session,
+                            runtime.keys, mmap=True)
+
+
+def _pending_batches(reads: sessionmaker[Session], scan_id: int, size: int
+                     ) -> Iterator[list[PendingItem]]:
     last_id = 0
     while True:
-        with runtime.sessions() as session:
+        with reads() as session:
             rows = session.scalars(select(ScanItem).where(
                 ScanItem.scan_id == scan_id, ScanItem.status == "pending",
                 ScanItem.id > last_id).order_by(ScanItem.id).limit(size)).all()
@@ -289,8 +550,10 @@ def _pending_batches(runtime: Runtime, scan_id: int, size: int) -> Iterator[list
                for r in rows]
 
 
-def _write_result(session: Session, matcher: Matcher, scan: Scan, result: ItemResult) -> int:
-    """Write one item's outcome; returns how many new matches it produced. Idempotent."""
+def _write_result(session: Session, scan_id: int, source_id: int, source_centre: int,
+                  result: ItemResult, hits: list[Hit]) -> int:
+    """Write one item's outcome (``hits``: its candidates resolved before the writing
+    transaction began); returns how many new matches it produced. Idempotent."""
     row = session.get(ScanItem, result.scan_item_id)
     if row is None or row.status != "pending":
         return 0
@@ -302,10 +565,10 @@ def _write_result(session: Session, matcher: Matcher, scan: Scan, result: ItemRe
         row.error_reason = result.error_reason
         return 0
     assert result.sha256 is not None and result.kind is not None
-    item = session.scalar(select(Item).where(Item.source_id == scan.source_id,
+    item = session.scalar(select(Item).where(Item.source_id == source_id,
                                              Item.item_key == row.item_key))
     if item is None:
-        item = Item(source_id=scan.source_id, item_key=row.item_key, locator=row.locator,
+        item = Item(source_id=source_id, item_key=row.item_key, locator=row.locator,
                     context=row.context, first_seen=now, last_seen=now)
         session.add(item)
         session.flush()
@@ -323,16 +586,12 @@ def _write_result(session: Session, matcher: Matcher, scan: Scan, result: ItemRe
     item.current_version_id = version.id
     row.item_version_id = version.id
     row.status = "done"
-    hits = matcher.resolve(session, result.candidates)
     # One match per registered content (all its variants and hash types share a content id):
     # the analyst reviews "this item is that picture", not each variant that matched.
     known = {(bank_id, content_key(content_id, entry_id)) for bank_id, content_id, entry_id in
              session.execute(select(ItemMatch.bank_id, BankEntry.content_id, ItemMatch.entry_id)
                              .join(BankEntry, BankEntry.id == ItemMatch.entry_id)
                              .where(ItemMatch.item_version_id == version.id))}
-    source_centre = session.scalar(select(SourceRecord.centre_id).where(
-        SourceRecord.id == scan.source_id))
-    assert source_centre is not None
     suppressed = any(h.bank.negative for h in hits)
     best = [] if suppressed else [
         hit for hit in best_per_content(hits, per_signal_type=False)
@@ -341,7 +600,7 @@ def _write_result(session: Session, matcher: Matcher, scan: Scan, result: ItemRe
                           bank_id=hit.bank.id, case_code=hit.bank.case_code,
                           signal_type=hit.signal_type, distance=hit.distance,
                           variant=hit.query_variant, entry_variant=hit.entry_variant,
-                          reliable=hit.reliable, scan_id=scan.id, created_at=now,
+                          reliable=hit.reliable, scan_id=scan_id, created_at=now,
                           centre_id=match_centre(hit.bank.case_id, hit.bank.centre_id,
                                                  source_centre))
                 for hit in best]
@@ -362,10 +621,24 @@ class ScanProgress:
 
 def process_scan(runtime: Runtime, matcher: Matcher, scan_id: int, *,
                  executor: ItemExecutor | None = None, batch_size: int = WRITE_BATCH,
-                 on_progress: Callable[[ScanProgress], None] | None = None) -> ScanSummary:
-    """Process every pending item of a scan and finish it. Safe to call again after a crash."""
+                 on_progress: Callable[[ScanProgress], None] | None = None,
+                 claim: str | None = None) -> ScanSummary:
+    """Process every pending item of a scan and finish it. Safe to call again after a crash.
+
+    Results are written ``batch_size`` items per transaction; the hits are resolved (read)
+    before it begins, so that a batch holds SQLite's one write lock only while it writes.
+    With ``claim``, every batch checks that this runner still holds the scan."""
     executor = executor or LocalExecutor(NetworkGuard.from_settings(runtime.settings))
-    with runtime.sessions() as session:
+    with _reads(runtime) as reads:
+        return _process(runtime, reads, matcher, scan_id, executor, batch_size, on_progress,
+                        claim)
+
+
+def _process(runtime: Runtime, reads: sessionmaker[Session], matcher: Matcher, scan_id: int,
+             executor: ItemExecutor, batch_size: int,
+             on_progress: Callable[[ScanProgress], None] | None, claim: str | None
+             ) -> ScanSummary:
+    with reads() as session:
         scan = session.get(Scan, scan_id)
         if scan is None:
             raise NotFound(f"no scan {scan_id}")
@@ -385,28 +658,27 @@ def process_scan(runtime: Runtime, matcher: Matcher, scan_id: int, *,
     def flush() -> None:
         if not pending:
             return
+        with reads() as session:  # the reads, before the writing transaction
+            hits = [matcher.resolve(session, r.candidates) if r.ok else [] for r in pending]
         with runtime.sessions() as session, session.begin():
-            scan_row = session.get(Scan, scan_id)
-            assert scan_row is not None
-            for result in pending:
-                progress.matched += _write_result(session, matcher, scan_row, result)
-            scan_row.heartbeat_at = utcnow()
+            for result, found in zip(pending, hits, strict=True):
+                progress.matched += _write_result(session, scan_id, record.id,
+                                                  record.centre_id, result, found)
+            _hold(session, scan_id, claim)
         progress.done += len(pending)
         pending.clear()
         if on_progress:
             on_progress(progress)
 
-    batches = _pending_batches(runtime, scan_id, batch_size)
+    batches = _pending_batches(reads, scan_id, batch_size)
     for result in executor.run(source_type, config, batches, matcher):
         pending.append(result)
         if len(pending) >= batch_size:
             flush()
     flush()
     with runtime.sessions() as session, session.begin():
-        scan_row = session.get(Scan, scan_id)
-        assert scan_row is not None
-        scan_row.status = ScanStatus.DONE
-        scan_row.finished_at = utcnow()
+        _hold(session, scan_id, claim, status=ScanStatus.DONE, finished_at=utcnow(),
+              claim_token=None)
         if record.interval_minutes:
             source_row = session.get(SourceRecord, record.id)
             assert source_row is not None
@@ -417,11 +689,15 @@ def process_scan(runtime: Runtime, matcher: Matcher, scan_id: int, *,
 def run_scan(runtime: Runtime, actor: Actor, matcher: Matcher, source_id: int, *,
              executor: ItemExecutor | None = None, runner: str = "local",
              on_progress: Callable[[ScanProgress], None] | None = None) -> ScanSummary:
-    """Start (or resume) a scan of a source and run it to the end."""
+    """Start (or resume) a scan of a source and run it to the end in this process; raises
+    :class:`ScanBusy` when another live runner is running it."""
     with runtime.context(actor) as ctx:
         scan_id = start_scan(ctx, source_id, runner=runner)
-    enumerate_scan(runtime, scan_id)
-    return process_scan(runtime, matcher, scan_id, executor=executor, on_progress=on_progress)
+    claim = claim_scan(runtime, scan_id)
+    if claim is None:
+        raise _busy(runtime, scan_id)
+    return run_claimed_scan(runtime, matcher, scan_id, claim, executor=executor,
+                            on_progress=on_progress)
 
 
 # --- reading results -------------------------------------------------------------------------
@@ -443,7 +719,7 @@ def _summary(session: Session, scan: Scan) -> ScanSummary:
                        runner=scan.runner, items=sum(counts.values()),
                        pending=counts.get("pending", 0), matched=matched,
                        errors=counts.get("error", 0), started_at=scan.started_at,
-                       finished_at=scan.finished_at)
+                       finished_at=scan.finished_at, error=scan.error)
 
 
 def show_scan(ctx: ServiceContext, scan_id: int, *, limit: int = 10_000) -> ScanDetail:

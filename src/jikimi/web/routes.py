@@ -368,11 +368,11 @@ def sources_page(request: Request) -> Response:
 @page_errors
 def source_scan_submit(request: Request, source_id: int,
                        csrf_token: Annotated[str, Form(max_length=200)] = "") -> Response:
-    from jikimi.scans.routes import run_in_background
+    from jikimi.scans.launcher import launch_scan
 
     with staff_page(request, csrf_token) as (ctx, _user, _csrf):
         scan_id = scans.start_scan(ctx, source_id)
-    run_in_background(get_runtime(request), request.app.state.matcher, scan_id)
+    launch_scan(get_runtime(request), scan_id)  # in a process of its own
     return RedirectResponse(f"/scans/{scan_id}", status_code=303)
 
 

@@ -176,8 +176,8 @@ def new_source_submit(
                                     {_field_of(exc): error_text(request, exc)},
                                     status_code=422)
     if scan_id is not None:
-        from jikimi.scans.routes import run_in_background
+        from jikimi.scans.launcher import launch_scan
 
-        run_in_background(get_runtime(request), request.app.state.matcher, scan_id)
+        launch_scan(get_runtime(request), scan_id)  # in a process of its own
         return RedirectResponse(f"/scans/{scan_id}", status_code=303)
     return RedirectResponse(f"/sources?added={source.id}", status_code=303)

@@ -1,0 +1,59 @@
+"""How long a run's transactions on the runtime's sessions last, from BEGIN to their end.
+
+On SQLite the runtime's sessions begin IMMEDIATE: each transaction holds the database's one
+write lock from its first statement until it commits or rolls back, and every other writer
+(the audit writer that answers lookups, staff confirming matches) waits for it meanwhile. A
+scan's transactions must stay short; a scan process reports these figures in its log. (Its
+reads go through a read-only connection and take no lock: they are not counted.)
+"""
+
+from __future__ import annotations
+
+import statistics
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Engine, event
+
+
+@dataclass
+class WriteTiming:
+    """Durations (seconds) of the transactions on one engine since :meth:`attach`."""
+
+    durations: list[float] = field(default_factory=list)
+    _began: dict[int, float] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @classmethod
+    def attach(cls, engine: Engine) -> WriteTiming:
+        """Start timing the transactions of ``engine`` (after SQLite's lock is taken: the
+        engine's own BEGIN IMMEDIATE listener runs first)."""
+        timing = cls()
+
+        def began(conn: Any) -> None:
+            with timing._lock:
+                timing._began[id(conn)] = time.perf_counter()
+
+        def ended(conn: Any) -> None:
+            with timing._lock:
+                start = timing._began.pop(id(conn), None)
+                if start is not None:
+                    timing.durations.append(time.perf_counter() - start)
+
+        event.listen(engine, "begin", began)
+        event.listen(engine, "commit", ended)
+        event.listen(engine, "rollback", ended)
+        return timing
+
+    def describe(self) -> str:
+        """One line: how many transactions, their median, 99th percentile and longest."""
+        with self._lock:
+            values = sorted(self.durations)
+        if not values:
+            return "no write transactions"
+        p99 = values[min(len(values) - 1, round(0.99 * (len(values) - 1)))]
+        return (f"{len(values)} write transactions (BEGIN to end): median "
+                f"{statistics.median(values) * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms, longest "
+                f"{values[-1] * 1000:.1f} ms")
