@@ -18,6 +18,9 @@ answer built), half random (no match).
     # against the code of another commit (extracted with git archive):
     git archive HEAD~3 src | tar -x -C /tmp/before
     .venv/bin/python benchmarks/bench_lookup_cpu.py --compare before=/tmp/before/src
+    # only extracted versions (the working tree holds other people's unfinished changes):
+    .venv/bin/python benchmarks/bench_lookup_cpu.py --only-compared \
+        --compare before=/tmp/before/src --compare after=/tmp/after/src
 """
 
 from __future__ import annotations
@@ -81,14 +84,18 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--compare", action="append", default=[], metavar="NAME=SRC",
                         help="another version's src directory to serve beside this one")
+    parser.add_argument("--only-compared", action="store_true",
+                        help="serve only the --compare versions, not this tree's src")
     parser.add_argument("--server-cpus", default="0")
     parser.add_argument("--client-cpus", default="1")
     parser.add_argument("--postgres", metavar="URL", help="a PostgreSQL server: a fresh "
                         "database is created on it and dropped afterwards")
     args = parser.parse_args()
     rng = np.random.default_rng(2026)
-    versions = [("this tree", str(ROOT / "src"))] + [
-        tuple(spec.split("=", 1)) for spec in args.compare]  # type: ignore[misc]
+    versions = [] if args.only_compared else [("this tree", str(ROOT / "src"))]
+    versions += [tuple(spec.split("=", 1)) for spec in args.compare]  # type: ignore[misc]
+    if not versions:
+        parser.error("--only-compared needs at least one --compare")
     with tempfile.TemporaryDirectory() as tmp:
         directory = Path(tmp)
         database = admin = None

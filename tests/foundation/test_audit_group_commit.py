@@ -4,6 +4,7 @@ a group is named by `jikimi audit verify` like anywhere else."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -20,27 +21,44 @@ from jikimi.core.runtime import Runtime
 REQUESTS = 24
 
 
-def grouped_burst(runtime: Runtime) -> tuple[AuditWriter, list[int]]:
+def grouped_burst(runtime: Runtime, on_loop: bool = False) -> tuple[AuditWriter, list[int]]:
     """REQUESTS entries written while another transaction holds the audit head, so that they
-    queue and go out in (at most two) groups; returns their sequence numbers."""
+    queue and go out in (at most two) groups; returns their sequence numbers. ``on_loop``:
+    the requests wait on an event loop (``write_async``, as the fast doors do; on PostgreSQL
+    the loop appends them itself) instead of in threads."""
     writer = AuditWriter(runtime.sessions, audit_key(runtime.keys.signing_secret))
     partner = Actor(kind=ActorKind.PARTNER, id=7, label="Platform G")
+
+    async def on_a_loop() -> list[int]:
+        return list(await asyncio.gather(*(
+            writer.write_async(partner, "partner.lookup", "partner", 7, details={"n": n})
+            for n in range(REQUESTS))))
+
     with runtime.context(cli_actor("test")) as ctx:  # the chain's head row exists
         ctx.audit("test.start", "test", 0)
     with runtime.context(cli_actor("test")) as ctx:  # holds the chain's head until it ends
         ctx.audit("test.before", "test", 1)
         pool = ThreadPoolExecutor(REQUESTS)
-        futures = [pool.submit(writer.write, partner, "partner.lookup", "partner", 7,
-                               details={"n": n}) for n in range(REQUESTS)]
+        if on_loop:
+            burst = pool.submit(asyncio.run, on_a_loop())
+            futures = [burst]
+        else:
+            futures = [pool.submit(writer.write, partner, "partner.lookup", "partner", 7,
+                                   details={"n": n}) for n in range(REQUESTS)]
         time.sleep(0.5)
         assert not any(f.done() for f in futures)  # nobody is answered before the commit
-    seqs = sorted(f.result(timeout=30) for f in futures)
+    if on_loop:
+        seqs = sorted(burst.result(timeout=30))
+    else:
+        seqs = sorted(f.result(timeout=30) for f in futures)
     pool.shutdown()
     return writer, seqs
 
 
-def test_group_commit_is_one_chain(runtime: Runtime, cli_env: dict[str, str]) -> None:
-    writer, seqs = grouped_burst(runtime)
+@pytest.mark.parametrize("on_loop", [False, True], ids=["threads", "loop"])
+def test_group_commit_is_one_chain(runtime: Runtime, cli_env: dict[str, str],
+                                   on_loop: bool) -> None:
+    writer, seqs = grouped_burst(runtime, on_loop)
     assert seqs == list(range(seqs[0], seqs[0] + REQUESTS))
     assert writer.groups <= 3  # 24 requests, a handful of commits
     writer.close()
@@ -48,12 +66,16 @@ def test_group_commit_is_one_chain(runtime: Runtime, cli_env: dict[str, str]) ->
     assert result.returncode == 0, result.stderr
     with pytest.raises(AuditUnavailable):
         writer.write(cli_actor("test"), "after.close", "test", 1)
+    with pytest.raises(AuditUnavailable):
+        asyncio.run(writer.write_async(cli_actor("test"), "after.close", "test", 1))
 
 
-@pytest.mark.parametrize("tamper", ["edit", "delete", "reorder", "insert"])
+@pytest.mark.parametrize(("tamper", "on_loop"), [
+    ("edit", False), ("delete", False), ("reorder", False), ("insert", False),
+    ("edit", True), ("insert", True)])
 def test_tampering_inside_a_group_is_named(runtime: Runtime, cli_env: dict[str, str],
-                                           tamper: str) -> None:
-    writer, seqs = grouped_burst(runtime)
+                                           tamper: str, on_loop: bool) -> None:
+    writer, seqs = grouped_burst(runtime, on_loop)
     writer.close()
     middle = seqs[REQUESTS // 2]
     with runtime.engine.begin() as conn:

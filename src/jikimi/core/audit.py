@@ -154,6 +154,21 @@ def append_entries(session: Session | Connection, key: bytes,
         last_seq, last_hash = 0, GENESIS_HASH
     else:
         last_seq, last_hash = head.last_seq, head.last_hash
+    rows = chain_rows(key, last_seq, last_hash, entries)
+    if rows:
+        conn.execute(_INSERT_ENTRIES, rows)
+        conn.execute(_MOVE_HEAD, {"last_seq": rows[-1]["seq"],
+                                  "last_hash": rows[-1]["entry_hash"]})
+    return [int(row["seq"]) for row in rows]
+
+
+def chain_rows(key: bytes, last_seq: int, last_hash: str,
+               entries: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows of ``entries`` (each the keyword arguments of :func:`append_entry`) chained
+    after the entry ``last_seq`` whose hash is ``last_hash``: the columns of
+    ``audit_entries``, each row keyed by :func:`_digest` over its content and the hash of
+    the row before it. The caller writes them, and moves the head to the last one, in one
+    transaction that holds (or checks) the head at ``last_seq``."""
     rows: list[dict[str, Any]] = []
     for fields in entries:
         actor: Actor = fields["actor"]
@@ -168,10 +183,7 @@ def append_entries(session: Session | Connection, key: bytes,
                      "centre_id": centre_id, "details": details, "prev_hash": last_hash,
                      "entry_hash": entry_hash})
         last_seq, last_hash = seq, entry_hash
-    if rows:
-        conn.execute(_INSERT_ENTRIES, rows)
-        conn.execute(_MOVE_HEAD, {"last_seq": last_seq, "last_hash": last_hash})
-    return [int(row["seq"]) for row in rows]
+    return rows
 
 
 @dataclass(frozen=True)

@@ -15,9 +15,22 @@ which answer afterwards. So:
   named exactly as anywhere else, because a group is just consecutive entries;
 - N requests in flight cost one commit instead of N, and the head row is held once per group.
 
-A request answered on an event loop (the fast doors) awaits :meth:`AuditWriter.write_async`:
-the writer resolves its asyncio future with ``call_soon_threadsafe`` after the commit (one
-wake-up of the loop per group), so no thread waits on its behalf.
+A request answered on an event loop (the fast doors) awaits :meth:`AuditWriter.write_async`.
+On SQLite the writer thread resolves its asyncio future with ``call_soon_threadsafe`` after
+the commit (one wake-up of the loop per group). On PostgreSQL the loop appends its requests'
+entries itself (:class:`_LoopAppender`, two asynchronous connections of its own): no thread,
+so no hand-off of the GIL per round trip, and a group costs two statements (its append, then
+the flush that makes it durable) instead of seven round trips.
+
+PostgreSQL's durability: a group's append commits without waiting for the WAL flush (the
+chain's head is held only while the group is appended, not through the disk write), and its
+requests are answered only after a later commit on another connection has flushed the WAL
+past it. That later transaction must write WAL of its own: a transaction that only takes an
+xid (``SELECT txid_current()``, what this module used before) commits without a flush even
+with ``synchronous_commit`` on (PostgreSQL flushes at commit only when the transaction wrote
+WAL), so it writes a transactional logical message (``pg_logical_emit_message``, one small
+WAL record, ignored by physical replication and by logical decoding plugins that do not ask
+for the prefix ``jikimi.audit``) and commits with ``synchronous_commit`` on.
 
 Writes of case data do not use it: their services still audit inside their own transaction,
 so a change and its audit entry commit together or not at all.
@@ -32,17 +45,19 @@ import os
 import queue
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Coroutine, Iterator, Sequence
 from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, Engine
+import psycopg
+from sqlalchemy import Connection, Engine, Table
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session, sessionmaker
 
 from jikimi.core.actors import Actor
-from jikimi.core.audit import append_entries
+from jikimi.core.audit import GENESIS_HASH, AuditEntry, append_entries, chain_rows
 from jikimi.errors import JikimiError
 
 log = logging.getLogger("jikimi.audit")
@@ -54,6 +69,13 @@ DEFAULT_LINGER_SECONDS = 0.003
 long before taking a group, so that the requests in flight share one commit (a commit costs
 several times an entry)."""
 BUSY_SECONDS = 0.01
+OPTIMISTIC_APPENDS = 3
+"""PostgreSQL, on an event loop: a group is appended against the head this process last
+wrote (one statement); when another writer moved the head meanwhile, against the head that
+statement saw, this many times in all, then with the head locked."""
+FLUSH_SQL = "SELECT pg_logical_emit_message(true, 'jikimi.audit', '')"
+"""A transaction that writes one WAL record: with ``synchronous_commit`` on, its commit
+flushes the WAL up to its own commit record (so past every group committed before it)."""
 
 
 class AuditUnavailable(JikimiError):
@@ -97,8 +119,13 @@ class AuditWriter:
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
         self._closed = False
-        self.groups = 0
-        """Transactions committed so far (each holding one or more entries)."""
+        self._thread_groups = 0
+        self._appenders: dict[asyncio.AbstractEventLoop, _LoopAppender] = {}
+
+    @property
+    def groups(self) -> int:
+        """Groups appended so far (each one transaction holding one or more entries)."""
+        return self._thread_groups + sum(a.groups for a in list(self._appenders.values()))
 
     def write(self, actor: Actor, action: str, record_type: str, record_id: str | int, *,
               centre_id: int | None = None, details: dict[str, Any] | None = None) -> int:
@@ -130,11 +157,21 @@ class AuditWriter:
         durable."""
         if self._closed:
             raise AuditUnavailable("the audit writer is stopped")
-        self._ensure_started()
-        waiter: asyncio.Future[int] = asyncio.get_running_loop().create_future()
-        self._queue.put(_Pending({"actor": actor, "action": action, "record_type": record_type,
-                                  "record_id": record_id, "centre_id": centre_id,
-                                  "details": details}, None, waiter))
+        loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[int] = loop.create_future()
+        pending = _Pending({"actor": actor, "action": action, "record_type": record_type,
+                            "record_id": record_id, "centre_id": centre_id,
+                            "details": details}, None, waiter)
+        if self._flush_apart:  # PostgreSQL: appended from this loop, no thread
+            appender = self._appenders.get(loop)
+            if appender is None:
+                appender = self._appenders[loop] = _LoopAppender(
+                    self._engine.url.set(drivername="postgresql").render_as_string(
+                        hide_password=False), self._key, self._max_batch)
+            appender.add(pending)
+        else:
+            self._ensure_started()
+            self._queue.put(pending)
         try:
             async with asyncio.timeout(DURABLE_TIMEOUT_SECONDS):
                 return await waiter
@@ -188,7 +225,7 @@ class AuditWriter:
             if self._conn is None:  # kept open: a group costs its statements and commit only
                 self._conn = self._engine.connect()
                 if self._flush_apart:  # the head's lock is not held through the WAL flush
-                    self._conn.exec_driver_sql("SET synchronous_commit TO OFF")
+                    self._conn.exec_driver_sql("SET synchronous_commit TO off")
                     self._conn.commit()
             with self._writers_queue(), self._conn.begin():
                 seqs = append_entries(self._conn, self._key, [p.fields for p in group])
@@ -200,7 +237,7 @@ class AuditWriter:
         finally:
             self._last_commit = time.monotonic()
             self._commit_seconds = self._last_commit - started
-        self.groups += 1
+        self._thread_groups += 1
         if self._flush_apart:
             self._flushes.put((group, seqs))
         else:
@@ -209,11 +246,12 @@ class AuditWriter:
     def _flush(self) -> None:
         """PostgreSQL: a group commits without waiting for the WAL flush (so the chain's head
         is locked only while the group is appended, not through the disk write), and its
-        requests are answered only after a later transaction with a synchronous commit has
-        committed here: that commit flushes the WAL up to its own record, which comes after
-        the groups' commits. A server crash before that loses those groups and the chain
-        with them, consistently (the WAL is replayed in order), and no request of theirs
-        was answered. Groups waiting together share one flush."""
+        requests are answered only after a later transaction that writes WAL
+        (:data:`FLUSH_SQL`) has committed synchronously here: that commit flushes the WAL up
+        to its own record, which comes after the groups' commits. A server crash before that
+        loses those groups and the chain with them, consistently (the WAL is replayed in
+        order), and no request of theirs was answered. Groups waiting together share one
+        flush."""
         while True:
             item = self._flushes.get()
             if item is None:
@@ -230,10 +268,11 @@ class AuditWriter:
                 batches.append(more)
             try:
                 if self._flush_conn is None:
-                    self._flush_conn = self._engine.connect()
-                with self._flush_conn.begin():
-                    # an xid makes the commit write a record and wait for its flush
-                    self._flush_conn.exec_driver_sql("SELECT txid_current()")
+                    self._flush_conn = self._engine.connect().execution_options(
+                        isolation_level="AUTOCOMMIT")
+                    self._flush_conn.exec_driver_sql("SET synchronous_commit TO on")
+                # one statement, its own transaction: it writes WAL, so it commits with a flush
+                self._flush_conn.exec_driver_sql(FLUSH_SQL)
             except Exception as exc:  # durability unknown: answer none of them
                 log.exception("flushing %d audit groups failed", len(batches))
                 _close(self._flush_conn)
@@ -277,15 +316,20 @@ class AuditWriter:
         self._drop_connection()
         _close(self._flush_conn)
         self._flush_conn = None
+        for appender in list(self._appenders.values()):
+            appender.close()
+        self._appenders.clear()
         if self._lock_fd is not None:
             os.close(self._lock_fd)
             self._lock_fd = None
 
 
 def _close(conn: Connection | None) -> None:
-    """Close a connection (a broken one is dropped either way)."""
+    """Close a connection and drop it from the pool (a session setting of the writer's,
+    ``synchronous_commit``, must not follow it into another transaction)."""
     if conn is not None:
         try:
+            conn.invalidate()
             conn.close()
         except Exception:
             log.warning("closing an audit connection failed", exc_info=True)
@@ -319,3 +363,189 @@ def _resolve(waiters: list[tuple[asyncio.Future[int], int | Exception]]) -> None
             waiter.set_exception(outcome)
         else:
             waiter.set_result(outcome)
+
+
+def _append_sql() -> str:
+    """PostgreSQL: one statement that appends a group and moves the head to its last entry,
+    only if the head is still where the group was chained (``head_seq``, ``head_hash``);
+    returns the rows it inserted and the head as the statement saw it. The columns and their
+    types come from the table's own definition."""
+    table: Table = AuditEntry.__table__  # type: ignore[assignment]
+    dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
+    names = [column.name for column in table.c]
+    arrays = ", ".join(f"%({name})s::{table.c[name].type.compile(dialect=dialect)}[]"
+                       for name in names)
+    # the names and types come from the table's definition; every value is bound
+    return (
+        "WITH moved AS (UPDATE audit_head SET last_seq = %(new_head_seq)s, "  # noqa: S608
+        "last_hash = %(new_head_hash)s WHERE id = 1 AND last_seq = %(head_seq)s "
+        "AND last_hash = %(head_hash)s RETURNING id), "
+        f"added AS (INSERT INTO audit_entries ({', '.join(names)}) "
+        f"SELECT * FROM unnest({arrays}) WHERE EXISTS (SELECT 1 FROM moved) RETURNING seq) "
+        "SELECT (SELECT count(*) FROM added), last_seq, last_hash FROM audit_head WHERE id = 1")
+
+
+APPEND_SQL = _append_sql()
+READ_HEAD_SQL = "SELECT last_seq, last_hash FROM audit_head WHERE id = 1"
+LOCK_HEAD_SQL = READ_HEAD_SQL + " FOR UPDATE"
+INSERT_HEAD_SQL = "INSERT INTO audit_head (id, last_seq, last_hash) VALUES (1, 0, %s)"
+
+
+def _append_params(head: tuple[int, str], rows: list[dict[str, Any]]) -> dict[str, Any]:
+    params: dict[str, Any] = {name: [row[name] for row in rows] for name in rows[0]}
+    params.update(head_seq=head[0], head_hash=head[1], new_head_seq=rows[-1]["seq"],
+                  new_head_hash=rows[-1]["entry_hash"])
+    return params
+
+
+class _LoopAppender:
+    """PostgreSQL: the entries of the requests answered on one event loop, appended and made
+    durable from that loop, on two asynchronous connections of its own (no thread).
+
+    Entries that arrive while a group is being appended form the next group. A group is one
+    statement in its own transaction (:data:`APPEND_SQL`: the rows inserted and the head
+    moved only if the head is still the one this process last wrote; another writer having
+    moved it, the group is chained again after the head that statement saw, and after
+    :data:`OPTIMISTIC_APPENDS` tries appended with the head locked), committed without
+    waiting for the WAL flush. The flush connection then commits :data:`FLUSH_SQL`
+    synchronously for every group appended meanwhile, and only then are their requests
+    answered. A failed append or flush answers none of its requests."""
+
+    def __init__(self, conninfo: str, key: bytes, max_batch: int) -> None:
+        self._conninfo = conninfo
+        self._key = key
+        self._max_batch = max_batch
+        self._waiting: list[_Pending] = []
+        self._appended: list[tuple[list[_Pending], list[int]]] = []
+        self._appending = False
+        self._flushing = False
+        self._conn: psycopg.AsyncConnection[Any] | None = None
+        self._flush_conn: psycopg.AsyncConnection[Any] | None = None
+        self._head: tuple[int, str] | None = None
+        """The head as this appender last wrote it (a hint: checked by every append)."""
+        self._tasks: set[asyncio.Task[None]] = set()
+        self.groups = 0
+        self.locked_appends = 0
+        """Groups appended with the head locked (the head had moved too often)."""
+
+    def add(self, pending: _Pending) -> None:
+        """Queue an entry; its waiter is resolved once the entry is durable."""
+        self._waiting.append(pending)
+        if not self._appending:
+            self._appending = True
+            self._spawn(self._append_waiting())
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _append_waiting(self) -> None:
+        try:
+            while self._waiting:
+                group = self._waiting[:self._max_batch]
+                del self._waiting[:self._max_batch]
+                try:
+                    seqs = await self._append([p.fields for p in group])
+                except Exception as exc:  # every waiting request must hear of it
+                    log.exception("audit group of %d entries failed", len(group))
+                    self._head = None
+                    await _close_async(self._conn)
+                    self._conn = None
+                    _settle_here(group, [exc for _ in group])
+                    continue
+                self.groups += 1
+                self._appended.append((group, seqs))
+                if not self._flushing:
+                    self._flushing = True
+                    self._spawn(self._flush_appended())
+        finally:
+            self._appending = False
+
+    async def _append(self, entries: list[dict[str, Any]]) -> list[int]:
+        if self._conn is None:
+            conn = await psycopg.AsyncConnection.connect(self._conninfo, autocommit=True)
+            # the head is held only while a group is appended, not through the disk write
+            await conn.execute("SET synchronous_commit TO off")
+            self._conn = conn
+        conn = self._conn
+        head = self._head
+        for _attempt in range(OPTIMISTIC_APPENDS):
+            if head is None:
+                cursor = await conn.execute(READ_HEAD_SQL)
+                found = await cursor.fetchone()
+                if found is None:  # no chain yet: made with the head locked
+                    break
+                head = (int(found[0]), str(found[1]))
+            rows = chain_rows(self._key, head[0], head[1], entries)
+            cursor = await conn.execute(APPEND_SQL, _append_params(head, rows), prepare=True)
+            outcome = await cursor.fetchone()
+            if outcome is not None and outcome[0] == len(rows):
+                self._head = (rows[-1]["seq"], rows[-1]["entry_hash"])
+                return [int(row["seq"]) for row in rows]
+            seen = (int(outcome[1]), str(outcome[2])) if outcome is not None else None
+            # another writer moved the head: chain after the one the statement saw (or read
+            # it again when the statement waited for that writer and saw the old one)
+            head = seen if seen != head else None
+        async with conn.transaction():
+            cursor = await conn.execute(LOCK_HEAD_SQL)
+            found = await cursor.fetchone()
+            if found is None:
+                await conn.execute(INSERT_HEAD_SQL, (GENESIS_HASH,))
+                head = (0, GENESIS_HASH)
+            else:
+                head = (int(found[0]), str(found[1]))
+            rows = chain_rows(self._key, head[0], head[1], entries)
+            cursor = await conn.execute(APPEND_SQL, _append_params(head, rows), prepare=True)
+            outcome = await cursor.fetchone()
+            if outcome is None or outcome[0] != len(rows):
+                raise RuntimeError("the audit head moved while it was locked")
+        self.locked_appends += 1
+        self._head = (rows[-1]["seq"], rows[-1]["entry_hash"])
+        return [int(row["seq"]) for row in rows]
+
+    async def _flush_appended(self) -> None:
+        try:
+            while self._appended:
+                groups, self._appended = self._appended, []
+                try:
+                    if self._flush_conn is None:
+                        conn = await psycopg.AsyncConnection.connect(self._conninfo,
+                                                                     autocommit=True)
+                        await conn.execute("SET synchronous_commit TO on")
+                        self._flush_conn = conn
+                    await self._flush_conn.execute(FLUSH_SQL, prepare=True)
+                except Exception as exc:  # durability unknown: answer none of them
+                    log.exception("flushing %d audit groups failed", len(groups))
+                    await _close_async(self._flush_conn)
+                    self._flush_conn = None
+                    for group, _seqs in groups:
+                        _settle_here(group, [exc for _ in group])
+                    continue
+                for group, seqs in groups:
+                    _settle_here(group, seqs)
+        finally:
+            self._flushing = False
+
+    def close(self) -> None:
+        """End the connections (at shutdown; no loop needed). A group still in flight then
+        fails, and none of its requests is answered."""
+        for conn in (self._conn, self._flush_conn):
+            if conn is not None:
+                conn.pgconn.finish()
+        self._conn = self._flush_conn = None
+
+
+async def _close_async(conn: psycopg.AsyncConnection[Any] | None) -> None:
+    if conn is not None:
+        try:
+            await conn.close()
+        except Exception:
+            log.warning("closing an audit connection failed", exc_info=True)
+
+
+def _settle_here(group: list[_Pending], outcomes: Sequence[int | Exception]) -> None:
+    """Tell the requests of a group, on their own loop, their sequence numbers (or the
+    failure)."""
+    _resolve([(p.waiter, outcome) for p, outcome in zip(group, outcomes, strict=True)
+              if p.waiter is not None])

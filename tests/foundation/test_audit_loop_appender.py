@@ -1,0 +1,160 @@
+"""Audit entries of requests answered on an event loop (``AuditWriter.write_async``, the fast
+doors): on PostgreSQL the loop appends them itself, one statement per group against the head
+it last wrote. Other writers moving the head in between (a service's transaction, the writer
+thread of the same process, another process) still give one unbroken chain; a failed group
+answers none of its requests; and an answer waits for the WAL flush past its entry."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from typing import Any
+
+import psycopg
+import pytest
+
+import jikimi.core.audit_writer as audit_writer
+from jikimi.core.actors import Actor, ActorKind, cli_actor
+from jikimi.core.audit import audit_key, verify_chain
+from jikimi.core.audit_writer import AuditUnavailable, AuditWriter
+from jikimi.core.runtime import Runtime
+
+PARTNER = Actor(kind=ActorKind.PARTNER, id=9, label="Platform L")
+
+
+def _writer(runtime: Runtime) -> AuditWriter:
+    return AuditWriter(runtime.sessions, audit_key(runtime.keys.signing_secret))
+
+
+def _chain_ok(runtime: Runtime) -> None:
+    with runtime.sessions() as session:
+        report = verify_chain(session, audit_key(runtime.keys.signing_secret))
+    assert report.ok, report.problem
+
+
+def test_loop_groups_chain_after_every_other_writer(runtime: Runtime) -> None:
+    """The loop's groups, a service's own audited transactions and the writer thread append
+    in turns; every entry is written once, in one chain (the first group also starts the
+    chain on an empty log)."""
+    writer = _writer(runtime)
+    seqs: list[int] = []
+
+    async def scenario() -> None:
+        seqs.extend(await asyncio.gather(*(
+            writer.write_async(PARTNER, "partner.lookup", "partner", 9, details={"n": n})
+            for n in range(5))))
+        for turn in range(4):
+            # the head moves under the loop: a service's entry, then the writer thread's
+            with runtime.context(cli_actor("test")) as ctx:
+                seqs.append(ctx.audit("test.between", "test", turn).seq)
+            seqs.append(await asyncio.to_thread(
+                writer.write, cli_actor("test"), "test.thread", "test", turn))
+            seqs.extend(await asyncio.gather(*(
+                writer.write_async(PARTNER, "partner.lookup", "partner", 9,
+                                   details={"turn": turn, "n": n}) for n in range(3))))
+
+    asyncio.run(scenario())
+    writer.close()
+    assert sorted(seqs) == list(range(min(seqs), min(seqs) + len(seqs)))
+    _chain_ok(runtime)
+
+
+def test_loop_and_threads_at_once_make_one_chain(runtime: Runtime) -> None:
+    """Requests on a loop and in threads of the same process at the same time."""
+    writer = _writer(runtime)
+    with runtime.context(cli_actor("test")) as ctx:
+        ctx.audit("test.start", "test", 0)
+    from_threads: list[int] = []
+
+    def threads() -> None:
+        for n in range(40):
+            from_threads.append(writer.write(cli_actor("test"), "test.thread", "test", n))
+
+    async def on_loop() -> list[int]:
+        answered: list[int] = []
+        for n in range(20):
+            answered.extend(await asyncio.gather(*(
+                writer.write_async(PARTNER, "partner.lookup", "partner", 9,
+                                   details={"n": n, "i": i}) for i in range(4))))
+        return answered
+
+    worker = threading.Thread(target=threads)
+    worker.start()
+    from_loop = asyncio.run(on_loop())
+    worker.join(60)
+    writer.close()
+    everything = sorted(from_threads + from_loop)
+    assert len(everything) == 120 and len(set(everything)) == 120
+    _chain_ok(runtime)
+
+
+def test_a_failed_loop_group_answers_no_request(runtime: Runtime,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """A group whose append fails refuses every request in it; the next group works."""
+    writer = _writer(runtime)
+
+    def broken(*_args: Any, **_kwargs: Any) -> Any:
+        raise RuntimeError("disk full")
+
+    # PostgreSQL: the loop builds its rows itself; SQLite: the writer thread's append
+    target = "chain_rows" if runtime.engine.dialect.name == "postgresql" else "append_entries"
+    original = getattr(audit_writer, target)
+
+    async def scenario() -> int:
+        monkeypatch.setattr(audit_writer, target, broken)
+        outcomes = await asyncio.gather(*(
+            writer.write_async(PARTNER, "partner.lookup", "partner", 9) for _ in range(3)),
+            return_exceptions=True)
+        assert all(isinstance(o, AuditUnavailable) for o in outcomes), outcomes
+        monkeypatch.setattr(audit_writer, target, original)
+        return await writer.write_async(PARTNER, "partner.lookup", "partner", 9)
+
+    assert asyncio.run(scenario()) >= 1
+    writer.close()
+    _chain_ok(runtime)
+
+
+def test_a_loop_answer_waits_for_the_wal_flush(runtime: Runtime,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """PostgreSQL: a group commits without waiting for the disk, so its requests are answered
+    only once a later commit has flushed the WAL past it. Checked at the moment the answers
+    are released: the WAL is flushed at least up to where it was written right after the
+    group (a flush that writes no WAL of its own, e.g. ``SELECT txid_current()``, commits
+    without flushing, and this fails unless something else flushed meanwhile)."""
+    if runtime.engine.dialect.name != "postgresql":
+        pytest.skip("the WAL flush is PostgreSQL's")
+    conninfo = runtime.engine.url.set(drivername="postgresql").render_as_string(
+        hide_password=False)
+    probe = psycopg.connect(conninfo, autocommit=True)
+    written: list[str] = []
+    released: list[bool] = []
+    original_append = audit_writer._LoopAppender._append
+    original_settle = audit_writer._settle_here
+
+    async def append(self: Any, entries: list[dict[str, Any]]) -> list[int]:
+        seqs = await original_append(self, entries)
+        cursor = await self._conn.execute("SELECT pg_current_wal_insert_lsn()::text")
+        written.append(str((await cursor.fetchone())[0]))
+        return seqs
+
+    def settle(group: Any, outcomes: Any) -> None:
+        if written:
+            row = probe.execute("SELECT pg_current_wal_flush_lsn() >= %s::pg_lsn",
+                                (written[-1],)).fetchone()
+            released.append(bool(row and row[0]))
+        original_settle(group, outcomes)
+
+    monkeypatch.setattr(audit_writer._LoopAppender, "_append", append)
+    monkeypatch.setattr(audit_writer, "_settle_here", settle)
+    writer = _writer(runtime)
+
+    async def scenario() -> None:
+        for n in range(5):
+            await writer.write_async(PARTNER, "partner.lookup", "partner", 9, details={"n": n})
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        writer.close()
+        probe.close()
+    assert len(released) == 5 and all(released), released
