@@ -1,9 +1,15 @@
 """Browser fixtures for every test package: a live server (`jikimi serve` in its own process)
-and Debian's Chromium via Playwright. Loaded once, as a plugin, from tests/conftest.py."""
+and Debian's Chromium via Playwright. Loaded once, as a plugin, from tests/conftest.py.
+
+No test may read the page before the page has reacted (CI runs on a loaded 2-core machine,
+where an answer, a script or htmx's settle step comes late): a read after an action is either
+a web-first assertion (``expect(...)``, which retries), or follows ``click_and_wait`` (the page
+a form or a link leads to has loaded) or ``htmx_idle`` (htmx has nothing in flight)."""
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -15,12 +21,18 @@ from pathlib import Path
 
 import httpx
 import pytest
+from playwright.sync_api import Locator, Page, expect
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--disable-dev-shm-usage"]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-results" / "screenshots"
+# expect(...) retries for 5 s by default: too short for a server answer on the loaded CI.
+EXPECT_TIMEOUT_MS = 30_000
+expect.set_options(timeout=EXPECT_TIMEOUT_MS)
+NAVIGATION_TIMEOUT_MS = 60_000
+HTMX_BUSY = ".htmx-request, .htmx-swapping, .htmx-settling, .htmx-added"
 
 
 def free_port() -> int:
@@ -105,6 +117,41 @@ def page(browser):  # type: ignore[no-untyped-def]
     pg = context.new_page()
     yield pg
     context.close()
+
+
+def click_and_wait(page: Page, target: str | Locator,
+                   timeout: float = NAVIGATION_TIMEOUT_MS) -> None:
+    """Click what sends a form or follows a link, and wait until the page it leads to has
+    loaded. Playwright's click returns when the navigation has started (committed at best):
+    a read right after it can see the old page, or the new one half parsed. Fails if the
+    click leads nowhere."""
+    with page.expect_navigation(timeout=timeout):
+        if isinstance(target, str):
+            page.click(target, timeout=timeout)
+        else:
+            target.click(timeout=timeout)
+
+
+def htmx_idle(page: Page, timeout: float = EXPECT_TIMEOUT_MS) -> None:
+    """Wait until htmx has no request in flight and no swap or settle pending on the page
+    (a fragment loaded with ``hx-trigger="load"`` is requested before the load event, and
+    arrives after it)."""
+    expect(page.locator(HTMX_BUSY)).to_have_count(0, timeout=timeout)
+
+
+def reload_until(page: Page, selector: str, pattern: str, timeout_s: float = 180.0) -> str:
+    """Reload the page until the text of ``selector`` (whitespace collapsed) matches
+    ``pattern``, for a page that shows a background job's progress as it was when loaded;
+    the text that matched. Fails with the last text seen after ``timeout_s``."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        text = " ".join(page.locator(selector).inner_text().split())
+        if re.search(pattern, text):
+            return text
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{selector} never matched {pattern!r}: {text!r}")
+        time.sleep(0.5)
+        page.reload()
 
 
 def screenshot(page, name: str) -> Path:  # type: ignore[no-untyped-def]

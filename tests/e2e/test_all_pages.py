@@ -20,7 +20,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 import httpx
 import pyotp
 import pytest
-from tests.browser_fixtures import SCREENSHOTS, screenshot
+from playwright.sync_api import expect
+from tests.browser_fixtures import SCREENSHOTS, click_and_wait, htmx_idle, screenshot
 
 from jikimi.core.locale.build import merged_messages
 
@@ -154,7 +155,9 @@ def check_page(page, server: str, target: str, lang: str, axe_source: str,  # ty
 
 def inspect(page, where: str, target: str, lang: str, axe_source: str,  # type: ignore[no-untyped-def]
             report: Report) -> None:
-    """The checks of the page as it is now (after a visit, or after a form was sent)."""
+    """The checks of the page as it is now (after a visit, or after a form was sent), once
+    the fragments htmx loads after the page (``hx-trigger="load"``) are in."""
+    htmx_idle(page)
     texts: list[str] = page.evaluate(VISIBLE_TEXT)
     visible = "\n".join(texts)
     for found in sorted(set(ACTOR_REF.findall(visible))):
@@ -215,8 +218,7 @@ def test_every_staff_page(browser, demo_server, role: str) -> None:  # type: ign
         page.fill("#password", password)
         if totp:
             page.fill("#totp", pyotp.TOTP(totp).now())
-        page.click("main button[type=submit]")
-        page.wait_for_load_state()
+        click_and_wait(page, "main button[type=submit]")
         assert "/login" not in page.url, page.content()[:2000]
         nav: list[str] = page.eval_on_selector_all(
             "header nav a[href]", "els => els.map(e => e.getAttribute('href'))")
@@ -249,7 +251,8 @@ def test_every_portal_page(browser, demo_server) -> None:  # type: ignore[no-unt
             page.fill("#code", code)
             page.fill("#secret", secret)
             page.click("#status-form button[type=submit]")
-            page.wait_for_load_state()
+            # the script shows her case in place once the centre has answered
+            expect(page.locator("#case-view")).to_be_visible()
             where = f"victim {lang} /portal/status (her case)"
             report.visited.append(where)
             assert page.locator("#erase-form, #erase").count() >= 1, page.content()[:3000]

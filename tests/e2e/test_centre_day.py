@@ -10,12 +10,12 @@ central admin reads the national dashboard. Screenshots at 1280 and 390 px."""
 from __future__ import annotations
 
 import re
-import time
 
 import pyotp
 import pytest
 from playwright.sync_api import expect
-from tests.e2e.test_role_walks import both_widths
+from tests.browser_fixtures import click_and_wait, reload_until
+from tests.e2e.test_role_walks import SCAN_ENDED, both_widths
 from tests.e2e.test_takedown_approval_web import mail_env  # noqa: F401
 from tests.scans.conftest import media, site  # noqa: F401
 from tests.takedown.conftest import smtp_server  # noqa: F401
@@ -29,14 +29,13 @@ def log_in(page, server, member) -> None:  # type: ignore[no-untyped-def]
     page.fill("#password", member.password)
     if member.totp_secret:
         page.fill("#totp", pyotp.TOTP(member.totp_secret).now())
-    page.click("main button[type=submit]")
-    page.wait_for_load_state()
+    click_and_wait(page, "main button[type=submit]")
     assert "/login" not in page.url
 
 
 def log_out(page) -> None:  # type: ignore[no-untyped-def]
-    page.click("header form[action='/logout'] button")
-    page.wait_for_url(re.compile(r".*/login$"))
+    click_and_wait(page, "header form[action='/logout'] button")
+    expect(page).to_have_url(re.compile(r".*/login$"))
 
 
 def no_raw_ids(page) -> None:  # type: ignore[no-untyped-def]
@@ -58,20 +57,20 @@ def test_the_centres_day(mail_env, page, live_server, live_world, site, media,  
     page.check("input[value=hotline]")
     page.fill("#name", "홍길순")
     page.fill("#phone", "010-12ab-5678")
-    page.click("main form button[type=submit]")
+    click_and_wait(page, "main form button[type=submit]")
     expect(page.locator("#phone[aria-invalid=true]")).to_have_count(1)
     assert page.locator("#name").input_value() == "홍길순"
     page.fill("#phone", "010-1234-5678")
-    page.click("main form button[type=submit]")
+    click_and_wait(page, "main form button[type=submit]")
     code = page.locator("strong.code").first.inner_text()
     assert re.fullmatch(r"DSC-\d{4}-\d{6}", code)
     page.goto(live_server.url + f"/cases/{code}/consents")
     for purpose in ("partner_sharing", "police_referral"):
-        page.locator(f"form:has(input[name=purpose][value={purpose}]) button").click()
+        click_and_wait(page, page.locator(f"form:has(input[name=purpose][value={purpose}]) button"))
     page.goto(live_server.url + f"/cases/{code}")
     page.set_input_files("#picture-files", str(original))
     page.click("#pictures-submit")
-    page.wait_for_selector("#pictures-status.ok", timeout=90_000)
+    page.wait_for_selector("#pictures-status.ok", timeout=180_000)
     no_raw_ids(page)
     both_widths(page, "day-counsellor-case-ko")
     log_out(page)
@@ -92,34 +91,29 @@ def test_the_centres_day(mail_env, page, live_server, live_world, site, media,  
               + site.url + "/media/other-101.jpg")
     page.click("button[name=then][value=scan]")
     page.wait_for_url(re.compile(r".*/scans/\d+$"))
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        status = " ".join(page.locator("#scan-status").inner_text().split())
-        if re.search(r"(대기|Pending) 0", status) and not re.search(r"(항목|Items) 0\b", status):
-            break
-        time.sleep(0.5)
-        page.reload()
+    reload_until(page, "#scan-status", SCAN_ENDED)
     both_widths(page, "day-scan-ko")
     page.goto(live_server.url + f"/review?case={code}")
-    page.locator("main table a[href^='/review/']").first.click()
+    click_and_wait(page, page.locator("main table a[href^='/review/']").first)
     page.click("#unblur")
     page.wait_for_selector("#preview img[data-blurred=false]")
-    page.click("#confirm")
+    click_and_wait(page, "#confirm")
     expect(page.locator("h1 .badge.r-confirmed")).to_have_count(1)
     page.goto(live_server.url + f"/takedowns?case={code}")
-    page.locator("table.takedowns tbody tr a").first.click()
+    click_and_wait(page, page.locator("table.takedowns tbody tr a").first)
     page.fill("#recipient", "abuse@gallery.example")
-    page.click("#preview")
+    click_and_wait(page, "#preview")
     text = page.locator("#notice-body").input_value()
     assert code in text and "copy-mirrored.png" in text
     page.fill("#notice-body", text.rstrip() + "\n\n추가 안내: 피해자가 직접 신고했습니다.\n")
-    page.click("#save-notice")
+    click_and_wait(page, "#save-notice")
+    expect(page.locator("#notice-body")).to_have_value(re.compile("추가 안내: 피해자가 직접"))
     both_widths(page, "day-notice-ko")
-    page.click("#approve")
+    click_and_wait(page, "#approve")  # answered once the platform's mail server took it
     assert len(recorder.messages) == 1
     assert "추가 안내: 피해자가 직접 신고했습니다." in \
         recorder.parsed()[0].get_body().get_content()
-    page.click("#verify")  # the copy is still there: the request stays open
+    click_and_wait(page, "#verify")  # the copy is still there: the request stays open
     no_raw_ids(page)
     page.goto(live_server.url + "/takedowns/statistics")
     expect(page.locator("h1")).to_have_count(1)

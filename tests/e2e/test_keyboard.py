@@ -9,6 +9,7 @@ import re
 import pyotp
 import pytest
 from playwright.sync_api import expect
+from tests.browser_fixtures import htmx_idle
 
 pytestmark = pytest.mark.browser
 MAX_TABS = 120
@@ -90,6 +91,7 @@ def test_review_by_keyboard(browser, demo_server) -> None:  # type: ignore[no-un
         tab_to(page, "#unblur")
         page.keyboard.press("Enter")
         page.wait_for_selector("#preview img[data-blurred=false]")
+        htmx_idle(page)  # settled: nothing moves the focus while Tab is pressed
         tab_to(page, "#confirm")
         enter(page)
         expect(page.locator("h1 .badge.r-confirmed")).to_have_count(1)

@@ -8,8 +8,9 @@ import base64
 import re
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
-from tests.browser_fixtures import screenshot
+from tests.browser_fixtures import click_and_wait, screenshot
 from tests.e2e.test_staff_web import log_in
 from tests.review.seeding import seed_matches
 from tests.scans.conftest import media, site  # noqa: F401
@@ -69,17 +70,17 @@ def test_review_blurred_until_click_then_confirm(page, live_server, live_world, 
     screenshot(page, "review-detail-clear-ko")
 
     page.fill("#reason", "등록 사진의 좌우 반전본")
-    page.click("#confirm")
-    page.wait_for_url(re.compile(rf".*/review/{mirrored}$"))
+    click_and_wait(page, "#confirm")  # the answer is the same address
+    expect(page).to_have_url(re.compile(rf".*/review/{mirrored}$"))
     assert page.locator("h1 .badge").first.inner_text() == "확인됨"
     # a fresh view is blurred again: nothing stays unblurred
     assert page.locator("figure#preview").get_attribute("data-blurred") == "true"
     # confirming proposed a takedown of the URL, visible on /takedowns
-    page.click("text=삭제 요청 →")
+    click_and_wait(page, "text=삭제 요청 →")
     row = page.locator("table.takedowns tbody tr")
     assert row.count() == 1
     assert seeded.case_code in row.inner_text() and "초안" in row.inner_text()
-    row.locator("a").first.click()
+    click_and_wait(page, row.locator("a").first)
     assert "copy-mirrored.png" in page.locator("main").inner_text()
     # English is complete too
     page.goto(live_server.url + f"/review/{mirrored}?lang=en")

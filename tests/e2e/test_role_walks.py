@@ -7,7 +7,6 @@ reviews a match (blurred, then shown clearly) to confirm it. Screenshots at 1280
 from __future__ import annotations
 
 import re
-import time
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +14,7 @@ import pyotp
 import pytest
 from PIL import Image
 from playwright.sync_api import expect
-from tests.browser_fixtures import screenshot
+from tests.browser_fixtures import click_and_wait, reload_until, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -26,14 +25,17 @@ def log_in(page, server, email: str, password: str, totp_secret: str | None = No
     page.fill("#password", password)
     if totp_secret:
         page.fill("#totp", pyotp.TOTP(totp_secret).now())
-    page.click("main button[type=submit]")
-    page.wait_for_load_state()
+    click_and_wait(page, "main button[type=submit]")
     assert "/login" not in page.url, page.locator("main").inner_text()
 
 
 def log_out(page) -> None:  # type: ignore[no-untyped-def]
-    page.click("header form[action='/logout'] button")
-    page.wait_for_url(re.compile(r".*/login$"))
+    click_and_wait(page, "header form[action='/logout'] button")
+    expect(page).to_have_url(re.compile(r".*/login$"))
+
+
+SCAN_ENDED = r"(항목|Items) [1-9]\d* · (대기|Pending) 0\b"
+"""The scan card once the scan has found its items and none is left to fetch."""
 
 
 def both_widths(page, name: str) -> None:  # type: ignore[no-untyped-def]
@@ -48,40 +50,41 @@ def test_admin_creates_a_colleague_who_logs_in_with_totp(page, live_server, live
     _runtime, world = live_world
     admin = world.staff["admin_a"]
     log_in(page, live_server, admin.email, admin.password, admin.totp_secret)
-    page.click("header nav a[href='/admin/users']")
+    click_and_wait(page, "header nav a[href='/admin/users']")
     assert page.locator("h1").inner_text() == "직원 계정"
     assert "counsellor_b@test.invalid" not in page.content()  # another centre's
     page.fill("#email", "new.analyst@test.invalid")
     page.fill("#display_name", "한분석")
     page.select_option("#role", "analyst")
     both_widths(page, "admin-users-ko")
-    page.click("text=계정 만들기")
+    click_and_wait(page, "text=계정 만들기")
     assert page.locator("h1").inner_text() == "계정을 만들었습니다"
     password = page.locator("strong.secret").inner_text()
     both_widths(page, "admin-user-created-ko")
-    page.click("text=계정으로 이동")
+    click_and_wait(page, "text=계정으로 이동")
     assert page.locator("h1").inner_text() == "한분석"
     both_widths(page, "admin-user-ko")
     log_out(page)
 
     # the colleague logs in, turns on two-factor login by the QR code's key
     log_in(page, live_server, "new.analyst@test.invalid", password)
-    page.click("header a.who")
-    page.click("text=2단계 인증 설정")
+    click_and_wait(page, "header a.who")
+    click_and_wait(page, "text=2단계 인증 설정")
     expect(page.locator("figure.qr svg[role=img]")).to_have_count(1)
     key = page.locator("strong.totp-secret").inner_text()
     both_widths(page, "account-totp-ko")
     page.fill("#code", "000000")
-    page.click("text=켜기")
-    assert page.locator("#code-error").is_visible()  # a mistyped code: the QR stays
+    click_and_wait(page, "text=켜기")
+    expect(page.locator("#code-error")).to_be_visible()  # a mistyped code: the QR stays
+    expect(page.locator("figure.qr svg[role=img]")).to_have_count(1)
     page.fill("#code", pyotp.TOTP(key).now())
-    page.click("text=켜기")
+    click_and_wait(page, "text=켜기")
     assert "2단계 인증을 켰습니다" in page.content()
     log_out(page)
     page.goto(live_server.url + "/login")
     page.fill("#email", "new.analyst@test.invalid")
     page.fill("#password", password)
-    page.click("main button[type=submit]")
+    click_and_wait(page, "main button[type=submit]")
     assert page.url.endswith("/login")  # the code is now required
     log_in(page, live_server, "new.analyst@test.invalid", password, key)
     assert "한분석" in page.locator("header").inner_text()
@@ -92,7 +95,7 @@ def test_admin_creates_a_colleague_who_logs_in_with_totp(page, live_server, live
     page.goto(live_server.url + "/admin/users?lang=en")
     page.fill("#email", "deputy@test.invalid")
     page.select_option("#role", "admin")
-    page.click("text=Create account")
+    click_and_wait(page, "text=Create account")
     expect(page.locator("figure.qr svg")).to_have_count(1)
     deputy_password = page.locator("strong.secret").inner_text()
     deputy_key = page.locator("strong.totp-secret").inner_text()
@@ -149,13 +152,15 @@ def test_analyst_adds_a_source_scans_and_confirms(page, live_server, live_world,
     # a bank holding the registered picture's fingerprints, made in the browser
     page.goto(live_server.url + "/banks")
     page.fill("#name", "walk-in victim")
-    page.locator("form[method=post][action='/banks'] button[type=submit]").click()
+    click_and_wait(page, page.locator("form[method=post][action='/banks'] button[type=submit]"))
     page.set_input_files("input[type=file]", str(registered))
-    page.locator("form[action$='/files'] button[type=submit]").click()
+    # the server fingerprints the picture before it answers: slow on a busy machine
+    click_and_wait(page, page.locator("form[action$='/files'] button[type=submit]"),
+                   timeout=120_000)
 
-    page.click("header nav a[href='/sources']")
-    page.click("main a[href='/sources/new']")
-    page.click("nav.tabs a[href='/sources/new?type=archive']")
+    click_and_wait(page, "header nav a[href='/sources']")
+    click_and_wait(page, "main a[href='/sources/new']")
+    click_and_wait(page, "nav.tabs a[href='/sources/new?type=archive']")
     page.fill("#name", "압수 휴대전화")
     page.fill("#path", "/etc")  # outside the import roots: refused beside the field
     page.click("text=추가하고 바로 스캔")
@@ -165,21 +170,16 @@ def test_analyst_adds_a_source_scans_and_confirms(page, live_server, live_world,
     page.fill("#path", str(folder))
     page.click("text=추가하고 바로 스캔")
     page.wait_for_url(re.compile(r".*/scans/\d+$"))
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        text = " ".join(page.locator("#scan-status").inner_text().split())
-        if "대기 0" in text or "Pending 0" in text:
-            break
-        time.sleep(0.5)
-        page.reload()
+    reload_until(page, "#scan-status", SCAN_ENDED)
     both_widths(page, "scan-progress-ko")
 
-    page.click("header nav a[href='/review']")
-    page.locator("table a[href^='/review/']").first.click()
+    click_and_wait(page, "header nav a[href='/review']")
+    click_and_wait(page, page.locator("table a[href^='/review/']").first)
     expect(page.locator("#unblur")).to_be_visible()
     page.click("#unblur")
     page.wait_for_selector("#preview img[data-blurred=false]")  # shown clearly, recorded
     both_widths(page, "review-unblurred-ko")
-    page.click("#confirm")
+    click_and_wait(page, "#confirm")
+    expect(page.locator("h1 .badge.r-confirmed")).to_have_count(1)
     assert "확인" in page.locator("main").inner_text()
     both_widths(page, "review-confirmed-ko")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pyotp
 import pytest
-from tests.browser_fixtures import screenshot
+from tests.browser_fixtures import click_and_wait, screenshot
 from tests.takedown.conftest import free_port
 
 pytestmark = pytest.mark.browser
@@ -58,9 +58,9 @@ def test_start_pages_on_the_demo(browser, live_server, live_world) -> None:  # t
     assert analyst.locator("svg#chart-work rect[data-series='matches'][data-value]").count() == 12
     assert analyst.locator("#median").inner_text().endswith("시간")
     screenshot(analyst, "start-analyst-ko")
-    analyst.click("li[data-todo='drafts'] a")
+    click_and_wait(analyst, "li[data-todo='drafts'] a")
     assert "status=draft" in analyst.url
-    analyst.locator("table.takedowns tbody tr a").first.click()
+    click_and_wait(analyst, analyst.locator("table.takedowns tbody tr a").first)
     assert "staff:" not in analyst.locator("main").inner_text()
     analyst.context.close()
 

@@ -9,7 +9,7 @@ import re
 
 import pytest
 from playwright.sync_api import expect
-from tests.browser_fixtures import screenshot
+from tests.browser_fixtures import click_and_wait, screenshot
 from tests.e2e.test_staff_web import log_in
 from tests.review.seeding import seed_matches
 from tests.scans.conftest import media, site  # noqa: F401
@@ -48,9 +48,9 @@ def test_preview_edit_approve_in_the_browser(mail_env, page, live_server, live_w
     log_in(page, live_server, world.staff["analyst_a"])
     page.wait_for_url(re.compile(r".*/$|.*/cases$"))
     page.goto(live_server.url + "/takedowns")
-    page.locator("table.takedowns tbody tr a").first.click()
+    click_and_wait(page, page.locator("table.takedowns tbody tr a").first)
     page.fill("#recipient", "abuse@gallery.example")
-    page.click("#preview")
+    click_and_wait(page, "#preview")
     body = page.locator("#notice-body")
     text = body.input_value()
     assert case_code in text and "copy-mirrored.png" in text
@@ -58,19 +58,20 @@ def test_preview_edit_approve_in_the_browser(mail_env, page, live_server, live_w
     screenshot(page, "takedown-draft-preview-ko")
     # an edit that drops the URL comes back with the error beside the text, typed text kept
     body.fill("URL을 지웠습니다")
-    page.click("#save-notice")
+    click_and_wait(page, "#save-notice")
     expect(page.locator("#body-error")).to_be_visible()
     assert page.locator("#notice-body").input_value() == "URL을 지웠습니다"
     # a real edit is kept as the draft's text
     edited = text.rstrip() + "\n\n추가 안내: 같은 사진이 다시 올라왔습니다.\n"
     page.fill("#notice-body", edited)
-    page.click("#save-notice")
+    click_and_wait(page, "#save-notice")
+    expect(page.locator("#body-error")).to_have_count(0)
     assert "추가 안내" in page.locator("#notice-body").input_value()
     assert "수정" in page.locator("#notice-card").inner_text()
     page.set_viewport_size({"width": 390, "height": 844})
     screenshot(page, "takedown-draft-edited-390")
     page.set_viewport_size({"width": 1280, "height": 900})
-    page.click("#approve")
+    click_and_wait(page, "#approve")  # answered once the platform's mail server took it
     assert page.locator("h1 .badge").first.inner_text() == "발송됨"
     assert len(recorder.messages) == 1
     message = recorder.parsed()[0]
@@ -95,16 +96,16 @@ def test_without_mail_server_the_page_says_so(sender_only, page, live_server,  #
     log_in(page, live_server, world.staff["analyst_a"])
     page.wait_for_url(re.compile(r".*/$|.*/cases$"))
     page.goto(live_server.url + "/takedowns")
-    page.locator("table.takedowns tbody tr a").first.click()
+    click_and_wait(page, page.locator("table.takedowns tbody tr a").first)
     page.fill("#recipient", "abuse@gallery.example")
-    page.click("#preview")
+    click_and_wait(page, "#preview")
     sentence = page.locator("#setting-missing").inner_text()
     assert "메일 서버" in sentence and "관리자" in sentence and "JIKIMI_" not in sentence
     expect(page.locator("#approve")).to_have_count(0)
     screenshot(page, "takedown-mail-server-missing-ko")
-    page.click("#approve-by-hand")
+    click_and_wait(page, "#approve-by-hand")
     page.fill("#sent-note", "신고 양식으로 제출")
-    page.click("#mark-sent")
+    click_and_wait(page, "#mark-sent")
     assert page.locator("h1 .badge").first.inner_text() == "발송됨"
     forged = page.request.post(page.url + "/approve", form={"csrf_token": "x"})
     assert forged.status == 403

@@ -8,7 +8,7 @@ import re
 
 import pytest
 from playwright.sync_api import expect
-from tests.browser_fixtures import screenshot
+from tests.browser_fixtures import click_and_wait, htmx_idle, screenshot
 from tests.e2e.test_staff_web import log_in
 from tests.review.seeding import seed_matches
 from tests.scans.conftest import media, site  # noqa: F401
@@ -33,26 +33,27 @@ def test_takedown_pages(centre_mail, page, live_server, live_world, site,  # noq
     log_in(page, live_server, world.staff["analyst_a"])
     page.wait_for_url(re.compile(r".*/(cases)?$"))
     page.goto(live_server.url + "/takedowns")
-    page.locator("table.takedowns tbody tr a").first.click()
+    click_and_wait(page, page.locator("table.takedowns tbody tr a").first)
     assert page.locator("h1 .badge").first.inner_text() == "초안"
-    page.click("#preview")
+    click_and_wait(page, "#preview")
     notice = page.locator("#notice-body").input_value()
     assert "copy-mirrored.png" in notice and seeded.case_code in notice
-    page.click("#approve")
+    click_and_wait(page, "#approve")
     assert "copy-mirrored.png" in page.locator("#notice").inner_text()
     page.fill("#sent-note", "신고 양식 접수번호 123")
-    page.click("#mark-sent")
+    click_and_wait(page, "#mark-sent")
     assert page.locator("h1 .badge").first.inner_text() == "발송됨"
     page.select_option("#status", "overdue")
     page.fill("#note", "기한 경과")
-    page.click("text=저장")
+    click_and_wait(page, "text=저장")
     assert page.locator("h1 .badge").first.inner_text() == "기한 초과"
     assert "신고 양식 접수번호 123" in page.content()
     screenshot(page, "takedown-detail-ko")
 
     page.goto(live_server.url + "/cases")
     banner = page.locator("#overdue-banner")
-    banner.wait_for()
+    banner.wait_for()  # loaded by htmx after the page
+    htmx_idle(page)
     assert "기한을 넘겼습니다" in banner.inner_text()
     page.goto(live_server.url + "/takedowns")
     expect(page.locator("tr.overdue")).to_have_count(1)
@@ -75,13 +76,13 @@ def test_takedown_pages(centre_mail, page, live_server, live_world, site,  # noq
     telegram = admin_page.locator("tr[data-platform='telegram']")
     assert "미확인" in telegram.inner_text()
     screenshot(admin_page, "takedown-platforms-ko")
-    telegram.locator("a").click()
+    click_and_wait(admin_page, telegram.locator("a"))
     admin_page.fill("#response_hours", "48")
-    admin_page.click("button[value=save]")
+    click_and_wait(admin_page, "button[value=save]")
     assert admin_page.locator("#response_hours").input_value() == "48"
     assert "수정" in admin_page.locator("main").inner_text()
     admin_page.fill("#channels", "[{\"kind\": \"email\", \"address\": \"nope\"}]")
-    admin_page.click("button[value=save]")
+    click_and_wait(admin_page, "button[value=save]")
     expect(admin_page.locator("p.error")).to_have_count(1)
     screenshot(admin_page, "takedown-platform-edit-ko")
     admin_page.context.close()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import zipfile
 
 import pytest
@@ -109,7 +110,7 @@ def test_pages_roles_forms_and_custody(app, runtime: Runtime, world: World,  # t
 @pytest.mark.browser
 def test_evidence_pages_in_chromium(live_server, live_world, page, site: Site,  # type: ignore[no-untyped-def]
                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    from tests.browser_fixtures import screenshot
+    from tests.browser_fixtures import click_and_wait, screenshot
 
     runtime, world = live_world
     ecase = open_evidence_case(runtime, world)
@@ -121,8 +122,9 @@ def test_evidence_pages_in_chromium(live_server, live_world, page, site: Site,  
     page.goto(f"{live_server.url}/login?next=/cases/{ecase.code}/evidence")
     page.fill("input[name=email]", member.email)
     page.fill("input[name=password]", member.password)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"**/cases/{ecase.code}/evidence")
+    # (a glob like "**/cases/CODE/evidence" also matches /login?next=/cases/CODE/evidence)
+    click_and_wait(page, "button[type=submit]")
+    expect(page).to_have_url(re.compile(rf"/cases/{ecase.code}/evidence$"))
     expect(page.locator("img.thumb")).to_have_count(2)
     page.wait_for_function("() => [...document.querySelectorAll('img.thumb')]"
                            ".every(i => i.complete && i.naturalWidth > 0)")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from faces_media import FACES, face_clip, mean_pixel_model
-from tests.browser_fixtures import screenshot
+from tests.browser_fixtures import click_and_wait, screenshot
 from tests.e2e.test_staff_web import log_in
 
 from jikimi import accounts, cases, faces
@@ -43,7 +43,8 @@ def test_video_search_on_the_faces_page(unevaluated_model: Path, page, live_serv
     note = page.locator("#detector").inner_text()
     assert "평가 기록이 없습니다" in note and "mean-pixel.onnx" in note
     page.set_input_files("#file", str(clip))
-    page.click("main button[type=submit]")
+    # the server samples the video and searches its faces before it answers
+    click_and_wait(page, "main button[type=submit]", timeout=120_000)
     result = page.locator("section[aria-live]").inner_text()
     assert "영상 프레임 3개를 검색했습니다" in result
     assert "1.0 s" in result and "2.0 s" in result and code in result

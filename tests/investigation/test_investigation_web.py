@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
-from tests.browser_fixtures import screenshot
+from tests.browser_fixtures import click_and_wait, screenshot
 from tests.e2e.test_staff_web import log_in
 from tests.investigation.conftest import build_linked
 
@@ -30,7 +30,7 @@ def test_investigator_pages(page, live_server, live_world, tmp_path: Path) -> No
     screenshot(page, "investigation-centre-ko")
 
     page.select_option("#min_shared", "2")
-    page.click("text=다시 계산")
+    click_and_wait(page, "text=다시 계산")
     assert "min_shared=2" in page.url
     expect(page.locator("svg.linkage-graph line[stroke-dasharray]")).to_have_count(2)
 
@@ -42,7 +42,7 @@ def test_investigator_pages(page, live_server, live_world, tmp_path: Path) -> No
     assert "알 수 없는 형식" in page.locator("p.error").inner_text()
     page.goto(live_server.url + "/investigation")
     page.fill("#case", linked.case_code.lower())
-    page.click("text=사건 연계 분석 보기")
+    click_and_wait(page, "text=사건 연계 분석 보기")
 
     assert linked.case_code in page.locator("h1").inner_text()
     expect(page.locator("svg.linkage-graph g.place")).to_have_count(2)

@@ -7,7 +7,8 @@ import re
 
 import httpx
 import pytest
-from tests.browser_fixtures import screenshot
+from playwright.sync_api import expect
+from tests.browser_fixtures import click_and_wait, screenshot
 from tests.e2e.test_staff_web import log_in
 from tests.partners.conftest import sharing_case
 
@@ -27,7 +28,7 @@ def test_partner_pages(page, live_server, live_world, tmp_path) -> None:  # type
     page.fill("#name", "플랫폼 가")
     page.fill("#contact", "abuse@platform.test")
     page.fill("#rate", "120")
-    page.click("text=등록하고 키 보기")
+    click_and_wait(page, "text=등록하고 키 보기")
     key = page.locator("#partner-key").inner_text().strip()
     assert key.startswith("jkp_")
     screenshot(page, "partners-key-ko")
@@ -47,14 +48,15 @@ def test_partner_pages(page, live_server, live_world, tmp_path) -> None:  # type
     screenshot(page, "partners-list-ko")
 
     # rotate with no grace: the old key stops
-    page.click("text=새 키 발급")
+    click_and_wait(page, "text=새 키 발급")
     new_key = page.locator("#partner-key").inner_text().strip()
     assert new_key != key
     assert httpx.get(live_server.url + "/api/v1/partner/hashes",
                      headers={"Authorization": f"Bearer {key}"}).status_code == 401
     page.goto(live_server.url + "/partners")
-    page.locator("button", has_text="폐기").first.click()
-    page.wait_for_url(re.compile(r".*/partners$"))
+    # the answer is the same address: wait for it, not for the address
+    click_and_wait(page, page.locator("button", has_text="폐기").first)
+    expect(page).to_have_url(re.compile(r".*/partners$"))
     assert httpx.get(live_server.url + "/api/v1/partner/hashes",
                      headers={"Authorization": f"Bearer {new_key}"}).status_code == 401
     page.goto(live_server.url + "/partners?lang=en")

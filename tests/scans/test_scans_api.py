@@ -124,7 +124,7 @@ def test_monitoring_page_follows_a_scan(page, live_server, live_world, site: Sit
     page.click("header >> text=모니터링")
     page.click("text=지금 스캔")
     page.wait_for_url(re.compile(r".*/scans/\d+$"))
-    page.wait_for_selector("#scan-status >> text=완료", timeout=60_000)
+    page.wait_for_selector("#scan-status >> text=완료", timeout=180_000)
     page.reload()
     expect(page.locator("td .badge.minor")).to_have_count(3)
     screenshot(page, "scan-ko")
