@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
-import os
-import signal
 import time
-import traceback
 from typing import Annotated, Any
 
 import typer
@@ -29,7 +25,6 @@ from jikimi.cli.common import (
 from jikimi.core.actors import cli_actor
 from jikimi.errors import JikimiError
 from jikimi.matching import Matcher
-from jikimi.scans.write_timing import WriteTiming
 
 sources_app = typer.Typer(help="Places content appears: URL lists, sites, feeds, Telegram "
                                "exports, archives.", no_args_is_help=True)
@@ -149,47 +144,15 @@ def scans_run_started(
     scan_id: int,
     claim: Annotated[str, typer.Option("--claim", help="the claim the starting process "
                                        "made for this run")],
-    nice: Annotated[int, typer.Option("--nice", help="lower this process's CPU priority "
-                                      "by this much first", min=0, max=19)] = 0,
+    nice: Annotated[int, typer.Option("--nice", help="run the heavy work this many steps "
+                                      "lower in CPU priority", min=0, max=19)] = 0,
 ) -> None:
-    """Run a scan a serving door started and claimed (the API and the staff web start this
-    command; it is not needed by hand: ``jikimi scan`` and ``jikimi worker`` run scans
-    themselves). Prints a summary; a failure ends the scan as failed with its reason."""
-    if nice:
-        os.nice(nice)
-    signal.signal(signal.SIGTERM, _exit_on_sigterm)  # give the claim up: resumable
-    runtime = open_runtime()
-    try:
-        if not scans.adopt_claim(runtime, scan_id, claim):
-            console.print(f"scan {scan_id} is run by another runner or has ended")
-            return
-        console.print(f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M:%S} UTC scan {scan_id}: "
-                      f"running in process {os.getpid()} (niceness {os.nice(0)})",
-                      soft_wrap=True, markup=False)
-        timing = WriteTiming.attach(runtime.engine)
-        try:
-            matcher = scans.load_matcher(runtime)
-            result = scans.run_claimed_scan(runtime, matcher, scan_id, claim)
-        except scans.ScanClaimLost as exc:
-            console.print(f"scan {scan_id}: {exc.message}")
-            return
-        except Exception as exc:  # ends the scan as failed (a no-op if the run recorded it)
-            scans.fail_scan(runtime, scan_id, scans.failure_reason(exc), claim=claim)
-            err_console.print(traceback.format_exc(), markup=False, highlight=False,
-                              soft_wrap=True)
-            raise typer.Exit(1) from None
-        except BaseException:  # interrupted: the scan stays resumable
-            scans.release_claim(runtime, scan_id, claim)
-            raise
-        console.print(f"scan {result.scan_id}: {result.items} items, {result.matched} "
-                      f"matched, {result.errors} errors; {timing.describe()}",
-                      soft_wrap=True, markup=False)
-    finally:
-        runtime.close()
+    """Run a scan a serving door started and claimed, as the process the door starts does
+    (``python -m jikimi.scan_process``); not needed by hand: ``jikimi scan`` and ``jikimi
+    worker`` run scans themselves. A failure ends the scan as failed with its reason."""
+    from jikimi.scan_process import run
 
-
-def _exit_on_sigterm(signum: int, frame: object) -> None:
-    raise SystemExit(128 + signum)
+    raise typer.Exit(run(scan_id, claim, nice))
 
 
 @scans_app.command("list")

@@ -5,9 +5,10 @@ Fetching, decoding and fingerprinting hold the GIL for tens of milliseconds at a
 serving process answers lookups and staff pages on its event loop: a scan on one of its
 threads made every request wait behind it (issue 16). :func:`launch_scan` is the one rule the
 doors call after the request's transaction commits: it claims the scan (so a second start, or
-``jikimi worker``, never runs it twice) and starts ``jikimi scans run-started SCAN --claim
-TOKEN`` under ``nice``, with exactly this process's settings (as ``JIKIMI_*`` variables made
-from the :class:`Settings` object, no settings file), its output appended to
+``jikimi worker``, never runs it twice) and starts ``python -m jikimi.scan_process SCAN --claim
+TOKEN --nice 10`` (its heavy work at a lower CPU priority, its write transactions at this
+one's), with exactly this process's settings (as ``JIKIMI_*`` variables made from the
+:class:`Settings` object, no settings file), its output appended to
 ``$JIKIMI_DATA_DIR/logs/scan-<id>.log``. A thread of the serving process waits for it (no
 zombie) and, if it ended without recording its outcome (killed, crashed), ends the scan as
 failed with the exit status.
@@ -18,7 +19,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import shutil
 import subprocess
 import sys
 import threading
@@ -32,8 +32,9 @@ from jikimi.core.runtime import Runtime
 from jikimi.scans import service
 
 NICENESS = 10
-"""How much lower the scan process's CPU priority is than the serving process's: under
-contention the scan gets about a tenth of a core's share (CFS weights 1024 against 110)."""
+"""How much lower the CPU priority of a scan process's heavy work is than the serving
+process's: under contention it gets about a tenth of a normal task's share (CFS weights 110
+against 1024)."""
 
 log = logging.getLogger("jikimi.scans.launcher")
 _running: dict[int, subprocess.Popen[bytes]] = {}
@@ -71,14 +72,9 @@ def settings_environment(settings: Settings, base: dict[str, str] | None = None
 
 
 def scan_command(scan_id: int, claim: str) -> list[str]:
-    """The command that runs a claimed scan, at ``NICENESS`` (by ``nice`` when the system has
-    it, else the command lowers its own priority first)."""
-    command = [sys.executable, "-m", "jikimi.cli.app", "scans", "run-started", str(scan_id),
-               "--claim", claim]
-    nice = shutil.which("nice")
-    if nice:
-        return [nice, "-n", str(NICENESS), *command]
-    return [*command, "--nice", str(NICENESS)]
+    """The command that runs a claimed scan (:mod:`jikimi.scan_process`)."""
+    return [sys.executable, "-m", "jikimi.scan_process", str(scan_id), "--claim", claim,
+            "--nice", str(NICENESS)]
 
 
 def scan_log_path(settings: Settings, scan_id: int) -> Path:

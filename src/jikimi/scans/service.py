@@ -15,6 +15,7 @@ on this host is gone. A run that fails ends the scan as failed, with its reason 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import logging
 import os
@@ -25,7 +26,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import ColumnElement, create_engine, event, func, or_, select, true, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -65,6 +66,19 @@ HEARTBEAT_SECONDS = 15
 """How often a runner renews its claim while it works (besides every batch it writes)."""
 
 log = logging.getLogger("jikimi.scans")
+T = TypeVar("T")
+
+
+class WriteRunner(Protocol):
+    """Runs a run's write transaction (``work``) and returns its result: here, by default;
+    a scan process hands it to its thread at the normal CPU priority
+    (:mod:`jikimi.scan_process`)."""
+
+    def __call__(self, work: Callable[[], T]) -> T: ...
+
+
+def _here(work: Callable[[], T]) -> T:
+    return work()
 
 MatchesRecordedHook = Callable[[Session, list[ItemMatch]], None]
 _matches_recorded_hooks: list[MatchesRecordedHook] = []
@@ -366,7 +380,8 @@ def failure_reason(exc: BaseException) -> str:
 
 
 @contextmanager
-def keeping_claim(runtime: Runtime, scan_id: int, claim: str) -> Iterator[None]:
+def keeping_claim(runtime: Runtime, scan_id: int, claim: str,
+                  run_write: WriteRunner = _here) -> Iterator[None]:
     """Renew ``claim`` every ``HEARTBEAT_SECONDS`` on a thread while the body runs (a slow
     fetch or a long enumeration writes nothing for a while)."""
     stop = threading.Event()
@@ -374,7 +389,7 @@ def keeping_claim(runtime: Runtime, scan_id: int, claim: str) -> Iterator[None]:
     def beat() -> None:
         while not stop.wait(HEARTBEAT_SECONDS):
             try:
-                if not renew_claim(runtime, scan_id, claim):
+                if not run_write(lambda: renew_claim(runtime, scan_id, claim)):
                     return  # the next write of the run stops it
             except Exception:  # a database hiccup: the next beat or batch renews it
                 log.warning("scan %d: the claim could not be renewed", scan_id, exc_info=True)
@@ -390,16 +405,16 @@ def keeping_claim(runtime: Runtime, scan_id: int, claim: str) -> Iterator[None]:
 
 def run_claimed_scan(runtime: Runtime, matcher: Matcher, scan_id: int, claim: str, *,
                      executor: ItemExecutor | None = None,
-                     on_progress: Callable[[ScanProgress], None] | None = None
-                     ) -> ScanSummary:
+                     on_progress: Callable[[ScanProgress], None] | None = None,
+                     run_write: WriteRunner = _here) -> ScanSummary:
     """Run a claimed scan to its end: enumerate, process, finish. An error ends the scan as
     failed with its reason; an interruption (Ctrl-C, SIGTERM) gives the claim up so that the
     scan can be resumed; a lost claim stops the run and leaves the scan to its new runner."""
     try:
-        with keeping_claim(runtime, scan_id, claim):
-            enumerate_scan(runtime, scan_id, claim=claim)
+        with keeping_claim(runtime, scan_id, claim, run_write):
+            enumerate_scan(runtime, scan_id, claim=claim, run_write=run_write)
             return process_scan(runtime, matcher, scan_id, executor=executor,
-                                on_progress=on_progress, claim=claim)
+                                on_progress=on_progress, claim=claim, run_write=run_write)
     except ScanClaimLost:
         raise
     except Exception as exc:
@@ -457,7 +472,8 @@ def _insert_items(session: Session, scan_id: int,
                                  status="pending"))
 
 
-def enumerate_scan(runtime: Runtime, scan_id: int, *, claim: str | None = None) -> None:
+def enumerate_scan(runtime: Runtime, scan_id: int, *, claim: str | None = None,
+                   run_write: WriteRunner = _here) -> None:
     """Enumerate the source into scan items (idempotent; repeated after a crash). With
     ``claim``, every write checks that this runner still holds the scan."""
     with runtime.sessions() as session:
@@ -471,17 +487,19 @@ def enumerate_scan(runtime: Runtime, scan_id: int, *, claim: str | None = None) 
         source = open_source(runtime.settings, record.type, json.loads(record.config),
                              record.centre_id)
     batch: list[SourceItem | ItemError] = []
+
+    def insert(entries: list[SourceItem | ItemError], **values: Any) -> None:
+        with runtime.sessions() as session, session.begin():
+            if entries:
+                _insert_items(session, scan_id, entries)
+            _hold(session, scan_id, claim, **values)
+
     for entry in source.enumerate():
         batch.append(entry)
         if len(batch) >= ENUMERATE_BATCH:
-            with runtime.sessions() as session, session.begin():
-                _insert_items(session, scan_id, batch)
-                _hold(session, scan_id, claim)
+            run_write(functools.partial(insert, batch))
             batch = []
-    with runtime.sessions() as session, session.begin():
-        if batch:
-            _insert_items(session, scan_id, batch)
-        _hold(session, scan_id, claim, enumerated=True)
+    run_write(lambda: insert(batch, enumerated=True))
 
 
 # --- scans: process and write back -----------------------------------------------------------
@@ -622,7 +640,7 @@ class ScanProgress:
 def process_scan(runtime: Runtime, matcher: Matcher, scan_id: int, *,
                  executor: ItemExecutor | None = None, batch_size: int = WRITE_BATCH,
                  on_progress: Callable[[ScanProgress], None] | None = None,
-                 claim: str | None = None) -> ScanSummary:
+                 claim: str | None = None, run_write: WriteRunner = _here) -> ScanSummary:
     """Process every pending item of a scan and finish it. Safe to call again after a crash.
 
     Results are written ``batch_size`` items per transaction; the hits are resolved (read)
@@ -631,13 +649,13 @@ def process_scan(runtime: Runtime, matcher: Matcher, scan_id: int, *,
     executor = executor or LocalExecutor(NetworkGuard.from_settings(runtime.settings))
     with _reads(runtime) as reads:
         return _process(runtime, reads, matcher, scan_id, executor, batch_size, on_progress,
-                        claim)
+                        claim, run_write)
 
 
 def _process(runtime: Runtime, reads: sessionmaker[Session], matcher: Matcher, scan_id: int,
              executor: ItemExecutor, batch_size: int,
-             on_progress: Callable[[ScanProgress], None] | None, claim: str | None
-             ) -> ScanSummary:
+             on_progress: Callable[[ScanProgress], None] | None, claim: str | None,
+             run_write: WriteRunner) -> ScanSummary:
     with reads() as session:
         scan = session.get(Scan, scan_id)
         if scan is None:
@@ -660,11 +678,17 @@ def _process(runtime: Runtime, reads: sessionmaker[Session], matcher: Matcher, s
             return
         with reads() as session:  # the reads, before the writing transaction
             hits = [matcher.resolve(session, r.candidates) if r.ok else [] for r in pending]
-        with runtime.sessions() as session, session.begin():
-            for result, found in zip(pending, hits, strict=True):
-                progress.matched += _write_result(session, scan_id, record.id,
-                                                  record.centre_id, result, found)
-            _hold(session, scan_id, claim)
+
+        def write() -> int:
+            matched = 0
+            with runtime.sessions() as session, session.begin():
+                for result, found in zip(pending, hits, strict=True):
+                    matched += _write_result(session, scan_id, record.id, record.centre_id,
+                                             result, found)
+                _hold(session, scan_id, claim)
+            return matched
+
+        progress.matched += run_write(write)
         progress.done += len(pending)
         pending.clear()
         if on_progress:
@@ -676,13 +700,18 @@ def _process(runtime: Runtime, reads: sessionmaker[Session], matcher: Matcher, s
         if len(pending) >= batch_size:
             flush()
     flush()
-    with runtime.sessions() as session, session.begin():
-        _hold(session, scan_id, claim, status=ScanStatus.DONE, finished_at=utcnow(),
-              claim_token=None)
-        if record.interval_minutes:
-            source_row = session.get(SourceRecord, record.id)
-            assert source_row is not None
-            source_row.next_run_at = utcnow() + dt.timedelta(minutes=record.interval_minutes)
+
+    def finish() -> None:
+        with runtime.sessions() as session, session.begin():
+            _hold(session, scan_id, claim, status=ScanStatus.DONE, finished_at=utcnow(),
+                  claim_token=None)
+            if record.interval_minutes:
+                source_row = session.get(SourceRecord, record.id)
+                assert source_row is not None
+                source_row.next_run_at = utcnow() + dt.timedelta(
+                    minutes=record.interval_minutes)
+
+    run_write(finish)
     return summary(runtime, scan_id)
 
 
