@@ -6,6 +6,8 @@ so a change made by any process or host reaches this one within about that time.
 this process that touched what followers follow (bank entries and their change log, partner
 keys) bumps a generation counter; :meth:`Follower.current` runs the tasks at once when it
 moved, so a process sees its own writes immediately without a database read per request.
+The matcher's task reads and indexes any backlog in bulk (``matching.backlog``): a million
+imported hashes are a few statements and one new index segment, not a million rows.
 
 Removals never wait for a follower: the matcher resolves every index hit against the
 database (an entry removed there is never answered), and withdrawal and erasure de-activate

@@ -20,7 +20,6 @@ import json
 import os
 import re
 import threading
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +32,7 @@ from jikimi.core.security import Keyring
 from jikimi.errors import IntegrityError
 from jikimi.hashing import DIHEDRAL_NAMES
 from jikimi.matching.acceptance import counts_alone
+from jikimi.matching.backlog import decode_hashes, hash_shaped, log_end, read_backlog
 from jikimi.matching.models import Bank, BankChange, BankEntry
 from jikimi.matching.pdq_index import PdqIndex
 from jikimi.matching.signal_types import SIGNAL_TYPES, PdqIndexAdapter, SignalIndex
@@ -126,46 +126,47 @@ class Matcher:
             self.indexes[name] = SIGNAL_TYPES[name].new_index()
         return self.indexes[name]
 
+    def followed_kinds(self) -> list[str]:
+        """The signal types this matcher indexes in memory (faces only with the keys)."""
+        return [name for name, kind in SIGNAL_TYPES.items()
+                if not kind.indexed_in_database
+                and not (kind.encrypted_at_rest and self.keys is None)]
+
+    def _decrypt(self, name: str, stored: str) -> str:
+        assert self.keys is not None
+        return decrypt_value(self.keys, name, stored)
+
     def sync(self, session: Session) -> int:
-        """Apply every bank change since the last sync; returns how many were applied."""
+        """Apply every bank change since the last sync, in bulk (``matching.backlog``: a
+        few statements, one ``remove`` and one ``add`` per index); returns how many changes
+        to in-memory signal types were read."""
         with self._lock:
-            rows = session.execute(
-                select(BankChange.seq, BankChange.entry_id, BankChange.op,
-                       BankEntry.signal_type)
-                .join(BankEntry, BankEntry.id == BankChange.entry_id)
-                .where(BankChange.seq > self.last_seq).order_by(BankChange.seq)).all()
-            if not rows:
+            backlog = read_backlog(session, self.last_seq, self.followed_kinds())
+            if backlog.upto == self.last_seq:
                 return 0
-            final: dict[int, tuple[str, str]] = {}
-            for row in rows:
-                final[row.entry_id] = (row.op, row.signal_type)
-            removals: dict[str, list[int]] = defaultdict(list)
-            additions: dict[str, list[int]] = defaultdict(list)
-            for entry_id, (op, name) in final.items():
-                kind = SIGNAL_TYPES.get(name)
-                if kind is None or kind.indexed_in_database or (
-                        kind.encrypted_at_rest and self.keys is None):
-                    continue
-                (additions if op == "add" else removals)[name].append(entry_id)
-            for name, ids in removals.items():
-                self._index(name).remove(ids)
-            for name, ids in additions.items():
-                self._load_values(session, name, ids)
-            self.last_seq = rows[-1].seq
-            return len(rows)
+            backlog.apply(self._index, self._decrypt)
+            self.last_seq = backlog.upto
+            return backlog.count
 
     def _load_values(self, session: Session, name: str, entry_ids: Sequence[int]) -> None:
+        """Index the values of these entries (those still present), in one ``add``."""
+        ids: list[int] = []
+        values: list[str] = []
         for start in range(0, len(entry_ids), 20_000):
             chunk = entry_ids[start:start + 20_000]
             found = session.execute(select(BankEntry.id, BankEntry.value).where(
                 BankEntry.id.in_(chunk), BankEntry.removed_at.is_(None))).all()
-            if not found:
-                continue
-            values = [r.value for r in found]
-            if SIGNAL_TYPES[name].encrypted_at_rest:
-                assert self.keys is not None
-                values = [decrypt_value(self.keys, name, v) for v in values]
-            self._index(name).add([r.id for r in found], values)
+            ids.extend(r.id for r in found)
+            values.extend(r.value for r in found)
+        if not ids:
+            return
+        index = self._index(name)
+        if isinstance(index, PdqIndexAdapter) and hash_shaped(name):
+            index.index.add(ids, decode_hashes(values))
+            return
+        if SIGNAL_TYPES[name].encrypted_at_rest:
+            values = [self._decrypt(name, v) for v in values]
+        index.add(ids, values)
 
     def candidates(self, queries: Iterable[Query], threshold: int | None = None
                    ) -> list[Candidate]:
@@ -287,6 +288,7 @@ class Matcher:
             files = {}
             for name, index in self.snapshot_indexes().items():
                 files[name] = f"{name}-{seq}.index"
+                index.fold_tail()  # no brute-forced tail in the file every process maps
                 index.save(directory / files[name])
             previous = _snapshot_files(directory)
             state = {"version": SNAPSHOT_VERSION, "last_seq": seq, "indexes": files}
@@ -323,8 +325,10 @@ class Matcher:
 
     def adopt_snapshot(self, directory: Path, session: Session) -> bool:
         """Map a newer snapshot (the worker writes them) in place of the snapshotted indexes
-        and their in-memory tails, after replaying on it the changes made since it. Searches
-        never wait: each index is replaced in one assignment. Returns whether it adopted one."""
+        and their in-memory tails, after replaying on it the changes made since it (in bulk).
+        A snapshot ahead of this matcher covers its backlog: the changes it holds are not
+        read again (only the other indexes, e.g. vPDQ, follow them). Searches never wait:
+        each index is replaced in one assignment. Returns whether it adopted one."""
         newest = snapshot_sequence(directory)
         if newest is None or newest <= self.snapshot_seq:
             return False
@@ -332,28 +336,18 @@ class Matcher:
         if loaded is None:
             return False
         seq, indexes = loaded
-        self.sync(session)
         with self._lock:
-            if seq > self.last_seq:  # not committed where this process reads: next time
+            upto = max(log_end(session), self.last_seq)
+            if seq > upto:  # not committed where this process reads: next time
                 return False
-            rows = session.execute(
-                select(BankChange.entry_id, BankChange.op, BankEntry.signal_type)
-                .join(BankEntry, BankEntry.id == BankChange.entry_id)
-                .where(BankChange.seq > seq, BankChange.seq <= self.last_seq,
-                       BankEntry.signal_type.in_(list(indexes)))
-                .order_by(BankChange.seq)).all()
-            final = {row.entry_id: (row.op, row.signal_type) for row in rows}
-            for name, index in indexes.items():
-                index.remove([i for i, (op, kind) in final.items()
-                              if kind == name and op != "add"])
-                added = [i for i, (op, kind) in final.items() if kind == name and op == "add"]
-                for start in range(0, len(added), 20_000):
-                    found = session.execute(select(BankEntry.id, BankEntry.value).where(
-                        BankEntry.id.in_(added[start:start + 20_000]),
-                        BankEntry.removed_at.is_(None))).all()
-                    index.add([r.id for r in found], [r.value for r in found])
+            kinds = self.followed_kinds()
+            read_backlog(session, seq, [k for k in kinds if k in indexes], upto=upto
+                         ).apply(indexes.__getitem__)
+            read_backlog(session, self.last_seq, [k for k in kinds if k not in indexes],
+                         upto=upto).apply(self._index, self._decrypt)
             for name, index in indexes.items():
                 self.indexes[name] = index
+            self.last_seq = upto
             self.snapshot_seq = seq
         return True
 

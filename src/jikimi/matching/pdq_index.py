@@ -324,6 +324,11 @@ class _Segment:
     def size(self) -> int:
         return int(self.ids.shape[0])
 
+    @property
+    def mapped(self) -> bool:
+        """Whether the segment's rows are mapped from a snapshot file (shared, read-only)."""
+        return isinstance(self.hashes, np.memmap)
+
     def arrays(self) -> dict[str, npt.NDArray[Any]]:
         out: dict[str, npt.NDArray[Any]] = {
             "hashes": self.hashes,
@@ -487,11 +492,14 @@ class PdqIndex:
         self,
         *,
         chunk_bits: int | None = None,
-        tail_capacity: int = _DEFAULT_TAIL_CAPACITY,
+        tail_capacity: int | None = None,
     ) -> None:
-        """``chunk_bits`` forces the bits per chunk (10..23; default: chosen by size)."""
+        """``chunk_bits`` forces the bits per chunk (10..23; default: chosen by size);
+        ``tail_capacity``: entries searched one by one before they become a segment."""
         if chunk_bits is not None and not 8 <= chunk_bits <= 24:
             raise InvalidInput("chunk_bits must be between 8 and 24")
+        if tail_capacity is None:
+            tail_capacity = _DEFAULT_TAIL_CAPACITY
         if tail_capacity < 1:
             raise InvalidInput("tail_capacity must be positive")
         self._chunk_bits = chunk_bits
@@ -615,6 +623,20 @@ class PdqIndex:
             self._state = _State(tuple(s for s in segments if s.live), state.tail)
             return before - len(self._state)
 
+    def fold_tail(self) -> None:
+        """Build the tail's entries into a segment now and merge segments of similar size,
+        mapped ones included (before a snapshot is written: the file every process maps then
+        has no brute-forced tail and O(log n) segments)."""
+        with self._lock:
+            state = self._state
+            tail = state.tail
+            segments = list(state.segments)
+            if tail.live:
+                segments.append(_build_segment(tail.hashes[tail.alive], tail.ids[tail.alive],
+                                               self._permutation, self._chunk_bits))
+            self._state = _State(self._merged(segments, into_mapped=True),
+                                 _tail_segment(_EMPTY_HASHES, _EMPTY_IDS))
+
     def compact(self) -> None:
         """Merge everything into one segment (e.g. nightly, or before a snapshot)."""
         with self._lock:
@@ -661,13 +683,25 @@ class PdqIndex:
         i = np.concatenate([p.ids[p.alive] for p in parts])
         return _build_segment(h, i, self._permutation, self._chunk_bits)
 
-    def _merged(self, segments: list[_Segment]) -> tuple[_Segment, ...]:
-        """Size-tiered merging: O(log n) segments, each entry rebuilt O(log n) times."""
-        while len(segments) >= 2 and segments[-1].live * _MERGE_RATIO >= segments[-2].live:
-            last = segments.pop()
-            prev = segments.pop()
-            segments.append(self._rebuild([prev, last]))
-        return tuple(s for s in segments if s.live)
+    def _merged(self, segments: list[_Segment], *, into_mapped: bool = False
+                ) -> tuple[_Segment, ...]:
+        """Size-tiered merging: O(log n) segments, each entry rebuilt O(log n) times.
+
+        A segment mapped from a snapshot file is shared by every process on the host; a
+        change does not merge into it (``into_mapped``: unless asked, as before a snapshot is
+        written), so a process's work and private memory grow with its changes, not with the
+        index."""
+        segments = [s for s in segments if s.live]
+        merging = True
+        while merging:  # the newest pair of similar size first (segments: oldest first)
+            merging = False
+            for k in range(len(segments) - 1, 0, -1):
+                prev, last = segments[k - 1], segments[k]
+                if last.live * _MERGE_RATIO >= prev.live and (into_mapped or not prev.mapped):
+                    segments[k - 1 : k + 1] = [self._rebuild([prev, last])]
+                    merging = True
+                    break
+        return tuple(segments)
 
     # --- snapshots ---------------------------------------------------------------------------
     def save(self, path: str | os.PathLike[str]) -> None:
@@ -707,7 +741,8 @@ class PdqIndex:
         if meta.get("kind") != "pdq_index":
             raise IntegrityError(f"{path} is not a PDQ index snapshot")
         try:
-            index = cls(chunk_bits=meta["chunk_bits"], tail_capacity=meta["tail_capacity"])
+            index = cls(chunk_bits=meta["chunk_bits"],  # a smaller default now wins
+                        tail_capacity=min(int(meta["tail_capacity"]), _DEFAULT_TAIL_CAPACITY))
             perm = tuple(int(x) for x in arrays["permutation"])
             if sorted(perm) != list(range(HASH_BITS)):
                 raise IntegrityError(f"PDQ index snapshot {path} has an invalid bit permutation")

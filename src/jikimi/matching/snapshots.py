@@ -2,10 +2,12 @@
 
 ``jikimi worker`` keeps a matcher of its own (mapped from the last snapshot), follows the bank
 change log every few seconds and rewrites the snapshot (:meth:`Matcher.save`) when enough
-changes have accumulated, or when changes have waited long enough; then it maps what it wrote,
-so its own tail is empty again. Serving processes map the snapshot and adopt each newer one
-(:meth:`Matcher.adopt_snapshot`, a task of their follower): their private tail of recent
-changes stays small, and no request ever waits for a snapshot to be written.
+changes have accumulated, or when changes have waited long enough (the tail folded into a
+segment and segments of similar size merged first: the file has no brute-forced tail); then it
+maps what it wrote, so its own tail is empty again. Serving processes map the snapshot and
+adopt each newer one (:meth:`Matcher.adopt_snapshot`, a task of their follower; one ahead of
+them spares them the changes it holds): their private tail of recent changes stays small, and
+no request ever waits for a snapshot to be written.
 
 One writer per data directory at a time: an exclusive ``flock`` on ``index/.writer`` (several
 workers on one host skip while another writes).
