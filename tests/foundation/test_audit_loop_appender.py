@@ -2,7 +2,7 @@
 doors): on PostgreSQL the loop appends them itself, one statement per group against the head
 it last wrote. Other writers moving the head in between (a service's transaction, the writer
 thread of the same process, another process) still give one unbroken chain; a failed group
-answers none of its requests; and an answer waits for the WAL flush past its entry."""
+answers none of its requests; and a group's commit waits for the WAL flush past it."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ import asyncio
 import threading
 from typing import Any
 
-import psycopg
 import pytest
 
 import jikimi.core.audit_writer as audit_writer
@@ -114,47 +113,40 @@ def test_a_failed_loop_group_answers_no_request(runtime: Runtime,
     _chain_ok(runtime)
 
 
-def test_a_loop_answer_waits_for_the_wal_flush(runtime: Runtime,
-                                               monkeypatch: pytest.MonkeyPatch) -> None:
-    """PostgreSQL: a group commits without waiting for the disk, so its requests are answered
-    only once a later commit has flushed the WAL past it. Checked at the moment the answers
-    are released: the WAL is flushed at least up to where it was written right after the
-    group (a flush that writes no WAL of its own, e.g. ``SELECT txid_current()``, commits
-    without flushing, and this fails unless something else flushed meanwhile)."""
+def test_a_loop_group_commits_with_the_wal_flushed(runtime: Runtime,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """PostgreSQL: a group's commit returns only once the WAL is flushed past it, so that an
+    answered entry survives a crash of the database too. Checked right after each group, on
+    the appender's own connection: the WAL is flushed beyond where it was written just
+    before the group (an asynchronous commit, or a flush by a transaction that writes no WAL
+    such as ``SELECT txid_current()``, fails this unless something else flushed meanwhile)."""
     if runtime.engine.dialect.name != "postgresql":
         pytest.skip("the WAL flush is PostgreSQL's")
-    conninfo = runtime.engine.url.set(drivername="postgresql").render_as_string(
-        hide_password=False)
-    probe = psycopg.connect(conninfo, autocommit=True)
-    written: list[str] = []
-    released: list[bool] = []
+    flushed: list[bool] = []
     original_append = audit_writer._LoopAppender._append
-    original_settle = audit_writer._settle_here
 
     async def append(self: Any, entries: list[dict[str, Any]]) -> list[int]:
+        before = None
+        if self._conn is not None:
+            cursor = await self._conn.execute("SELECT pg_current_wal_insert_lsn()::text")
+            before = (await cursor.fetchone())[0]
         seqs = await original_append(self, entries)
-        cursor = await self._conn.execute("SELECT pg_current_wal_insert_lsn()::text")
-        written.append(str((await cursor.fetchone())[0]))
+        if before is not None:
+            cursor = await self._conn.execute(
+                "SELECT pg_current_wal_flush_lsn() > %s::pg_lsn", (before,))
+            flushed.append(bool((await cursor.fetchone())[0]))
         return seqs
 
-    def settle(group: Any, outcomes: Any) -> None:
-        if written:
-            row = probe.execute("SELECT pg_current_wal_flush_lsn() >= %s::pg_lsn",
-                                (written[-1],)).fetchone()
-            released.append(bool(row and row[0]))
-        original_settle(group, outcomes)
-
     monkeypatch.setattr(audit_writer._LoopAppender, "_append", append)
-    monkeypatch.setattr(audit_writer, "_settle_here", settle)
     writer = _writer(runtime)
 
     async def scenario() -> None:
-        for n in range(5):
+        for n in range(6):
             await writer.write_async(PARTNER, "partner.lookup", "partner", 9, details={"n": n})
 
     try:
         asyncio.run(scenario())
     finally:
         writer.close()
-        probe.close()
-    assert len(released) == 5 and all(released), released
+    assert len(flushed) == 5 and all(flushed), flushed
+    _chain_ok(runtime)

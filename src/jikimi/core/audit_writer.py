@@ -18,19 +18,16 @@ which answer afterwards. So:
 A request answered on an event loop (the fast doors) awaits :meth:`AuditWriter.write_async`.
 On SQLite the writer thread resolves its asyncio future with ``call_soon_threadsafe`` after
 the commit (one wake-up of the loop per group). On PostgreSQL the loop appends its requests'
-entries itself (:class:`_LoopAppender`, two asynchronous connections of its own): no thread,
-so no hand-off of the GIL per round trip, and a group costs two statements (its append, then
-the flush that makes it durable) instead of seven round trips.
+entries itself (:class:`_LoopAppender`, an asynchronous connection of its own): no thread, so
+no hand-off of the GIL per round trip, and a group is one statement in one round trip.
 
-PostgreSQL's durability: a group's append commits without waiting for the WAL flush (the
-chain's head is held only while the group is appended, not through the disk write), and its
-requests are answered only after a later commit on another connection has flushed the WAL
-past it. That later transaction must write WAL of its own: a transaction that only takes an
-xid (``SELECT txid_current()``, what this module used before) commits without a flush even
-with ``synchronous_commit`` on (PostgreSQL flushes at commit only when the transaction wrote
-WAL), so it writes a transactional logical message (``pg_logical_emit_message``, one small
-WAL record, ignored by physical replication and by logical decoding plugins that do not ask
-for the prefix ``jikimi.audit``) and commits with ``synchronous_commit`` on.
+PostgreSQL's durability: a group commits with ``synchronous_commit`` on (set by the writer,
+whatever the server's default), so its commit returns once the WAL is flushed past it, and
+only then are its requests answered. (An earlier version committed groups asynchronously and
+answered them after a later ``SELECT txid_current()`` commit; such a commit does not flush,
+because PostgreSQL flushes at commit only when the transaction wrote WAL, so a database crash
+could lose answered entries.) The head row is therefore held through the disk write; other
+processes' writers queue on it, and their groups grow meanwhile.
 
 Writes of case data do not use it: their services still audit inside their own transaction,
 so a change and its audit entry commit together or not at all.
@@ -45,7 +42,7 @@ import os
 import queue
 import threading
 import time
-from collections.abc import Coroutine, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -69,13 +66,14 @@ DEFAULT_LINGER_SECONDS = 0.003
 long before taking a group, so that the requests in flight share one commit (a commit costs
 several times an entry)."""
 BUSY_SECONDS = 0.01
-OPTIMISTIC_APPENDS = 3
+OPTIMISTIC_APPENDS = 2
 """PostgreSQL, on an event loop: a group is appended against the head this process last
-wrote (one statement); when another writer moved the head meanwhile, against the head that
-statement saw, this many times in all, then with the head locked."""
-FLUSH_SQL = "SELECT pg_logical_emit_message(true, 'jikimi.audit', '')"
-"""A transaction that writes one WAL record: with ``synchronous_commit`` on, its commit
-flushes the WAL up to its own commit record (so past every group committed before it)."""
+wrote (one statement); when another writer has moved it, once more against the head that
+statement saw, then with the head locked."""
+LOOP_LINGER_SECONDS = 0.001
+"""PostgreSQL, on an event loop: when groups follow each other (busy), the next one is taken
+this long after the previous one ended, so that the requests in flight share its statement
+and its WAL flush."""
 
 
 class AuditUnavailable(JikimiError):
@@ -104,15 +102,11 @@ class AuditWriter:
         self._linger = linger_seconds
         self._last_commit = 0.0
         self._commit_seconds = 0.0
-        self._flush_apart = self._engine.dialect.name == "postgresql"
+        self._postgres = self._engine.dialect.name == "postgresql"
         database = self._engine.url.database
         self._lock_path = (f"{database}.audit-writers" if self._engine.dialect.name == "sqlite"
                            and database and database != ":memory:" else None)
         self._lock_fd: int | None = None
-        self._flushes: queue.SimpleQueue[tuple[list[_Pending], list[int]] | None] = (
-            queue.SimpleQueue())
-        self._flusher: threading.Thread | None = None
-        self._flush_conn: Connection | None = None
         self._key = key
         self._max_batch = max_batch
         self._queue: queue.SimpleQueue[_Pending | None] = queue.SimpleQueue()
@@ -162,7 +156,7 @@ class AuditWriter:
         pending = _Pending({"actor": actor, "action": action, "record_type": record_type,
                             "record_id": record_id, "centre_id": centre_id,
                             "details": details}, None, waiter)
-        if self._flush_apart:  # PostgreSQL: appended from this loop, no thread
+        if self._postgres:  # appended from this loop, no thread
             appender = self._appenders.get(loop)
             if appender is None:
                 appender = self._appenders[loop] = _LoopAppender(
@@ -188,10 +182,6 @@ class AuditWriter:
             return
         with self._start_lock:
             if self._thread is None:
-                if self._flush_apart:
-                    self._flusher = threading.Thread(target=self._flush, daemon=True,
-                                                     name="jikimi-audit-flusher")
-                    self._flusher.start()
                 self._thread = threading.Thread(target=self._run, name="jikimi-audit-writer",
                                                 daemon=True)
                 self._thread.start()
@@ -205,8 +195,8 @@ class AuditWriter:
             if (self._linger and self._commit_seconds < self._linger
                     and time.monotonic() - self._last_commit < BUSY_SECONDS):
                 # busy, and commits are quick (SQLite): let the requests in flight join this
-                # group (one commit for all); a slow commit (PostgreSQL's flush) gathers the
-                # next group by itself while it runs
+                # group (one commit for all); a slow commit (a WAL flush on a busy disk)
+                # gathers the next group by itself while it runs
                 time.sleep(self._linger)
             while len(group) < self._max_batch:
                 try:
@@ -224,8 +214,8 @@ class AuditWriter:
         try:
             if self._conn is None:  # kept open: a group costs its statements and commit only
                 self._conn = self._engine.connect()
-                if self._flush_apart:  # the head's lock is not held through the WAL flush
-                    self._conn.exec_driver_sql("SET synchronous_commit TO off")
+                if self._postgres:  # a group's commit flushes the WAL past it
+                    self._conn.exec_driver_sql("SET synchronous_commit TO on")
                     self._conn.commit()
             with self._writers_queue(), self._conn.begin():
                 seqs = append_entries(self._conn, self._key, [p.fields for p in group])
@@ -238,50 +228,7 @@ class AuditWriter:
             self._last_commit = time.monotonic()
             self._commit_seconds = self._last_commit - started
         self._thread_groups += 1
-        if self._flush_apart:
-            self._flushes.put((group, seqs))
-        else:
-            _settle(group, seqs)
-
-    def _flush(self) -> None:
-        """PostgreSQL: a group commits without waiting for the WAL flush (so the chain's head
-        is locked only while the group is appended, not through the disk write), and its
-        requests are answered only after a later transaction that writes WAL
-        (:data:`FLUSH_SQL`) has committed synchronously here: that commit flushes the WAL up
-        to its own record, which comes after the groups' commits. A server crash before that
-        loses those groups and the chain with them, consistently (the WAL is replayed in
-        order), and no request of theirs was answered. Groups waiting together share one
-        flush."""
-        while True:
-            item = self._flushes.get()
-            if item is None:
-                return
-            batches = [item]
-            while True:
-                try:
-                    more = self._flushes.get_nowait()
-                except queue.Empty:
-                    break
-                if more is None:
-                    self._flushes.put(None)
-                    break
-                batches.append(more)
-            try:
-                if self._flush_conn is None:
-                    self._flush_conn = self._engine.connect().execution_options(
-                        isolation_level="AUTOCOMMIT")
-                    self._flush_conn.exec_driver_sql("SET synchronous_commit TO on")
-                # one statement, its own transaction: it writes WAL, so it commits with a flush
-                self._flush_conn.exec_driver_sql(FLUSH_SQL)
-            except Exception as exc:  # durability unknown: answer none of them
-                log.exception("flushing %d audit groups failed", len(batches))
-                _close(self._flush_conn)
-                self._flush_conn = None
-                for group, _seqs in batches:
-                    _settle(group, [exc for _ in group])
-                continue
-            for group, seqs in batches:
-                _settle(group, seqs)
+        _settle(group, seqs)
 
     @contextmanager
     def _writers_queue(self) -> Iterator[None]:
@@ -310,12 +257,7 @@ class AuditWriter:
         if self._thread is not None:
             self._queue.put(None)
             self._thread.join(DURABLE_TIMEOUT_SECONDS)
-        if self._flusher is not None:
-            self._flushes.put(None)
-            self._flusher.join(DURABLE_TIMEOUT_SECONDS)
         self._drop_connection()
-        _close(self._flush_conn)
-        self._flush_conn = None
         for appender in list(self._appenders.values()):
             appender.close()
         self._appenders.clear()
@@ -325,8 +267,8 @@ class AuditWriter:
 
 
 def _close(conn: Connection | None) -> None:
-    """Close a connection and drop it from the pool (a session setting of the writer's,
-    ``synchronous_commit``, must not follow it into another transaction)."""
+    """Close a connection and drop it from the pool (the writer's session setting of
+    ``synchronous_commit`` does not follow it into another transaction)."""
     if conn is not None:
         try:
             conn.invalidate()
@@ -386,8 +328,7 @@ def _append_sql() -> str:
 
 
 APPEND_SQL = _append_sql()
-READ_HEAD_SQL = "SELECT last_seq, last_hash FROM audit_head WHERE id = 1"
-LOCK_HEAD_SQL = READ_HEAD_SQL + " FOR UPDATE"
+LOCK_HEAD_SQL = "SELECT last_seq, last_hash FROM audit_head WHERE id = 1 FOR UPDATE"
 INSERT_HEAD_SQL = "INSERT INTO audit_head (id, last_seq, last_hash) VALUES (1, 0, %s)"
 
 
@@ -399,84 +340,75 @@ def _append_params(head: tuple[int, str], rows: list[dict[str, Any]]) -> dict[st
 
 
 class _LoopAppender:
-    """PostgreSQL: the entries of the requests answered on one event loop, appended and made
-    durable from that loop, on two asynchronous connections of its own (no thread).
+    """PostgreSQL: the entries of the requests answered on one event loop, appended from that
+    loop on an asynchronous connection of its own (no thread).
 
-    Entries that arrive while a group is being appended form the next group. A group is one
-    statement in its own transaction (:data:`APPEND_SQL`: the rows inserted and the head
-    moved only if the head is still the one this process last wrote; another writer having
-    moved it, the group is chained again after the head that statement saw, and after
-    :data:`OPTIMISTIC_APPENDS` tries appended with the head locked), committed without
-    waiting for the WAL flush. The flush connection then commits :data:`FLUSH_SQL`
-    synchronously for every group appended meanwhile, and only then are their requests
-    answered. A failed append or flush answers none of its requests."""
+    Entries that arrive while a group is being appended form the next group (taken
+    :data:`LOOP_LINGER_SECONDS` after the previous one when busy). A group is one statement
+    in its own transaction (:data:`APPEND_SQL`: the rows inserted and the head moved only if
+    the head is still the one this process last wrote; another writer having moved it, the
+    group is chained again after the head that statement saw, then appended with the head
+    locked), committed with ``synchronous_commit`` on: once it returns the entries are
+    durable, and only then are their requests answered. A failed group answers none of its
+    requests."""
 
     def __init__(self, conninfo: str, key: bytes, max_batch: int) -> None:
         self._conninfo = conninfo
         self._key = key
         self._max_batch = max_batch
         self._waiting: list[_Pending] = []
-        self._appended: list[tuple[list[_Pending], list[int]]] = []
         self._appending = False
-        self._flushing = False
+        self._last_group_end = 0.0
         self._conn: psycopg.AsyncConnection[Any] | None = None
-        self._flush_conn: psycopg.AsyncConnection[Any] | None = None
         self._head: tuple[int, str] | None = None
         """The head as this appender last wrote it (a hint: checked by every append)."""
         self._tasks: set[asyncio.Task[None]] = set()
         self.groups = 0
         self.locked_appends = 0
-        """Groups appended with the head locked (the head had moved too often)."""
+        """Groups appended with the head locked (another writer had moved it twice)."""
 
     def add(self, pending: _Pending) -> None:
         """Queue an entry; its waiter is resolved once the entry is durable."""
         self._waiting.append(pending)
         if not self._appending:
             self._appending = True
-            self._spawn(self._append_waiting())
-
-    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
-        task = asyncio.get_running_loop().create_task(work)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+            task = asyncio.get_running_loop().create_task(self._append_waiting())
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
 
     async def _append_waiting(self) -> None:
         try:
             while self._waiting:
+                if time.monotonic() - self._last_group_end < BUSY_SECONDS:
+                    await asyncio.sleep(LOOP_LINGER_SECONDS)  # the requests in flight join
                 group = self._waiting[:self._max_batch]
                 del self._waiting[:self._max_batch]
                 try:
-                    seqs = await self._append([p.fields for p in group])
+                    outcomes: list[int] | list[Exception] = await self._append(
+                        [p.fields for p in group])
                 except Exception as exc:  # every waiting request must hear of it
                     log.exception("audit group of %d entries failed", len(group))
                     self._head = None
                     await _close_async(self._conn)
                     self._conn = None
-                    _settle_here(group, [exc for _ in group])
-                    continue
-                self.groups += 1
-                self._appended.append((group, seqs))
-                if not self._flushing:
-                    self._flushing = True
-                    self._spawn(self._flush_appended())
+                    outcomes = [exc for _ in group]
+                else:
+                    self.groups += 1
+                self._last_group_end = time.monotonic()
+                _settle_here(group, outcomes)
         finally:
             self._appending = False
 
     async def _append(self, entries: list[dict[str, Any]]) -> list[int]:
         if self._conn is None:
             conn = await psycopg.AsyncConnection.connect(self._conninfo, autocommit=True)
-            # the head is held only while a group is appended, not through the disk write
-            await conn.execute("SET synchronous_commit TO off")
+            await conn.execute("SET synchronous_commit TO on")  # a commit flushes the WAL
             self._conn = conn
         conn = self._conn
         head = self._head
         for _attempt in range(OPTIMISTIC_APPENDS):
             if head is None:
-                cursor = await conn.execute(READ_HEAD_SQL)
-                found = await cursor.fetchone()
-                if found is None:  # no chain yet: made with the head locked
-                    break
-                head = (int(found[0]), str(found[1]))
+                break
             rows = chain_rows(self._key, head[0], head[1], entries)
             cursor = await conn.execute(APPEND_SQL, _append_params(head, rows), prepare=True)
             outcome = await cursor.fetchone()
@@ -484,13 +416,13 @@ class _LoopAppender:
                 self._head = (rows[-1]["seq"], rows[-1]["entry_hash"])
                 return [int(row["seq"]) for row in rows]
             seen = (int(outcome[1]), str(outcome[2])) if outcome is not None else None
-            # another writer moved the head: chain after the one the statement saw (or read
-            # it again when the statement waited for that writer and saw the old one)
+            # another writer moved the head: chain after the one the statement saw (if it
+            # saw a newer one; it sees the old one when it waited for that writer's commit)
             head = seen if seen != head else None
         async with conn.transaction():
             cursor = await conn.execute(LOCK_HEAD_SQL)
             found = await cursor.fetchone()
-            if found is None:
+            if found is None:  # the first entry of the log
                 await conn.execute(INSERT_HEAD_SQL, (GENESIS_HASH,))
                 head = (0, GENESIS_HASH)
             else:
@@ -504,36 +436,12 @@ class _LoopAppender:
         self._head = (rows[-1]["seq"], rows[-1]["entry_hash"])
         return [int(row["seq"]) for row in rows]
 
-    async def _flush_appended(self) -> None:
-        try:
-            while self._appended:
-                groups, self._appended = self._appended, []
-                try:
-                    if self._flush_conn is None:
-                        conn = await psycopg.AsyncConnection.connect(self._conninfo,
-                                                                     autocommit=True)
-                        await conn.execute("SET synchronous_commit TO on")
-                        self._flush_conn = conn
-                    await self._flush_conn.execute(FLUSH_SQL, prepare=True)
-                except Exception as exc:  # durability unknown: answer none of them
-                    log.exception("flushing %d audit groups failed", len(groups))
-                    await _close_async(self._flush_conn)
-                    self._flush_conn = None
-                    for group, _seqs in groups:
-                        _settle_here(group, [exc for _ in group])
-                    continue
-                for group, seqs in groups:
-                    _settle_here(group, seqs)
-        finally:
-            self._flushing = False
-
     def close(self) -> None:
-        """End the connections (at shutdown; no loop needed). A group still in flight then
+        """End the connection (at shutdown; no loop needed). A group still in flight then
         fails, and none of its requests is answered."""
-        for conn in (self._conn, self._flush_conn):
-            if conn is not None:
-                conn.pgconn.finish()
-        self._conn = self._flush_conn = None
+        if self._conn is not None:
+            self._conn.pgconn.finish()
+        self._conn = None
 
 
 async def _close_async(conn: psycopg.AsyncConnection[Any] | None) -> None:
