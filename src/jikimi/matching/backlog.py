@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import Connection, case, func, select
+from sqlalchemy import Connection, and_, case, func, select
 from sqlalchemy.orm import Session
 
 from jikimi.matching.models import BankChange, BankEntry
@@ -130,37 +130,41 @@ def read_backlog(session: Session, after: int, kinds: Collection[str], *,
     wanted = sorted(kinds)
     if end <= after or not wanted:
         return backlog
+    # The log drives the read (its primary key, in order); the signal type only decides
+    # whether the value is read: a filter on it would let SQLite start from the entries'
+    # (signal_type, value_key) index and sort the whole bank for every page.
     statement = (
         select(BankChange.seq, BankChange.entry_id, BankChange.op, BankEntry.signal_type,
-               case((BankEntry.removed_at.is_(None), BankEntry.value)))
+               case((and_(BankEntry.removed_at.is_(None), BankEntry.signal_type.in_(wanted)),
+                     BankEntry.value)))
         .join(BankEntry, BankEntry.id == BankChange.entry_id)
-        .where(BankChange.seq > after, BankChange.seq <= end,
-               BankEntry.signal_type.in_(wanted))
+        .where(BankChange.seq <= end)
         .order_by(BankChange.seq).limit(page))
     cursor = after
     while True:
         rows = session.execute(statement.where(BankChange.seq > cursor)).all()
         if not rows:
             break
-        _take_page(backlog, rows)
+        _take_page(backlog, rows, set(wanted))
         if len(rows) < page:
             break
         cursor = int(rows[-1][0])
     return backlog
 
 
-def _take_page(backlog: Backlog, rows: Sequence[Any]) -> None:
-    """Split one page into per-signal-type columns (hash values decoded at once)."""
+def _take_page(backlog: Backlog, rows: Sequence[Any], wanted: set[str]) -> None:
+    """Split one page into per-signal-type columns (hash values decoded at once); changes
+    of other signal types are skipped."""
     _seqs, entry_ids, ops, kinds, stored = zip(*rows, strict=True)
-    backlog.count += len(rows)
     ids = np.array(entry_ids, dtype=np.int64)
     adds = np.array(ops) == "add"
     present = np.array([value is not None for value in stored], dtype=np.bool_)
     names = np.array(kinds)
     values = np.empty(len(rows), dtype=object)
     values[:] = stored
-    for name in {str(k) for k in np.unique(names)}:
+    for name in {str(k) for k in np.unique(names)} & wanted:
         mask = names == name
+        backlog.count += int(mask.sum())
         part_present = present[mask]
         part_values: U64 | list[Any]
         if hash_shaped(name):
