@@ -7,7 +7,9 @@ The installation is built through the product's commands and services only, as i
 centre with an API token, ``--images`` generated pictures (benign noise patterns) registered
 in the same case bank (``matching.add_entries`` with ``entries_for_fingerprints``, as the
 staff pages register a file), and their re-encoded copies in folders under the installation's
-import root, each folder an ``archive`` source of the centre (``scans.add_source``).
+import root, each folder an ``archive`` source of the centre (``scans.add_source``); then
+``jikimi banks snapshot`` writes the index snapshot, as ``jikimi worker`` keeps it beside a
+deployment (processes map it instead of building the index).
 
 Then, for ``--seconds``, at the same time:
 
@@ -25,8 +27,8 @@ Then, for ``--seconds``, at the same time:
 Reported: lookups/s, p50/p90/p99/max and errors of the lookups (wrk); the staff requests'
 p50/p99/max per kind and together; scans started and matches confirmed; how the scans stood
 when the load ended and how long the last took to finish after it; and, where the scan
-processes logged them, their write transactions (first write to commit: how long each held
-SQLite's write lock).
+processes logged them, how long each took to load the matcher and its write transactions
+(BEGIN to end: how long each held SQLite's write lock).
 
     .venv/bin/python benchmarks/bench_mixed.py --size 100000 --seconds 20 --workers 2 \\
         [--postgres postgresql+psycopg://postgres@127.0.0.1:55432/postgres]
@@ -57,6 +59,7 @@ sys.path.insert(0, str(ROOT / "src"))
 from bench_partner_lookup import (  # noqa: E402
     LUA,
     build,
+    cli,
     flip,
     free_port,
     load_average,
@@ -231,6 +234,7 @@ def main() -> None:
         try:
             env, key, hashes, _ = build(directory, url, args.size, rng)
             token, sources, pdqs = prepare_staff(directory, url, args.images, args.folders, rng)
+            cli(env, "banks", "snapshot")  # as `jikimi worker` keeps it beside a deployment
             picks = rng.choice(len(hashes), size=1000, replace=False)
             hits = [flip(hashes[int(i)], int(rng.integers(0, 13)), rng) for i in picks]
             misses = [bytes(rng.integers(0, 256, 32, dtype=np.uint8)).hex()
@@ -278,10 +282,10 @@ def main() -> None:
 
                 with psycopg.connect(admin, autocommit=True) as conn:
                     conn.execute(f'DROP DATABASE "{database}" WITH (FORCE)')
-            write_lines = [line.split("; ", 1)[1].strip()
+            write_lines = [line.split(": ", 1)[1].strip()
                            for log in sorted((directory / "logs").glob("scan-*.log"))
                            for line in log.read_text(errors="replace").splitlines()
-                           if "write transactions" in line and "; " in line]
+                           if "write transactions" in line or "matcher loaded" in line]
     backend = "PostgreSQL" if args.postgres else "SQLite"
     errors = int(lookups["non2xx"] + lookups["connect"] + lookups["read"] + lookups["write"]
                  + lookups["timeout"])

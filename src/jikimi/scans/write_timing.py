@@ -23,7 +23,10 @@ class WriteTiming:
     """Durations (seconds) of the transactions on one engine since :meth:`attach`."""
 
     durations: list[float] = field(default_factory=list)
-    _began: dict[int, float] = field(default_factory=dict)
+    cpu: list[float] = field(default_factory=list)
+    """The CPU time the transaction's thread spent in each (the rest of its duration it
+    waited: for a core, or for the database)."""
+    _began: dict[int, tuple[float, float]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
@@ -34,13 +37,14 @@ class WriteTiming:
 
         def began(conn: Any) -> None:
             with timing._lock:
-                timing._began[id(conn)] = time.perf_counter()
+                timing._began[id(conn)] = (time.perf_counter(), time.thread_time())
 
         def ended(conn: Any) -> None:
             with timing._lock:
                 start = timing._began.pop(id(conn), None)
                 if start is not None:
-                    timing.durations.append(time.perf_counter() - start)
+                    timing.durations.append(time.perf_counter() - start[0])
+                    timing.cpu.append(time.thread_time() - start[1])
 
         event.listen(engine, "begin", began)
         event.listen(engine, "commit", ended)
@@ -50,10 +54,15 @@ class WriteTiming:
     def describe(self) -> str:
         """One line: how many transactions, their median, 99th percentile and longest."""
         with self._lock:
-            values = sorted(self.durations)
+            in_order = list(self.durations)
+            cpu = list(self.cpu)
+        values = sorted(in_order)
         if not values:
             return "no write transactions"
         p99 = values[min(len(values) - 1, round(0.99 * (len(values) - 1)))]
+        listed = (" (in order, ms [CPU ms]: " + ", ".join(
+            f"{v * 1000:.0f} [{c * 1000:.0f}]" for v, c in zip(in_order, cpu, strict=True))
+            + ")" if len(in_order) <= 12 else "")
         return (f"{len(values)} write transactions (BEGIN to end): median "
                 f"{statistics.median(values) * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms, longest "
-                f"{values[-1] * 1000:.1f} ms")
+                f"{values[-1] * 1000:.1f} ms{listed}")
