@@ -33,6 +33,12 @@ EXPECT_TIMEOUT_MS = 30_000
 expect.set_options(timeout=EXPECT_TIMEOUT_MS)
 NAVIGATION_TIMEOUT_MS = 60_000
 HTMX_BUSY = ".htmx-request, .htmx-swapping, .htmx-settling, .htmx-added"
+# Race finder, off by default: every page the tests open gets this much latency on each
+# request and runs its scripts this many times slower, so that a read that does not wait for
+# the page's reaction fails at once instead of once in a while on the loaded CI, e.g.
+#   JIKIMI_TEST_BROWSER_LATENCY_MS=400 JIKIMI_TEST_BROWSER_CPU_SLOWDOWN=3 pytest -m browser
+BROWSER_LATENCY_MS = float(os.environ.get("JIKIMI_TEST_BROWSER_LATENCY_MS") or 0)
+BROWSER_CPU_SLOWDOWN = float(os.environ.get("JIKIMI_TEST_BROWSER_CPU_SLOWDOWN") or 1)
 
 
 def free_port() -> int:
@@ -107,8 +113,36 @@ def browser():  # type: ignore[no-untyped-def]
 
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        if BROWSER_LATENCY_MS > 0 or BROWSER_CPU_SLOWDOWN > 1:
+            _slow_down(b)
         yield b
         b.close()
+
+
+def _slow_down(browser):  # type: ignore[no-untyped-def]
+    """Give every page of every context of ``browser`` the race finder's latency and CPU
+    slowdown (through the DevTools protocol, as the page is opened)."""
+    new_context = browser.new_context
+
+    def slow_context(*args, **kwargs):  # type: ignore[no-untyped-def]
+        context = new_context(*args, **kwargs)
+        new_page = context.new_page
+
+        def slow_page():  # type: ignore[no-untyped-def]
+            opened = new_page()
+            cdp = context.new_cdp_session(opened)
+            if BROWSER_LATENCY_MS > 0:
+                cdp.send("Network.emulateNetworkConditions", {
+                    "offline": False, "latency": BROWSER_LATENCY_MS,
+                    "downloadThroughput": -1, "uploadThroughput": -1})
+            if BROWSER_CPU_SLOWDOWN > 1:
+                cdp.send("Emulation.setCPUThrottlingRate", {"rate": BROWSER_CPU_SLOWDOWN})
+            return opened
+
+        context.new_page = slow_page
+        return context
+
+    browser.new_context = slow_context
 
 
 @pytest.fixture
