@@ -53,6 +53,10 @@ def test_loop_groups_chain_after_every_other_writer(runtime: Runtime) -> None:
                                    details={"turn": turn, "n": n}) for n in range(3))))
 
     asyncio.run(scenario())
+    if runtime.engine.dialect.name == "postgresql":  # the first group locks the head
+        appenders = list(writer._appenders.values())
+        assert len(appenders) == 1 and appenders[0].locked_appends >= 1
+        assert appenders[0].groups >= 5
     writer.close()
     assert sorted(seqs) == list(range(min(seqs), min(seqs) + len(seqs)))
     _chain_ok(runtime)

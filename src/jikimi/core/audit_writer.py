@@ -348,9 +348,9 @@ class _LoopAppender:
     in its own transaction (:data:`APPEND_SQL`: the rows inserted and the head moved only if
     the head is still the one this process last wrote; another writer having moved it, the
     group is chained again after the head that statement saw, then appended with the head
-    locked), committed with ``synchronous_commit`` on: once it returns the entries are
-    durable, and only then are their requests answered. A failed group answers none of its
-    requests."""
+    locked, as are the following groups until no other writer moved the head in between),
+    committed with ``synchronous_commit`` on: once it returns the entries are durable, and
+    only then are their requests answered. A failed group answers none of its requests."""
 
     def __init__(self, conninfo: str, key: bytes, max_batch: int) -> None:
         self._conninfo = conninfo
@@ -362,10 +362,12 @@ class _LoopAppender:
         self._conn: psycopg.AsyncConnection[Any] | None = None
         self._head: tuple[int, str] | None = None
         """The head as this appender last wrote it (a hint: checked by every append)."""
+        self._contended = False
+        """Another writer moved the head before this appender's last group: lock it."""
         self._tasks: set[asyncio.Task[None]] = set()
         self.groups = 0
         self.locked_appends = 0
-        """Groups appended with the head locked (another writer had moved it twice)."""
+        """Groups appended with the head locked (other writers were moving it)."""
 
     def add(self, pending: _Pending) -> None:
         """Queue an entry; its waiter is resolved once the entry is durable."""
@@ -405,7 +407,7 @@ class _LoopAppender:
             await conn.execute("SET synchronous_commit TO on")  # a commit flushes the WAL
             self._conn = conn
         conn = self._conn
-        head = self._head
+        head = None if self._contended else self._head
         for _attempt in range(OPTIMISTIC_APPENDS):
             if head is None:
                 break
@@ -419,19 +421,33 @@ class _LoopAppender:
             # another writer moved the head: chain after the one the statement saw (if it
             # saw a newer one; it sees the old one when it waited for that writer's commit)
             head = seen if seen != head else None
-        async with conn.transaction():
+        return await self._append_locked(conn, entries)
+
+    async def _append_locked(self, conn: psycopg.AsyncConnection[Any],
+                             entries: list[dict[str, Any]]) -> list[int]:
+        """The group appended with the head locked, in two round trips (pipelined: the
+        head locked and read; then the group appended and committed). Used while other
+        writers keep moving the head (several processes busy at once), and for the first
+        entry of the log."""
+        async with conn.pipeline() as pipeline:
+            await conn.execute("BEGIN")
             cursor = await conn.execute(LOCK_HEAD_SQL)
+            await pipeline.sync()
             found = await cursor.fetchone()
             if found is None:  # the first entry of the log
                 await conn.execute(INSERT_HEAD_SQL, (GENESIS_HASH,))
                 head = (0, GENESIS_HASH)
             else:
                 head = (int(found[0]), str(found[1]))
+            # nobody else wrote since this appender's last group: back to one statement
+            self._contended = self._head is not None and head != self._head
             rows = chain_rows(self._key, head[0], head[1], entries)
             cursor = await conn.execute(APPEND_SQL, _append_params(head, rows), prepare=True)
+            await conn.execute("COMMIT")
+            await pipeline.sync()
             outcome = await cursor.fetchone()
-            if outcome is None or outcome[0] != len(rows):
-                raise RuntimeError("the audit head moved while it was locked")
+        if outcome is None or outcome[0] != len(rows):
+            raise RuntimeError("the audit head moved while it was locked")
         self.locked_appends += 1
         self._head = (rows[-1]["seq"], rows[-1]["entry_hash"])
         return [int(row["seq"]) for row in rows]
