@@ -225,12 +225,12 @@ def test_a_scan_started_through_the_api_runs_in_a_process_of_its_own(
     assert named is not None
     host, pid, _started = named.rsplit(":", 2)
     assert host == socket.gethostname() and int(pid) != os.getpid()
+    wait_for(lambda: scan_id not in launcher.running_processes(), "the process was not reaped")
     log = launcher.scan_log_path(runtime.settings, scan_id)
     assert oct(log.stat().st_mode & 0o777) == "0o600"
     text = log.read_text()
     assert f"scan {scan_id}: {len(media.copies) + len(media.unrelated)} items, 3 matched" \
         in text and "write transactions" in text
-    wait_for(lambda: scan_id not in launcher.running_processes(), "the process was not reaped")
 
 
 def test_a_second_start_runs_no_second_process_and_the_worker_leaves_it(
@@ -263,6 +263,7 @@ def test_a_second_start_runs_no_second_process_and_the_worker_leaves_it(
     gate.opened.set()
     detail = wait_ended(client, scan_id, analyst)
     assert detail["summary"]["status"] == "done" and detail["summary"]["items"] == 2
+    wait_for(lambda: not scan_processes(scan_id), "the scan process did not end")
     log = launcher.scan_log_path(runtime.settings, scan_id).read_text()
     assert log.count(f"scan {scan_id}: 2 items") == 1, log
     assert no_scanning_here == []
