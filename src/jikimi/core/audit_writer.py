@@ -21,9 +21,12 @@ the commit (one wake-up of the loop per group). On PostgreSQL the loop appends i
 entries itself (:class:`_LoopAppender`, an asynchronous connection of its own): no thread, so
 no hand-off of the GIL per round trip, and a group is one statement in one round trip.
 
-PostgreSQL's durability: a group commits with ``synchronous_commit`` on (set by the writer,
-whatever the server's default), so its commit returns once the WAL is flushed past it, and
-only then are its requests answered. (An earlier version committed groups asynchronously and
+Durability (``JIKIMI_COMMIT_DURABILITY``, ``core.database.CommitDurability``, the same on both
+databases): with ``disk`` (the default) a PostgreSQL group commits with ``synchronous_commit``
+on (set by the writer, whatever the server's default), so its commit returns once the WAL is
+flushed past it, and SQLite syncs its WAL at the group's commit; only then are its requests
+answered. With ``process`` the commit returns once the database has it, which survives a
+crash of jikimi but not of the host. (An earlier version committed groups asynchronously and
 answered them after a later ``SELECT txid_current()`` commit; such a commit does not flush,
 because PostgreSQL flushes at commit only when the transaction wrote WAL, so a database crash
 could lose answered entries.) The head row is therefore held through the disk write; other
@@ -55,6 +58,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from jikimi.core.actors import Actor
 from jikimi.core.audit import GENESIS_HASH, AuditEntry, append_entries, chain_rows
+from jikimi.core.database import POSTGRES_SYNCHRONOUS_COMMIT, CommitDurability
 from jikimi.errors import JikimiError
 
 log = logging.getLogger("jikimi.audit")
@@ -96,8 +100,10 @@ class AuditWriter:
 
     def __init__(self, sessions: sessionmaker[Session], key: bytes, *,
                  max_batch: int = DEFAULT_MAX_BATCH,
-                 linger_seconds: float = DEFAULT_LINGER_SECONDS) -> None:
+                 linger_seconds: float = DEFAULT_LINGER_SECONDS,
+                 durability: CommitDurability = "disk") -> None:
         self._engine: Engine = sessions.kw["bind"]
+        self._durability = durability
         self._conn: Connection | None = None
         self._linger = linger_seconds
         self._last_commit = 0.0
@@ -161,7 +167,7 @@ class AuditWriter:
             if appender is None:
                 appender = self._appenders[loop] = _LoopAppender(
                     self._engine.url.set(drivername="postgresql").render_as_string(
-                        hide_password=False), self._key, self._max_batch)
+                        hide_password=False), self._key, self._max_batch, self._durability)
             appender.add(pending)
         else:
             self._ensure_started()
@@ -214,8 +220,9 @@ class AuditWriter:
         try:
             if self._conn is None:  # kept open: a group costs its statements and commit only
                 self._conn = self._engine.connect()
-                if self._postgres:  # a group's commit flushes the WAL past it
-                    self._conn.exec_driver_sql("SET synchronous_commit TO on")
+                if self._postgres:  # a group's commit is as durable as the installation's
+                    self._conn.exec_driver_sql("SET synchronous_commit TO "
+                                               + POSTGRES_SYNCHRONOUS_COMMIT[self._durability])
                     self._conn.commit()
             with self._writers_queue(), self._conn.begin():
                 seqs = append_entries(self._conn, self._key, [p.fields for p in group])
@@ -352,8 +359,10 @@ class _LoopAppender:
     committed with ``synchronous_commit`` on: once it returns the entries are durable, and
     only then are their requests answered. A failed group answers none of its requests."""
 
-    def __init__(self, conninfo: str, key: bytes, max_batch: int) -> None:
+    def __init__(self, conninfo: str, key: bytes, max_batch: int,
+                 durability: CommitDurability = "disk") -> None:
         self._conninfo = conninfo
+        self._synchronous_commit = POSTGRES_SYNCHRONOUS_COMMIT[durability]
         self._key = key
         self._max_batch = max_batch
         self._waiting: list[_Pending] = []
@@ -404,7 +413,9 @@ class _LoopAppender:
     async def _append(self, entries: list[dict[str, Any]]) -> list[int]:
         if self._conn is None:
             conn = await psycopg.AsyncConnection.connect(self._conninfo, autocommit=True)
-            await conn.execute("SET synchronous_commit TO on")  # a commit flushes the WAL
+            # "disk": a commit flushes the WAL (the installation's durability, set here
+            # whatever the server's default)
+            await conn.execute("SET synchronous_commit TO " + self._synchronous_commit)
             self._conn = conn
         conn = self._conn
         head = None if self._contended else self._head

@@ -99,6 +99,9 @@ class Settings(BaseSettings):
     # sources read only under the import roots (colon-separated; default $DATA_DIR/imports).
     fetch_allow_loopback: bool = False
     import_roots: str | None = None
+    # What a returned commit survives, the same on SQLite and PostgreSQL: "disk" (a crash of
+    # the host) or "process" (a crash of jikimi only); see jikimi.core.database.
+    commit_durability: Literal["disk", "process"] = "disk"
 
     @cached_property
     def resolved_data_dir(self) -> Path:

@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from alembic import command
 from alembic.config import Config
@@ -61,13 +61,36 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def make_engine(url: str) -> Engine:
-    """Create an engine; SQLite gets WAL, foreign keys and a busy timeout."""
+CommitDurability = Literal["disk", "process"]
+"""What a returned commit survives (``JIKIMI_COMMIT_DURABILITY``), the same on both databases:
+
+- ``disk`` (the default): a crash of the host too. SQLite syncs its WAL at every commit
+  (``synchronous=FULL``); PostgreSQL flushes the WAL before a commit returns
+  (``synchronous_commit=on``).
+- ``process``: a crash or SIGKILL of jikimi, not of the host (or of PostgreSQL), which may
+  lose the last fraction of a second of commits, never corrupt the database. SQLite
+  ``synchronous=NORMAL`` in WAL mode; PostgreSQL ``synchronous_commit=off``.
+
+An answered audited request's entry is committed either way (``core.audit_writer``)."""
+
+SQLITE_SYNCHRONOUS: dict[str, str] = {"disk": "FULL", "process": "NORMAL"}
+POSTGRES_SYNCHRONOUS_COMMIT: dict[str, str] = {"disk": "on", "process": "off"}
+
+
+def postgres_options(durability: CommitDurability) -> str:
+    """libpq ``options`` that give a PostgreSQL session the installation's durability."""
+    return f"-c synchronous_commit={POSTGRES_SYNCHRONOUS_COMMIT[durability]}"
+
+
+def make_engine(url: str, durability: CommitDurability = "disk") -> Engine:
+    """Create an engine; SQLite gets WAL, foreign keys and a busy timeout; both databases
+    commit with ``durability``."""
     if url.startswith("sqlite"):
         path = url.split("///", 1)[1] if "///" in url else ""
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        synchronous = SQLITE_SYNCHRONOUS[durability]
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -77,7 +100,7 @@ def make_engine(url: str) -> Engine:
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA foreign_keys=ON")
-            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute(f"PRAGMA synchronous={synchronous}")
             cur.execute("PRAGMA secure_delete=ON")
             cur.close()
 
@@ -86,7 +109,28 @@ def make_engine(url: str) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True,
+                         connect_args={"options": postgres_options(durability)})
+
+
+def make_read_engine(url: str, *, pool_size: int = 5) -> Engine:
+    """An engine for reads that must not queue behind writers. On SQLite a read-only
+    connection (``query_only``) that never takes the write lock (the engine of
+    :func:`make_engine` begins IMMEDIATE) and whose statements each read what is committed;
+    on PostgreSQL a pool of its own in autocommit (a read sends its statements only, each
+    seeing what is committed when it runs)."""
+    if not url.startswith("sqlite"):
+        return create_engine(url, pool_size=pool_size, max_overflow=pool_size,
+                             pool_pre_ping=True, isolation_level="AUTOCOMMIT")
+    engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+
+    @event.listens_for(engine, "connect")
+    def _read_only(dbapi_conn: Any, _record: Any) -> None:
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA query_only=ON")
+        cur.close()
+
+    return engine
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

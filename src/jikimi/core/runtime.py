@@ -33,7 +33,7 @@ class Runtime:
         keys = load_or_create_keyring(settings.key_file)
         if migrate:
             upgrade_database(settings.sqlalchemy_url)
-        engine = make_engine(settings.sqlalchemy_url)
+        engine = make_engine(settings.sqlalchemy_url, settings.commit_durability)
         return cls(settings, engine, make_session_factory(engine), keys)
 
     @contextmanager

@@ -25,14 +25,14 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import psycopg
-from sqlalchemy import Connection, Engine, create_engine, event, or_, select, update
+from sqlalchemy import Connection, Engine, or_, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from jikimi.accounts.credential_cache import StaffCredentialCache
 from jikimi.core.audit import audit_key
 from jikimi.core.audit_writer import AuditWriter
-from jikimi.core.database import utcnow
+from jikimi.core.database import make_read_engine, utcnow
 from jikimi.core.prepared import PreparedRead
 from jikimi.core.runtime import Runtime
 from jikimi.core.security import Keyring
@@ -133,25 +133,17 @@ def read_sessions(runtime: Runtime) -> sessionmaker[Session]:
     """Sessions that only read. On SQLite they never take the write lock (the runtime's
     sessions begin IMMEDIATE, which would queue every lookup behind every writer); on
     PostgreSQL they have a pool of their own, and take no lock (plain reads)."""
-    url = runtime.settings.sqlalchemy_url
-    if not url.startswith("sqlite"):
-        # a pool of its own, sized for the threads that answer lookups in this process
-        # (several processes: READ_POOL * processes connections at most)
-        # autocommit: a read sends its statements only (no BEGIN and ROLLBACK round trips);
-        # each statement sees what is committed when it runs, so a removal committed between
-        # a lookup's two reads still keeps that entry out of the answer
-        engine = create_engine(url, pool_size=READ_POOL, max_overflow=READ_POOL,
-                               pool_pre_ping=True, isolation_level="AUTOCOMMIT")
-        return sessionmaker(bind=engine, expire_on_commit=False)
-    engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
-
-    @event.listens_for(engine, "connect")
-    def _read_only(dbapi_conn: Any, _record: Any) -> None:
-        cur = dbapi_conn.cursor()
-        cur.execute("PRAGMA query_only=ON")
-        cur.close()
-
+    # PostgreSQL: a pool sized for the threads that answer lookups in this process (several
+    # processes: READ_POOL * processes connections at most); autocommit, so a removal
+    # committed between a lookup's two reads still keeps that entry out of the answer
+    engine = make_read_engine(runtime.settings.sqlalchemy_url, pool_size=READ_POOL)
     return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+LOOP_READ_CONNECTIONS = 2 * READ_POOL
+"""PostgreSQL connections an event loop opens for its doors' reads at most, all kept open
+once opened (closing those beyond a smaller pool made a busy loop open and close one every
+few lookups: a backend forked each time)."""
 
 
 class LoopReads:
@@ -167,7 +159,7 @@ class LoopReads:
         """Reads go over the network (PostgreSQL): a door awaits them (:meth:`fetch`)
         instead of blocking the loop for a round trip."""
         self._idle: dict[asyncio.AbstractEventLoop, list[psycopg.AsyncConnection[Any]]] = {}
-        self._slots = asyncio.Semaphore(2 * READ_POOL)
+        self._slots = asyncio.Semaphore(LOOP_READ_CONNECTIONS)
 
     async def fetch(self, read: PreparedRead, values: list[Any]) -> list[Any]:
         """A prepared read awaited on one of this loop's own autocommit connections to
@@ -190,10 +182,7 @@ class LoopReads:
                 except BaseException:
                     await conn.close()
                     raise
-                if len(idle) < READ_POOL:
-                    idle.append(conn)
-                else:
-                    await conn.close()
+                idle.append(conn)  # never more than the slots: kept for the next read
                 return rows
         raise AssertionError("unreachable")
 
@@ -250,7 +239,8 @@ class HotPath:
         follower.add("staff credentials", staff.revalidate)
         follower.add("last used", lambda _session: keys.write_last_used(runtime.sessions))
         hot = cls(runtime, matcher, reads, AuditWriter(
-            runtime.sessions, audit_key(runtime.keys.signing_secret)), keys, follower,
+            runtime.sessions, audit_key(runtime.keys.signing_secret),
+            durability=runtime.settings.commit_durability), keys, follower,
             LoopReads(reads), staff)
         follower.poll()
         follower.start()

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import ColumnElement, create_engine, event, func, or_, select, true, update
+from sqlalchemy import ColumnElement, func, or_, select, true, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from jikimi.core.actors import Actor, ActorKind
@@ -44,7 +44,7 @@ from jikimi.core.authorization import (
     visible_filter,
 )
 from jikimi.core.context import ServiceContext
-from jikimi.core.database import utcnow
+from jikimi.core.database import make_read_engine, utcnow
 from jikimi.core.perimeter import NetworkGuard
 from jikimi.core.runtime import Runtime
 from jikimi.core.text import clean_text
@@ -531,14 +531,7 @@ def _reads(runtime: Runtime) -> Iterator[sessionmaker[Session]]:
     if not url.startswith("sqlite"):
         yield runtime.sessions
         return
-    engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
-
-    @event.listens_for(engine, "connect")
-    def _read_only(dbapi_conn: Any, _record: Any) -> None:
-        cursor = dbapi_conn.cursor()
-        cursor.execute("PRAGMA query_only=ON")
-        cursor.close()
-
+    engine = make_read_engine(url)
     try:
         yield sessionmaker(bind=engine, expire_on_commit=False)
     finally:
