@@ -228,7 +228,8 @@ def bench(name: str, url: str, directory: Path, args: argparse.Namespace) -> lis
             began = time.perf_counter()
             out, took = cli(env, "banks", "import", bank, str(listing))
             returned = time.perf_counter()
-            _, first = lookup(clients[0], flip(hashes[0], 5, rng))
+            first = (lookup(clients[0], flip(hashes[0], 5, rng))[1] if clients
+                     else float("nan"))
             with runtime.sessions() as session:
                 current = partners.feed_is_current(session)
                 counts = partners.feed_counts(session)
@@ -251,7 +252,7 @@ def bench(name: str, url: str, directory: Path, args: argparse.Namespace) -> lis
                 if time.perf_counter() - returned > 1800:
                     raise RuntimeError("the imported hashes never reached the lookups")
                 time.sleep(0.05)
-            caught_up = returned + max(visible.values())
+            caught_up = returned + max(visible.values(), default=0.0)
             # then a sample of the others, 100 a lookup, in every server
             sample = rng.choice(len(hashes), size=min(args.verify, len(hashes)), replace=False)
             missing = 0

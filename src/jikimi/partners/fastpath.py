@@ -11,7 +11,8 @@ same rules as the route and no thread of its own:
 - the checks and the index search of the lookup service (``lookup.search_lookup``); a miss
   reads nothing; hits are read in one prepared statement (entries still present, their
   banks, their active feed items: ``lookup.resolve_lookup``): on SQLite on the loop's own
-  open connection, on PostgreSQL awaited on the loop's own asynchronous connections;
+  open connection, on PostgreSQL awaited on the loop's own asynchronous connections, the
+  hits of the lookups in flight together in one statement (``LoopReads.fetch_together``);
 - the audit entry handed to the audit writer's group commit and awaited
   (``AuditWriter.write_async``): the answer leaves only once its entry is committed.
 """
@@ -83,7 +84,8 @@ async def _resolve(hot: HotPath, search: LookupSearch) -> LookupAnswer:
         return reads.run(lambda conn: resolve_lookup(conn, hot.matcher, search))
     entry_ids = search.entry_ids()
     if entry_ids is not None and len(entry_ids) <= MAX_PREPARED_VALUES:
-        rows = await reads.fetch(HITS_WITH_ITEMS, entry_ids)
+        # one statement for the hits of the lookups in flight on this loop
+        rows = await reads.fetch_together(HITS_WITH_ITEMS, entry_ids)
         return resolve_lookup(None, hot.matcher, search,
                               prefetched={row.id: row for row in rows})
 

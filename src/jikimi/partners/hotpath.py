@@ -33,7 +33,7 @@ from jikimi.accounts.credential_cache import StaffCredentialCache
 from jikimi.core.audit import audit_key
 from jikimi.core.audit_writer import AuditWriter
 from jikimi.core.database import make_read_engine, utcnow
-from jikimi.core.prepared import PreparedRead
+from jikimi.core.prepared import MAX_PREPARED_VALUES, PreparedRead
 from jikimi.core.runtime import Runtime
 from jikimi.core.security import Keyring
 from jikimi.matching import Matcher
@@ -160,6 +160,8 @@ class LoopReads:
         instead of blocking the loop for a round trip."""
         self._idle: dict[asyncio.AbstractEventLoop, list[psycopg.AsyncConnection[Any]]] = {}
         self._slots = asyncio.Semaphore(LOOP_READ_CONNECTIONS)
+        self._together: dict[tuple[asyncio.AbstractEventLoop, PreparedRead],
+                             _ReadTogether] = {}
 
     async def fetch(self, read: PreparedRead, values: list[Any]) -> list[Any]:
         """A prepared read awaited on one of this loop's own autocommit connections to
@@ -186,6 +188,21 @@ class LoopReads:
                 return rows
         raise AssertionError("unreachable")
 
+    async def fetch_together(self, read: PreparedRead, values: list[Any]) -> list[Any]:
+        """:meth:`fetch` of ``values``, in one statement with the values of the other
+        requests of this loop that ask the same read meanwhile: while one such statement is
+        in flight, the next requests' values gather and go in the next (up to
+        :data:`MAX_PREPARED_VALUES` values a statement). Returns the statement's rows, which
+        may include other requests' rows: pick yours by key. Each statement starts after
+        the requests it serves asked, so it sees every change committed before they did."""
+        if len(values) > MAX_PREPARED_VALUES:
+            raise ValueError(f"{len(values)} values: too many for one prepared read")
+        loop = asyncio.get_running_loop()
+        together = self._together.get((loop, read))
+        if together is None:
+            together = self._together[(loop, read)] = _ReadTogether(self, read)
+        return await together.fetch(values)
+
     def run(self, read: Callable[[Connection], T]) -> T:
         for attempt in (1, 2):
             conn = self._conn
@@ -211,6 +228,52 @@ class LoopReads:
             for conn in idle:
                 conn.pgconn.finish()
         self._idle.clear()
+
+
+class _ReadTogether:
+    """The requests of one loop asking one prepared read: one statement in flight at a time,
+    the values asked meanwhile gathered for the next (:meth:`LoopReads.fetch_together`)."""
+
+    def __init__(self, reads: LoopReads, read: PreparedRead) -> None:
+        self._reads = reads
+        self._read = read
+        self._waiting: list[tuple[list[Any], asyncio.Future[list[Any]]]] = []
+        self._running = False
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def fetch(self, values: list[Any]) -> list[Any]:
+        loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[list[Any]] = loop.create_future()
+        self._waiting.append((values, waiter))
+        if not self._running:
+            self._running = True
+            task = loop.create_task(self._drain())
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        return await waiter
+
+    async def _drain(self) -> None:
+        try:
+            while self._waiting:
+                group: list[tuple[list[Any], asyncio.Future[list[Any]]]] = []
+                values: dict[Any, None] = {}
+                while self._waiting and (not group or len(values) + len(
+                        self._waiting[0][0]) <= MAX_PREPARED_VALUES):
+                    asked, waiter = self._waiting.pop(0)
+                    group.append((asked, waiter))
+                    values.update(dict.fromkeys(asked))
+                try:
+                    rows = await self._reads.fetch(self._read, list(values))
+                except Exception as exc:  # every request of the group hears of it
+                    for _asked, waiter in group:
+                        if not waiter.done():
+                            waiter.set_exception(exc)
+                    continue
+                for _asked, waiter in group:
+                    if not waiter.done():  # a request cancelled meanwhile no longer waits
+                        waiter.set_result(rows)
+        finally:
+            self._running = False
 
 
 @dataclass
