@@ -24,6 +24,9 @@ database) and numpy brute force.
     .venv/bin/python benchmarks/bench_partner_lookup.py --size 200000
     .venv/bin/python benchmarks/bench_partner_lookup.py --size 1000000 \\
         --postgres postgresql+psycopg://postgres@127.0.0.1:55432/postgres --workers 1,2
+
+``--door match`` drives a staff member's ``POST /api/v1/match`` (fingerprints as JSON, an
+analyst's API token) instead, against the same installation.
 """
 
 from __future__ import annotations
@@ -64,9 +67,9 @@ local errors = 0
 request = function()
   counter = counter + 1
   local q = queries[(counter %% #queries) + 1]
-  return wrk.format("POST", "/api/v1/partner/lookup",
+  return wrk.format("POST", "%(path)s",
     {["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. key},
-    '{"fingerprints":[{"signal_type":"pdq","value":"' .. q .. '"}]}')
+    %(body)s)
 end
 response = function(status, headers, body)
   if status ~= 200 then errors = errors + 1 end
@@ -207,13 +210,35 @@ def run_wrk(port: int, script: Path, seconds: float, connections: int, threads: 
     return data
 
 
-def check_answers(port: int, key: str, queries: list[str], expected: list[bool]) -> int:
+DOORS = {
+    # the door: its path, the Lua expression of a body for query q, and the same in Python
+    "lookup": ("/api/v1/partner/lookup",
+               """'{"fingerprints":[{"signal_type":"pdq","value":"' .. q .. '"}]}'""",
+               lambda q: {"fingerprints": [{"signal_type": "pdq", "value": q}]}),
+    "match": ("/api/v1/match", """'{"pdq":"' .. q .. '"}'""", lambda q: {"pdq": q}),
+}
+
+
+def staff_token(directory: Path, url: str) -> str:
+    """An analyst of the benchmark's centre and her API token (services), for the staff
+    door ``POST /api/v1/match``."""
+    runtime = Runtime.open(Settings(data_dir=directory, database_url=url))
+    with runtime.context(cli_actor("bench")) as ctx:
+        centre = next(c for c in accounts.list_centres(ctx) if c.name == "서울센터")
+        analyst = accounts.add_user(ctx, "analyst@bench.invalid", Role.ANALYST, centre).user
+        _row, token = accounts.create_api_token(ctx, analyst, "bench")
+    runtime.close()
+    return token
+
+
+def check_answers(port: int, key: str, queries: list[str], expected: list[bool],
+                  door: str = "lookup") -> int:
+    path, _lua, body = DOORS[door]
     wrong = 0
     with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30,
                       headers={"Authorization": f"Bearer {key}"}) as client:
         for query, should in zip(queries, expected, strict=True):
-            answer = client.post("/api/v1/partner/lookup", json={
-                "fingerprints": [{"signal_type": "pdq", "value": query}]}).json()
+            answer = client.post(path, json=body(query)).json()
             wrong += answer["matched"] != should
     return wrong
 
@@ -225,6 +250,9 @@ def load_average() -> str:
 def bench_backend(name: str, url: str, directory: Path, args: argparse.Namespace,
                   rng: np.random.Generator) -> list[str]:
     env, key, hashes, timings = build(directory, url, args.size, rng)
+    if args.door == "match":  # a staff member's token instead of the partner's
+        key = staff_token(directory, url)
+    path, lua_body, _body = DOORS[args.door]
     picks = rng.choice(len(hashes), size=1000, replace=False)
     hits = [flip(hashes[int(i)], int(rng.integers(0, 13)), rng) for i in picks]
     misses = [bytes(rng.integers(0, 256, 32, dtype=np.uint8)).hex() for _ in range(1000)]
@@ -232,7 +260,8 @@ def bench_backend(name: str, url: str, directory: Path, args: argparse.Namespace
     queries = [(hits + misses)[int(i)] for i in order]
     expected = [int(i) < len(hits) for i in order]
     script = directory / "lookup.lua"
-    script.write_text(LUA % {"queries": ",".join(f'"{q}"' for q in queries), "key": key})
+    script.write_text(LUA % {"queries": ",".join(f'"{q}"' for q in queries), "key": key,
+                             "path": path, "body": lua_body})
     rows = []
     port = args.port or free_port()
     # first start: no snapshot yet, the index is built from the database
@@ -251,7 +280,7 @@ def bench_backend(name: str, url: str, directory: Path, args: argparse.Namespace
             load_before = load_average()
             result = run_wrk(port, script, args.seconds, args.connections, args.threads,
                              args.client_cpus)
-            wrong = check_answers(port, key, queries[:200], expected[:200])
+            wrong = check_answers(port, key, queries[:200], expected[:200], args.door)
         finally:
             stop(proc)
         errors = int(result["non2xx"] + result["connect"] + result["read"]
@@ -284,6 +313,9 @@ def main() -> None:
                         "(postgresql+psycopg://user@host:port/db): a fresh database is "
                         "created on it and dropped afterwards")
     parser.add_argument("--skip-sqlite", action="store_true")
+    parser.add_argument("--door", choices=sorted(DOORS), default="lookup",
+                        help="lookup: a platform's POST /api/v1/partner/lookup; match: a "
+                        "staff member's POST /api/v1/match (fingerprints as JSON)")
     args = parser.parse_args()
     if not Path(WRK).exists():
         raise SystemExit("install Debian's wrk (apt-get install wrk)")
@@ -331,7 +363,7 @@ def main() -> None:
         brute_force_search(raw, np.arange(args.size), query, 31)
     brute = (time.perf_counter() - began) / 20
     print()
-    print(f"lookup of 1 PDQ against {args.size:,} shared hashes; wrk -t{args.threads} "
+    print(f"{DOORS[args.door][0]}: 1 PDQ against {args.size:,} shared hashes; wrk -t{args.threads} "
           f"-c{args.connections} -d{args.seconds:.0f}s (client cpus {args.client_cpus}, "
           f"server cpus {args.server_cpus})")
     print("| database | workers | lookups/s | p50 ms | p90 ms | p99 ms | max ms | errors "
