@@ -141,3 +141,40 @@ def test_revocation_reaches_every_process_within_a_second(
     # The followers re-check every 0.2 s (typically seen in 0.2-0.4 s); the bound leaves room
     # for a loaded CI machine, as the partner keys' test does.
     assert len(refused) == 2 and max(refused.values()) < 2.0, refused
+
+
+def test_pdq_matches_read_their_hits_with_the_lookups_in_flight(
+        client, runtime: Runtime, world: World, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A PDQ-only match: on PostgreSQL the door reads its hits on the loop, together with the
+    other lookups in flight (``LoopReads.fetch_together``); on SQLite on the loop's own
+    connection. Same answer as the route either way, and a removed entry is gone from the
+    very next answer."""
+    from jikimi import matching
+    from jikimi.partners.hotpath import LoopReads
+
+    together: list[list[int]] = []
+    original = LoopReads.fetch_together
+
+    async def counting(self, read, values):  # type: ignore[no-untyped-def]
+        together.append(list(values))
+        return await original(self, read, values)
+
+    monkeypatch.setattr(LoopReads, "fetch_together", counting)
+    calls = counted(monkeypatch)
+    shared = sharing_case(runtime, world, images=2, seed=37)
+    body = {"pdq": flip_bits(shared.pdqs[0], 4)}
+    headers = auth(world.staff["analyst_a"])
+    by_route = client.post("/api/v1/match", json=body, headers=headers)  # caches the token
+    by_door = client.post("/api/v1/match", json=body, headers=headers)
+    assert by_route.status_code == by_door.status_code == 200, by_door.text
+    assert by_route.json() == by_door.json()
+    [found] = by_door.json()["matches"]
+    assert found["distance"] == 4 and by_door.json()["matched"]
+    assert len(calls) == 1
+    postgres = runtime.engine.dialect.name == "postgresql"
+    assert together == ([[found["entry_id"]]] if postgres else [])
+    with runtime.context(cli_actor("test")) as ctx:
+        matching.remove_entry(ctx, found["entry_id"])
+    after = client.post("/api/v1/match", json=body, headers=headers)
+    assert after.status_code == 200 and after.json()["matches"] == [], after.json()
+    assert len(calls) == 2

@@ -17,11 +17,15 @@ the route answers, by the same rules:
 It hands the request to the route whenever it would not answer exactly as the route does: a
 query string, a body the model refuses, a credential it has not cached yet (the route then
 resolves it, and the door caches it in the background for the next call), or one the cache
-does not vouch for. The hits' rows are read on the loop's own connection on SQLite and in a
-worker thread on PostgreSQL (exact digests are looked up in the database itself).
+does not vouch for. The hits' rows are read on the loop's own connection on SQLite; on
+PostgreSQL awaited on the loop, together with those of the other lookups in flight
+(``LoopReads.fetch_together``), or in a worker thread when the query has exact digests (looked
+up in the database itself).
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import anyio.to_thread
 from pydantic import ValidationError
@@ -32,12 +36,14 @@ from jikimi.accounts.http import check_csrf
 from jikimi.api.errors import error_response
 from jikimi.api.fastdoor import send_json
 from jikimi.core.actors import Actor
+from jikimi.core.prepared import MAX_PREPARED_VALUES
 from jikimi.errors import JikimiError
 from jikimi.matching import service
 from jikimi.matching.matcher import Query
 from jikimi.matching.routes import FingerprintQuery, _queries
 from jikimi.matching.schemas import MatchResult
 from jikimi.partners.hotpath import HotPath
+from jikimi.partners.lookup import HITS_WITH_ITEMS
 
 MATCH_PATH = "/api/v1/match"
 
@@ -71,15 +77,31 @@ async def staff_match_door(request: Request, body: bytes, send: Send) -> bool:
 async def _answer(hot: HotPath, actor: Actor, queries: list[Query],
                   threshold: int | None) -> MatchResult:
     reads = hot.loop_reads
-    if reads.waits_for_network:
-        def in_thread() -> tuple[MatchResult, dict[str, object]]:
-            with hot.read() as session:
-                return service.answer_match(actor, session, hot.matcher, queries, threshold)
-
-        result, details = await anyio.to_thread.run_sync(in_thread)
-    else:
+    if not reads.waits_for_network:
         result, details = reads.run(lambda conn: service.answer_match(
             actor, conn, hot.matcher, queries, threshold))
+    else:
+        candidates = hot.matcher.candidates(queries, threshold)
+        ids = list(dict.fromkeys(c.entry_id for c in candidates))
+        if None not in ids and len(ids) <= MAX_PREPARED_VALUES:
+            # PostgreSQL, PDQ only: the hits read on the loop, together with those of the
+            # other lookups in flight (one statement), as the partner door reads them
+            rows = ({row.id: row for row in await reads.fetch_together(HITS_WITH_ITEMS, ids)}
+                    if ids else {})
+
+            def read(_session: object, wanted: list[int]) -> list[Any]:
+                return [rows[i] for i in wanted if i in rows]
+
+            result, details = service.answer_match(actor, None, hot.matcher, queries,
+                                                   threshold, candidates=candidates,
+                                                   read=read)
+        else:  # exact digests are looked up in the database itself
+            def in_thread() -> tuple[MatchResult, dict[str, object]]:
+                with hot.read() as session:
+                    return service.answer_match(actor, session, hot.matcher, queries,
+                                                threshold, candidates=candidates)
+
+            result, details = await anyio.to_thread.run_sync(in_thread)
     # the answer leaves only after its audit entry is committed
     await hot.audit.write_async(actor, "match.query", "match", "*",
                                 centre_id=actor.centre_id, details=dict(details))

@@ -40,7 +40,15 @@ from jikimi.core.text import clean_text
 from jikimi.errors import Conflict, Forbidden, InvalidInput, NotFound
 from jikimi.hashing import ImageFingerprints, VideoFingerprints
 from jikimi.matching import bulk, pictures
-from jikimi.matching.matcher import Hit, Matcher, Query, encrypt_value, image_queries
+from jikimi.matching.matcher import (
+    Candidate,
+    EntryRead,
+    Hit,
+    Matcher,
+    Query,
+    encrypt_value,
+    image_queries,
+)
 from jikimi.matching.models import Bank, BankChange, BankEntry
 from jikimi.matching.schemas import (
     AddedEntries,
@@ -576,15 +584,19 @@ def check_match(actor: Actor, threshold: int | None) -> None:
         raise InvalidInput("the PDQ threshold is 0 to 31 bits")
 
 
-def answer_match(actor: Actor, session: Session | Connection, matcher: Matcher,
-                 queries: Sequence[Query], threshold: int | None = None
-                 ) -> tuple[MatchResult, dict[str, Any]]:
+def answer_match(actor: Actor, session: Session | Connection | None, matcher: Matcher,
+                 queries: Sequence[Query], threshold: int | None = None, *,
+                 candidates: Sequence[Candidate] | None = None,
+                 read: EntryRead | None = None) -> tuple[MatchResult, dict[str, Any]]:
     """The answer of a match (after :func:`check_match`) and what its audit entry records;
     the caller audits it (``match_queries`` in its unit of work, a fast door through the
     audit writer) and keeps the matcher current. Only the banks the actor may see count;
-    a hit in a negative bank suppresses the matches."""
-    hits = best_per_content([hit for hit in matcher.search(session, queries, threshold)
-                             if actor_may_see_hit(actor, hit)])
+    a hit in a negative bank suppresses the matches. A door that searched the index and
+    read the hit entries itself passes ``candidates`` and ``read`` (``Matcher.resolve``)."""
+    if candidates is None:
+        candidates = matcher.candidates(queries, threshold)
+    found = matcher.resolve(session, candidates, threshold, read=read)
+    hits = best_per_content([hit for hit in found if actor_may_see_hit(actor, hit)])
     positive = [_match_out(h) for h in hits if not h.bank.negative]
     negative = [_match_out(h) for h in hits if h.bank.negative]
     if negative:
