@@ -36,11 +36,13 @@ import json
 import os
 import re
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -243,6 +245,30 @@ def check_answers(port: int, key: str, queries: list[str], expected: list[bool],
     return wrong
 
 
+@dataclass(frozen=True)
+class Run:
+    """One server configuration: ``jikimi serve --workers N``, pinned to CPUs, committing
+    with a durability (``JIKIMI_COMMIT_DURABILITY``)."""
+
+    workers: int
+    cpus: str
+    durability: str = "disk"
+
+    @property
+    def label(self) -> str:
+        return f"{self.workers}w-cpus{self.cpus or 'any'}-{self.durability}"
+
+
+def parse_runs(text: str) -> list[Run]:
+    """``WORKERS@CPUS[:DURABILITY],...``, e.g. ``1@0,2@0,2@0-1,2@0-1:process``."""
+    runs = []
+    for part in text.split(","):
+        spec, _, durability = part.partition(":")
+        workers, _, cpus = spec.partition("@")
+        runs.append(Run(int(workers), cpus, durability or "disk"))
+    return runs
+
+
 def load_average() -> str:
     return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
@@ -271,30 +297,51 @@ def bench_backend(name: str, url: str, directory: Path, args: argparse.Namespace
     began = time.perf_counter()
     cli(env, "worker", "--once")
     snapshot = time.perf_counter() - began
-    for workers in args.workers:
-        port = args.port or free_port()
-        proc, warm = serve(env, port, workers, args.server_cpus,
-                           directory / f"serve-{workers}.log")
-        try:
-            run_wrk(port, script, 3, 4, 1, args.client_cpus)  # warm-up
-            load_before = load_average()
-            result = run_wrk(port, script, args.seconds, args.connections, args.threads,
-                             args.client_cpus)
-            wrong = check_answers(port, key, queries[:200], expected[:200], args.door)
-        finally:
-            stop(proc)
-        errors = int(result["non2xx"] + result["connect"] + result["read"]
-                     + result["write"] + result["timeout"])
-        rate = result["requests"] / result["seconds"]
-        rows.append(f"| {name} | {workers} | {rate:,.0f} | {result['p50']:.1f} | "
-                    f"{result['p90']:.1f} | {result['p99']:.1f} | {result['max']:.0f} | "
-                    f"{errors} | {wrong}/200 | {warm:.1f} s | {load_before} |")
+    results: dict[Run, list[dict[str, float]]] = {run: [] for run in args.runs}
+    for round_number in range(args.rounds):  # the runs interleaved, round after round
+        for run in args.runs:
+            port = args.port or free_port()
+            run_env = {**env, "JIKIMI_COMMIT_DURABILITY": run.durability}
+            proc, warm = serve(run_env, port, run.workers, run.cpus,
+                               directory / f"serve-{run.label}-{round_number}.log")
+            try:
+                run_wrk(port, script, 3, 4, 1, args.client_cpus)  # warm-up
+                load_before = load_average()
+                result = run_wrk(port, script, args.seconds, args.connections,
+                                 args.threads, args.client_cpus)
+                result["wrong"] = check_answers(port, key, queries[:200], expected[:200],
+                                                args.door)
+            finally:
+                stop(proc)
+            result["errors"] = (result["non2xx"] + result["connect"] + result["read"]
+                                + result["write"] + result["timeout"])
+            result["rate"] = result["requests"] / result["seconds"]
+            result["start"] = warm
+            results[run].append(result)
+            print(f"{name} {run.label} round {round_number + 1}: {result['rate']:,.0f}/s, "
+                  f"p99 {result['p99']:.1f} ms, load average before {load_before}",
+                  flush=True)
+    for run, measured in results.items():
+        def spread(field: str, digits: int = 1, measured: list[dict[str, float]] = measured
+                   ) -> str:
+            values = [m[field] for m in measured]
+            middle = statistics.median(values)
+            if len(values) == 1:
+                return f"{middle:,.{digits}f}"
+            return f"{middle:,.{digits}f} ({min(values):,.{digits}f}–{max(values):,.{digits}f})"
+
+        rows.append(f"| {name} | {run.workers} | {run.cpus or 'any'} | {run.durability} | "
+                    f"{spread('rate', 0)} | {spread('p50')} | {spread('p90')} | "
+                    f"{spread('p99')} | {max(m['max'] for m in measured):.0f} | "
+                    f"{sum(m['errors'] for m in measured):.0f} | "
+                    f"{sum(m['wrong'] for m in measured):.0f}/{200 * len(measured)} | "
+                    f"{spread('start')} s |")
         print(rows[-1], flush=True)
     print(f"{name}: first start (index built from the database) {cold:.1f} s", flush=True)
     rows.append(f"| {name} | first start, index built from the database: {cold:.1f} s; "
                 f"`jikimi banks import` of {args.size:,}: {timings['import']:.0f} s; "
                 f"`jikimi worker --once` (writes the snapshot): {snapshot:.1f} s "
-                "| | | | | | | | | |")
+                "| | | | | | | | | | |")
     return rows
 
 
@@ -313,10 +360,18 @@ def main() -> None:
                         "(postgresql+psycopg://user@host:port/db): a fresh database is "
                         "created on it and dropped afterwards")
     parser.add_argument("--skip-sqlite", action="store_true")
+    parser.add_argument("--runs", type=parse_runs, help="server configurations, "
+                        "WORKERS@CPUS[:DURABILITY] separated by commas (e.g. "
+                        "1@0,2@0,2@0-1,2@0-1:process); default: each --workers count on "
+                        "--server-cpus with the default durability (disk)")
+    parser.add_argument("--rounds", type=int, default=1, help="the runs interleaved this "
+                        "many times (median and range reported)")
     parser.add_argument("--door", choices=sorted(DOORS), default="lookup",
                         help="lookup: a platform's POST /api/v1/partner/lookup; match: a "
                         "staff member's POST /api/v1/match (fingerprints as JSON)")
     args = parser.parse_args()
+    if args.runs is None:
+        args.runs = [Run(workers, args.server_cpus) for workers in args.workers]
     if not Path(WRK).exists():
         raise SystemExit("install Debian's wrk (apt-get install wrk)")
     rng = np.random.default_rng(2026)
@@ -366,9 +421,10 @@ def main() -> None:
     print(f"{DOORS[args.door][0]}: 1 PDQ against {args.size:,} shared hashes; wrk -t{args.threads} "
           f"-c{args.connections} -d{args.seconds:.0f}s (client cpus {args.client_cpus}, "
           f"server cpus {args.server_cpus})")
-    print("| database | workers | lookups/s | p50 ms | p90 ms | p99 ms | max ms | errors "
-          "| wrong answers | start-up (snapshot) | load average before |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    print(f"rounds: {args.rounds} (median and range)")
+    print("| database | workers | server CPUs | durability | lookups/s | p50 ms | p90 ms | "
+          "p99 ms | max ms | errors | wrong answers | start-up (snapshot) |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for row in rows:
         print(row)
     print(f"\nin-process PdqIndex.search (no HTTP, database, audit): {1 / in_process:,.0f}/s, "
