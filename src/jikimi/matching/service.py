@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, func, select, text
+from sqlalchemy import ColumnElement, Connection, func, select, text
 from sqlalchemy.orm import Session
 
 from jikimi.core.actors import Actor, ActorKind, Role
@@ -254,13 +254,22 @@ def list_entries(ctx: ServiceContext, name: str, *, limit: int = 200,
     return out
 
 
+def of_bank_found_by_another_index(bank_id: int) -> ColumnElement[bool]:
+    """"In this bank", for a query that finds its rows through another index (a list of ids,
+    values or content ids). Written so that SQLite cannot walk the bank's ``bank_id`` index
+    instead: without statistics it preferred that equality to thousands of seeks, and read
+    every row of the bank for each chunk (a second 1M import into a 1M bank: 340 s instead
+    of 90 s, quadratic in the bank's size)."""
+    return (BankEntry.bank_id + 0) == bank_id
+
+
 def list_pictures(ctx: ServiceContext, name: str, *, limit: int = 50,
                   offset: int = 0) -> PicturesOut:
     """A bank's registered pictures, oldest first: one row per file registered (its
     ``content_id``), with its label and how many fingerprints of each signal type it gave.
     The same readers as :func:`list_entries`; staff read a picture, not its 200 hashes."""
     bank = load_bank(ctx, name, Action.READ)
-    in_bank = BankEntry.bank_id == bank.id
+    in_bank = of_bank_found_by_another_index(bank.id)
     firsts: dict[int, BankEntry] = {}
     for fresh in (False, True):  # kept until the bank changes; read again if it looks wrong
         first_ids = pictures.first_entry_ids(ctx.session, bank.id, fresh=fresh)
@@ -367,7 +376,7 @@ def add_entries(ctx: ServiceContext, name: str, entries: Sequence[NewEntry], *,
             for found in ctx.session.execute(select(
                     BankEntry.value_key, BankEntry.variant).where(
                     BankEntry.signal_type == signal, BankEntry.value_key.in_(
-                        unique[start:start + 2000]), BankEntry.bank_id == bank.id,
+                        unique[start:start + 2000]), of_bank_found_by_another_index(bank.id),
                     BankEntry.removed_at.is_(None))):
                 prepared.pop((signal, found.value_key, found.variant), None)
     rows = list(prepared.values())
