@@ -9,7 +9,9 @@ in the same case bank (``matching.add_entries`` with ``entries_for_fingerprints`
 staff pages register a file), and their re-encoded copies in folders under the installation's
 import root, each folder an ``archive`` source of the centre (``scans.add_source``); then
 ``jikimi banks snapshot`` writes the index snapshot, as ``jikimi worker`` keeps it beside a
-deployment (processes map it instead of building the index).
+deployment (processes map it instead of building the index), and ``jikimi worker`` runs beside
+``jikimi serve`` as ``scripts/serve`` starts it (on the server's cores): the host's scan
+runner, when the code has one (``jikimi.scans.runner``).
 
 Then, for ``--seconds``, at the same time:
 
@@ -17,8 +19,8 @@ Then, for ``--seconds``, at the same time:
   ``--client-cpus``;
 - every ``--scan-every`` seconds a scan of the next source is started through the API
   (``POST /api/v1/sources/{id}/scans``): the copies are fingerprinted, matched and their
-  results and review queue entries written (since issue 16's scan processes, by a process the
-  server starts at a lower CPU priority, not in the server itself);
+  results and review queue entries written (by the worker's scan runner when it answers, else
+  by a process the server starts; at a lower CPU priority either way, never in the server);
 - ``--staff`` analysts, each a loop through the API: the review queue
   (``GET /api/v1/review?limit=5``), then the first pending match confirmed
   (``POST /api/v1/review/{id}/confirm``), or when none is pending a staff lookup of
@@ -26,9 +28,10 @@ Then, for ``--seconds``, at the same time:
 
 Reported: lookups/s, p50/p90/p99/max and errors of the lookups (wrk); the staff requests'
 p50/p99/max per kind and together; scans started and matches confirmed; how the scans stood
-when the load ended and how long the last took to finish after it; and, where the scan
-processes logged them, how long each took to load the matcher and its write transactions
-(BEGIN to end: how long each held SQLite's write lock).
+when the load ended and how long the last took to finish after it; which runner ran each
+scan (the worker or a process of its own: the process its claim names); and, where the scan
+processes and the worker logged them, how long each took to load the matcher and its write
+transactions (BEGIN to end: how long each held SQLite's write lock).
 
     .venv/bin/python benchmarks/bench_mixed.py --size 100000 --seconds 20 --workers 2 \\
         [--postgres postgresql+psycopg://postgres@127.0.0.1:55432/postgres]
@@ -40,6 +43,7 @@ import argparse
 import io
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -200,6 +204,49 @@ def scans_after(base: str, headers: dict[str, str], wait: float = 120
             time.sleep(0.5)
 
 
+def start_worker(env: dict[str, str], directory: Path, cpus: str
+                 ) -> subprocess.Popen[bytes]:
+    """``jikimi worker`` as ``scripts/serve`` runs it beside the server; once it is ready (its
+    scan runner's socket is there, or, for code without a runner, its first round is done)."""
+    command = [sys.executable, "-m", "jikimi.cli.app", "worker", "--poll-seconds", "60"]
+    if cpus:
+        command = ["taskset", "-c", cpus, *command]
+    log = directory / "worker.log"
+    proc = subprocess.Popen(command, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
+    has_runner = (ROOT / "src" / "jikimi" / "scans" / "runner.py").exists()
+    socket_path = directory / "run" / "scans.sock"
+    began = time.monotonic()
+    while time.monotonic() - began < (120 if has_runner else 15):
+        if proc.poll() is not None:
+            raise RuntimeError(log.read_text()[-3000:])
+        if has_runner and socket_path.exists():
+            break
+        time.sleep(0.2)
+    else:
+        if has_runner:
+            raise RuntimeError(f"the worker's scan runner did not start: {log.read_text()}")
+    return proc
+
+
+def runners(url: str, directory: Path, worker_pid: int) -> dict[str, int]:
+    """Which runner each scan's claim names now: the worker, or a process of its own."""
+    from sqlalchemy import select
+
+    from jikimi.scans.models import Scan
+
+    runtime = Runtime.open(Settings(data_dir=directory, database_url=url))
+    counts: dict[str, int] = {}
+    with runtime.sessions() as session:
+        for holder in session.scalars(select(Scan.claimed_by)):
+            pid = (holder or "").rsplit(":", 2)[1] if holder and holder.count(":") >= 2 \
+                else "?"
+            kind = ("the worker" if pid == str(worker_pid)
+                    else "a process of its own" if pid != "?" else "none")
+            counts[kind] = counts.get(kind, 0) + 1
+    runtime.close()
+    return counts
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--size", type=int, default=100_000)
@@ -230,7 +277,8 @@ def main() -> None:
             url = args.postgres.rsplit("/", 1)[0] + f"/{database}"
         else:
             url = f"sqlite:///{directory / 'jikimi.sqlite3'}"
-        proc = None
+        proc = worker = None
+        ran_by: dict[str, int] = {}
         try:
             env, key, hashes, _ = build(directory, url, args.size, rng)
             token, sources, pdqs = prepare_staff(directory, url, args.images, args.folders, rng)
@@ -243,6 +291,7 @@ def main() -> None:
             script = directory / "lookup.lua"
             script.write_text(LUA % {"queries": ",".join(f'"{q}"' for q in queries),
                                      "key": key})
+            worker = start_worker(env, directory, args.server_cpus)
             port = free_port()
             proc, _started = serve(env, port, args.workers, args.server_cpus,
                                    directory / "serve.log")
@@ -274,16 +323,20 @@ def main() -> None:
             for thread in threads:
                 thread.join(60)
             scan_states, drained = scans_after(base, staff.headers)
+            ran_by = runners(url, directory, worker.pid)
         finally:
             if proc is not None:
                 stop(proc)
+            if worker is not None:
+                stop(worker)
             if database is not None and admin is not None:
                 import psycopg
 
                 with psycopg.connect(admin, autocommit=True) as conn:
                     conn.execute(f'DROP DATABASE "{database}" WITH (FORCE)')
             write_lines = [line.split(": ", 1)[1].strip()
-                           for log in sorted((directory / "logs").glob("scan-*.log"))
+                           for log in [*sorted((directory / "logs").glob("scan-*.log")),
+                                       directory / "worker.log"] if log.exists()
                            for line in log.read_text(errors="replace").splitlines()
                            if "write transactions" in line or "matcher loaded" in line]
     backend = "PostgreSQL" if args.postgres else "SQLite"
@@ -298,6 +351,7 @@ def main() -> None:
     print(f"scans started: {scans_started}; matches confirmed: {staff.confirmed}; staff "
           f"errors: {staff.errors}")
     print(f"scans when the load ended: {scan_states}; all ended {drained}")
+    print(f"scans run by: {ran_by}")
     for line in write_lines:
         print(f"  {line}")
     print("| staff request | count | p50 ms | p99 ms | max ms |")

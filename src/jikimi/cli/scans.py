@@ -173,16 +173,27 @@ def worker_command(
 ) -> None:
     """Re-scan sources on their interval and resume interrupted scans; send takedown e-mail,
     mark overdue requests and re-check removals; keep the matching index snapshot up to date
-    (serving processes map it); until stopped."""
+    (serving processes map it); run the scans the serving doors start (this host's scan
+    runner, on ``$JIKIMI_DATA_DIR/run/scans.sock``); until stopped."""
     from jikimi.matching.snapshots import SnapshotKeeper
+    from jikimi.scans.runner import ScanRunner
 
     runtime = open_runtime()
     index_dir = runtime.settings.resolved_data_dir / "index"
     with runtime.sessions() as session:
         matcher = Matcher.load(index_dir, session, runtime.keys, mmap=True)
     keeper = SnapshotKeeper(matcher, runtime.sessions, index_dir)
+    runner: ScanRunner | None = None
     if not once:
         keeper.start()  # its own thread: a long scan never delays the snapshot
+        runner = ScanRunner(runtime, matcher, say=lambda line: console.print(
+            escape(line), soft_wrap=True))
+        if runner.start():  # the doors hand it the scans they start
+            console.print(f"scan runner listening on {escape(str(runner.path))}")
+        else:
+            err_console.print("another worker runs this data directory's scans; this one "
+                              "runs only its own rounds")
+            runner = None
     try:
         while True:
             from jikimi.ops import beat
@@ -193,6 +204,10 @@ def worker_command(
                 resumable = scans.unfinished_scans(session)
                 due = scans.due_sources(session)
             for scan_id in resumable:  # unless a live runner (a door's process) has it
+                if runner is not None:  # run on the runner's thread, at its priority
+                    if runner.take(scan_id):
+                        console.print(f"resumed scan {scan_id} (queued)")
+                    continue
                 try:
                     if scans.resume_scan(runtime, matcher, scan_id) is not None:
                         console.print(f"resumed scan {scan_id}")
@@ -200,6 +215,16 @@ def worker_command(
                     err_console.print(f"[red]scan {scan_id}[/red]: "
                                       f"{escape(scans.failure_reason(exc))}")
             for source_id in due:
+                if runner is not None:
+                    try:
+                        with runtime.context(cli_actor("worker")) as ctx:
+                            due_scan = scans.start_scan(ctx, source_id)
+                        if runner.take(due_scan):
+                            console.print(f"scan {due_scan} of source {source_id} queued")
+                    except Exception as exc:
+                        err_console.print(f"[red]source {source_id}[/red]: "
+                                          f"{escape(scans.failure_reason(exc))}")
+                    continue
                 try:
                     result = scans.run_scan(runtime, cli_actor("worker"), matcher, source_id)
                 except scans.ScanBusy:
@@ -222,5 +247,7 @@ def worker_command(
                 return
             time.sleep(poll_seconds)
     finally:
+        if runner is not None:
+            runner.stop()
         keeper.stop()
         runtime.close()

@@ -1,10 +1,12 @@
-"""How a scan started through a serving door (the API, the staff web) runs: in a process of
-its own, at a lower CPU priority, never inside the serving process.
+"""How a scan started through a serving door (the API, the staff web) runs: by this host's scan
+runner (``jikimi worker``: :mod:`jikimi.scans.runner`) when it answers, else in a process of its
+own; at a lower CPU priority either way, never inside the serving process.
 
 Fetching, decoding and fingerprinting hold the GIL for tens of milliseconds at a time, and a
-serving process answers lookups and staff pages on its event loop: a scan on one of its
-threads made every request wait behind it (issue 16). :func:`launch_scan` is the one rule the
-doors call after the request's transaction commits: it claims the scan (so a second start, or
+serving process answers lookups and staff pages on its event loop: a scan on one of its threads
+made every request wait behind it (issue 16). :func:`launch_scan` is the one rule the doors
+call after the request's transaction commits: it hands the scan to the host's runner (which
+claims it), or, when no runner answers within a moment, claims the scan (so a second start, or
 ``jikimi worker``, never runs it twice) and starts ``python -m jikimi.scan_process SCAN --claim
 TOKEN --nice 10`` (its heavy work at a lower CPU priority, its write transactions at this
 one's), with exactly this process's settings (as ``JIKIMI_*`` variables made from the
@@ -84,8 +86,14 @@ def scan_log_path(settings: Settings, scan_id: int) -> Path:
 
 def launch_scan(runtime: Runtime, scan_id: int) -> bool:
     """Run a started scan to its end outside this process (call it after the transaction
-    that started the scan committed). Returns False, starting nothing, when a live runner
-    already holds the scan or it is no longer running."""
+    that started the scan committed): by the host's scan runner when it answers, else in a
+    process started here. Returns False, starting nothing, when a live runner already holds
+    the scan or it is no longer running."""
+    from jikimi.scans.runner import hand_to_runner
+
+    taken = hand_to_runner(runtime.settings, scan_id)
+    if taken is not None:
+        return taken
     claim = service.claim_scan(runtime, scan_id)
     if claim is None:
         return False

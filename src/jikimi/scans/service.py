@@ -561,66 +561,108 @@ def _pending_batches(reads: sessionmaker[Session], scan_id: int, size: int
                for r in rows]
 
 
-def _write_result(session: Session, scan_id: int, source_id: int, source_centre: int,
-                  result: ItemResult, hits: list[Hit]) -> int:
-    """Write one item's outcome (``hits``: its candidates resolved before the writing
-    transaction began); returns how many new matches it produced. Idempotent."""
-    row = session.get(ScanItem, result.scan_item_id)
-    if row is None or row.status != "pending":
-        return 0
+def _write_results(session: Session, scan_id: int, source_id: int, source_centre: int,
+                   results: Sequence[ItemResult], hits: Sequence[list[Hit]]) -> int:
+    """Write a batch of items' outcomes (``hits``: each item's candidates, resolved before the
+    writing transaction began); returns how many new matches they produced. Idempotent.
+
+    A batch is a handful of statements whatever its size (its scan items, items, versions and
+    known matches each read in one query, the new rows of each kind inserted in one flush):
+    on SQLite this transaction holds the database's one write lock (issue 16)."""
+    rows = {row.id: row for row in session.scalars(select(ScanItem).where(
+        ScanItem.id.in_([r.scan_item_id for r in results])))}
     now = utcnow()
-    row.processed_at = now
-    if not result.ok:
-        row.status = "error"
-        row.error_code = (result.error_code or "error")[:40]
-        row.error_reason = result.error_reason
+    todo: list[tuple[ItemResult, list[Hit], ScanItem]] = []
+    for result, found in zip(results, hits, strict=True):
+        row = rows.get(result.scan_item_id)
+        if row is None or row.status != "pending":
+            continue
+        row.processed_at = now
+        if not result.ok:
+            row.status = "error"
+            row.error_code = (result.error_code or "error")[:40]
+            row.error_reason = result.error_reason
+            continue
+        assert result.sha256 is not None and result.kind is not None
+        todo.append((result, found, row))
+    if not todo:
         return 0
-    assert result.sha256 is not None and result.kind is not None
-    item = session.scalar(select(Item).where(Item.source_id == source_id,
-                                             Item.item_key == row.item_key))
-    if item is None:
-        item = Item(source_id=source_id, item_key=row.item_key, locator=row.locator,
-                    context=row.context, first_seen=now, last_seen=now)
-        session.add(item)
+    keys = [row.item_key for _, _, row in todo]
+    items = {item.item_key: item for item in session.scalars(select(Item).where(
+        Item.source_id == source_id, Item.item_key.in_(keys)))}
+    new_items = []
+    for _, _, row in todo:
+        if row.item_key not in items:
+            items[row.item_key] = Item(source_id=source_id, item_key=row.item_key,
+                                       locator=row.locator, context=row.context,
+                                       first_seen=now, last_seen=now)
+            new_items.append(items[row.item_key])
+    if new_items:
+        session.add_all(new_items)
         session.flush()
-    item.last_seen = now
-    item.context = row.context
-    version = session.scalar(select(ItemVersion).where(ItemVersion.item_id == item.id,
-                                                       ItemVersion.sha256 == result.sha256))
-    if version is None:
-        version = ItemVersion(item_id=item.id, sha256=result.sha256, kind=result.kind,
-                              fingerprints=json.dumps(result.fingerprints), first_seen=now,
-                              last_seen=now)
-        session.add(version)
+    wanted = {(items[row.item_key].id, result.sha256) for result, _, row in todo}
+    versions = {(v.item_id, v.sha256): v for v in session.scalars(select(ItemVersion).where(
+        ItemVersion.item_id.in_({item_id for item_id, _ in wanted}),
+        ItemVersion.sha256.in_({sha for _, sha in wanted})))
+        if (v.item_id, v.sha256) in wanted}
+    new_versions = []
+    for result, _, row in todo:
+        item, sha256 = items[row.item_key], result.sha256 or ""
+        if (item.id, sha256) not in versions:
+            version = ItemVersion(item_id=item.id, sha256=sha256, kind=result.kind,
+                                  fingerprints=json.dumps(result.fingerprints),
+                                  first_seen=now, last_seen=now)
+            versions[(item.id, sha256)] = version
+            new_versions.append(version)
+    if new_versions:
+        session.add_all(new_versions)
         session.flush()
-    version.last_seen = now
-    item.current_version_id = version.id
-    row.item_version_id = version.id
-    row.status = "done"
     # One match per registered content (all its variants and hash types share a content id):
     # the analyst reviews "this item is that picture", not each variant that matched.
-    known = {(bank_id, content_key(content_id, entry_id)) for bank_id, content_id, entry_id in
-             session.execute(select(ItemMatch.bank_id, BankEntry.content_id, ItemMatch.entry_id)
-                             .join(BankEntry, BankEntry.id == ItemMatch.entry_id)
-                             .where(ItemMatch.item_version_id == version.id))}
-    suppressed = any(h.bank.negative for h in hits)
-    best = [] if suppressed else [
-        hit for hit in best_per_content(hits, per_signal_type=False)
-        if (hit.bank.id, content_key(hit.content_id, hit.entry_id)) not in known]
-    recorded = [ItemMatch(item_version_id=version.id, entry_id=hit.entry_id,
-                          bank_id=hit.bank.id, case_code=hit.bank.case_code,
-                          signal_type=hit.signal_type, distance=hit.distance,
-                          variant=hit.query_variant, entry_variant=hit.entry_variant,
-                          reliable=hit.reliable, scan_id=scan_id, created_at=now,
-                          centre_id=match_centre(hit.bank.case_id, hit.bank.centre_id,
-                                                 source_centre))
-                for hit in best]
-    if recorded:
-        session.add_all(recorded)
+    version_ids = {v.id for v in versions.values()}
+    known: dict[int, set[tuple[int, str]]] = {}
+    if any(found for _, found, _ in todo):
+        for version_id, bank_id, content_id, entry_id in session.execute(
+                select(ItemMatch.item_version_id, ItemMatch.bank_id, BankEntry.content_id,
+                       ItemMatch.entry_id)
+                .join(BankEntry, BankEntry.id == ItemMatch.entry_id)
+                .where(ItemMatch.item_version_id.in_(version_ids))):
+            known.setdefault(version_id, set()).add((bank_id, content_key(content_id,
+                                                                          entry_id)))
+    recorded_per_item: list[list[ItemMatch]] = []
+    for result, found, row in todo:
+        item = items[row.item_key]
+        assert result.sha256 is not None
+        version = versions[(item.id, result.sha256)]
+        item.last_seen = now
+        item.context = row.context
+        version.last_seen = now
+        item.current_version_id = version.id
+        row.item_version_id = version.id
+        row.status = "done"
+        seen = known.get(version.id, set())
+        suppressed = any(h.bank.negative for h in found)
+        best = [] if suppressed else [
+            hit for hit in best_per_content(found, per_signal_type=False)
+            if (hit.bank.id, content_key(hit.content_id, hit.entry_id)) not in seen]
+        recorded = [ItemMatch(item_version_id=version.id, entry_id=hit.entry_id,
+                              bank_id=hit.bank.id, case_code=hit.bank.case_code,
+                              signal_type=hit.signal_type, distance=hit.distance,
+                              variant=hit.query_variant, entry_variant=hit.entry_variant,
+                              reliable=hit.reliable, scan_id=scan_id, created_at=now,
+                              centre_id=match_centre(hit.bank.case_id, hit.bank.centre_id,
+                                                     source_centre))
+                    for hit in best]
+        if recorded:
+            recorded_per_item.append(recorded)
+    every = [match for recorded in recorded_per_item for match in recorded]
+    if every:
+        session.add_all(every)
         session.flush()
-        for hook in _matches_recorded_hooks:
-            hook(session, recorded)
-    return len(recorded)
+        for recorded in recorded_per_item:  # each item's new matches, as they were found
+            for hook in _matches_recorded_hooks:
+                hook(session, recorded)
+    return len(every)
 
 
 @dataclass
@@ -673,11 +715,9 @@ def _process(runtime: Runtime, reads: sessionmaker[Session], matcher: Matcher, s
             hits = [matcher.resolve(session, r.candidates) if r.ok else [] for r in pending]
 
         def write() -> int:
-            matched = 0
             with runtime.sessions() as session, session.begin():
-                for result, found in zip(pending, hits, strict=True):
-                    matched += _write_result(session, scan_id, record.id, record.centre_id,
-                                             result, found)
+                matched = _write_results(session, scan_id, record.id, record.centre_id,
+                                         pending, hits)
                 _hold(session, scan_id, claim)
             return matched
 

@@ -28,14 +28,18 @@ class WriteTiming:
     waited: for a core, or for the database)."""
     _began: dict[int, tuple[float, float]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _listeners: list[tuple[Engine, str, Any]] = field(default_factory=list)
 
     @classmethod
-    def attach(cls, engine: Engine) -> WriteTiming:
+    def attach(cls, engine: Engine, *, thread: int | None = None) -> WriteTiming:
         """Start timing the transactions of ``engine`` (after SQLite's lock is taken: the
-        engine's own BEGIN IMMEDIATE listener runs first)."""
+        engine's own BEGIN IMMEDIATE listener runs first); with ``thread`` (an ident), only
+        those that thread begins (a long-lived runner's writing thread)."""
         timing = cls()
 
         def began(conn: Any) -> None:
+            if thread is not None and threading.get_ident() != thread:
+                return
             with timing._lock:
                 timing._began[id(conn)] = (time.perf_counter(), time.thread_time())
 
@@ -46,10 +50,16 @@ class WriteTiming:
                     timing.durations.append(time.perf_counter() - start[0])
                     timing.cpu.append(time.thread_time() - start[1])
 
-        event.listen(engine, "begin", began)
-        event.listen(engine, "commit", ended)
-        event.listen(engine, "rollback", ended)
+        for name, listener in (("begin", began), ("commit", ended), ("rollback", ended)):
+            event.listen(engine, name, listener)
+            timing._listeners.append((engine, name, listener))
         return timing
+
+    def detach(self) -> None:
+        """Stop timing (the engine outlives this run)."""
+        for engine, name, listener in self._listeners:
+            event.remove(engine, name, listener)
+        self._listeners.clear()
 
     def describe(self) -> str:
         """One line: how many transactions, their median, 99th percentile and longest."""
