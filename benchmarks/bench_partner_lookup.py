@@ -25,8 +25,9 @@ database) and numpy brute force.
     .venv/bin/python benchmarks/bench_partner_lookup.py --size 1000000 \\
         --postgres postgresql+psycopg://postgres@127.0.0.1:55432/postgres --workers 1,2
 
-``--door match`` drives a staff member's ``POST /api/v1/match`` (fingerprints as JSON, an
-analyst's API token) instead, against the same installation.
+``--doors lookup,match`` also drives a staff member's ``POST /api/v1/match`` (fingerprints as
+JSON, an analyst's API token) on every server run, against the same installation;
+``--runs`` and ``--rounds`` interleave server configurations (workers, CPUs, durability).
 """
 
 from __future__ import annotations
@@ -42,8 +43,10 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import numpy as np
@@ -212,7 +215,7 @@ def run_wrk(port: int, script: Path, seconds: float, connections: int, threads: 
     return data
 
 
-DOORS = {
+DOORS: dict[str, tuple[str, str, Callable[[str], dict[str, Any]]]] = {
     # the door: its path, the Lua expression of a body for query q, and the same in Python
     "lookup": ("/api/v1/partner/lookup",
                """'{"fingerprints":[{"signal_type":"pdq","value":"' .. q .. '"}]}'""",
@@ -275,19 +278,21 @@ def load_average() -> str:
 
 def bench_backend(name: str, url: str, directory: Path, args: argparse.Namespace,
                   rng: np.random.Generator) -> list[str]:
-    env, key, hashes, timings = build(directory, url, args.size, rng)
-    if args.door == "match":  # a staff member's token instead of the partner's
-        key = staff_token(directory, url)
-    path, lua_body, _body = DOORS[args.door]
+    env, partner_key, hashes, timings = build(directory, url, args.size, rng)
+    keys = {door: staff_token(directory, url) if door == "match" else partner_key
+            for door in args.doors}  # a staff member's token for the staff door
     picks = rng.choice(len(hashes), size=1000, replace=False)
     hits = [flip(hashes[int(i)], int(rng.integers(0, 13)), rng) for i in picks]
     misses = [bytes(rng.integers(0, 256, 32, dtype=np.uint8)).hex() for _ in range(1000)]
     order = rng.permutation(2000)
     queries = [(hits + misses)[int(i)] for i in order]
     expected = [int(i) < len(hits) for i in order]
-    script = directory / "lookup.lua"
-    script.write_text(LUA % {"queries": ",".join(f'"{q}"' for q in queries), "key": key,
-                             "path": path, "body": lua_body})
+    scripts = {}
+    for door in args.doors:
+        path, lua_body, _body = DOORS[door]
+        scripts[door] = directory / f"{door}.lua"
+        scripts[door].write_text(LUA % {"queries": ",".join(f'"{q}"' for q in queries),
+                                        "key": keys[door], "path": path, "body": lua_body})
     rows = []
     port = args.port or free_port()
     # first start: no snapshot yet, the index is built from the database
@@ -297,7 +302,8 @@ def bench_backend(name: str, url: str, directory: Path, args: argparse.Namespace
     began = time.perf_counter()
     cli(env, "worker", "--once")
     snapshot = time.perf_counter() - began
-    results: dict[Run, list[dict[str, float]]] = {run: [] for run in args.runs}
+    results: dict[tuple[Run, str], list[dict[str, float]]] = {
+        (run, door): [] for run in args.runs for door in args.doors}
     for round_number in range(args.rounds):  # the runs interleaved, round after round
         for run in args.runs:
             port = args.port or free_port()
@@ -305,23 +311,24 @@ def bench_backend(name: str, url: str, directory: Path, args: argparse.Namespace
             proc, warm = serve(run_env, port, run.workers, run.cpus,
                                directory / f"serve-{run.label}-{round_number}.log")
             try:
-                run_wrk(port, script, 3, 4, 1, args.client_cpus)  # warm-up
-                load_before = load_average()
-                result = run_wrk(port, script, args.seconds, args.connections,
-                                 args.threads, args.client_cpus)
-                result["wrong"] = check_answers(port, key, queries[:200], expected[:200],
-                                                args.door)
+                for door in args.doors:
+                    run_wrk(port, scripts[door], 3, 4, 1, args.client_cpus)  # warm-up
+                    load_before = load_average()
+                    result = run_wrk(port, scripts[door], args.seconds, args.connections,
+                                     args.threads, args.client_cpus)
+                    result["wrong"] = check_answers(port, keys[door], queries[:200],
+                                                    expected[:200], door)
+                    result["errors"] = (result["non2xx"] + result["connect"] + result["read"]
+                                        + result["write"] + result["timeout"])
+                    result["rate"] = result["requests"] / result["seconds"]
+                    result["start"] = warm
+                    results[(run, door)].append(result)
+                    print(f"{name} {run.label} {door} round {round_number + 1}: "
+                          f"{result['rate']:,.0f}/s, p99 {result['p99']:.1f} ms, load average "
+                          f"before {load_before}", flush=True)
             finally:
                 stop(proc)
-            result["errors"] = (result["non2xx"] + result["connect"] + result["read"]
-                                + result["write"] + result["timeout"])
-            result["rate"] = result["requests"] / result["seconds"]
-            result["start"] = warm
-            results[run].append(result)
-            print(f"{name} {run.label} round {round_number + 1}: {result['rate']:,.0f}/s, "
-                  f"p99 {result['p99']:.1f} ms, load average before {load_before}",
-                  flush=True)
-    for run, measured in results.items():
+    for (run, door), measured in results.items():
         def spread(field: str, digits: int = 1, measured: list[dict[str, float]] = measured
                    ) -> str:
             values = [m[field] for m in measured]
@@ -330,9 +337,10 @@ def bench_backend(name: str, url: str, directory: Path, args: argparse.Namespace
                 return f"{middle:,.{digits}f}"
             return f"{middle:,.{digits}f} ({min(values):,.{digits}f}–{max(values):,.{digits}f})"
 
-        rows.append(f"| {name} | {run.workers} | {run.cpus or 'any'} | {run.durability} | "
-                    f"{spread('rate', 0)} | {spread('p50')} | {spread('p90')} | "
-                    f"{spread('p99')} | {max(m['max'] for m in measured):.0f} | "
+        rows.append(f"| {name} | {door} | {run.workers} | {run.cpus or 'any'} | "
+                    f"{run.durability} | {spread('rate', 0)} | {spread('p50')} | "
+                    f"{spread('p90')} | {spread('p99')} | "
+                    f"{max(m['max'] for m in measured):.0f} | "
                     f"{sum(m['errors'] for m in measured):.0f} | "
                     f"{sum(m['wrong'] for m in measured):.0f}/{200 * len(measured)} | "
                     f"{spread('start')} s |")
@@ -341,7 +349,7 @@ def bench_backend(name: str, url: str, directory: Path, args: argparse.Namespace
     rows.append(f"| {name} | first start, index built from the database: {cold:.1f} s; "
                 f"`jikimi banks import` of {args.size:,}: {timings['import']:.0f} s; "
                 f"`jikimi worker --once` (writes the snapshot): {snapshot:.1f} s "
-                "| | | | | | | | | | |")
+                "| | | | | | | | | | | |")
     return rows
 
 
@@ -366,10 +374,13 @@ def main() -> None:
                         "--server-cpus with the default durability (disk)")
     parser.add_argument("--rounds", type=int, default=1, help="the runs interleaved this "
                         "many times (median and range reported)")
-    parser.add_argument("--door", choices=sorted(DOORS), default="lookup",
+    parser.add_argument("--doors", type=lambda text: text.split(","), default=["lookup"],
                         help="lookup: a platform's POST /api/v1/partner/lookup; match: a "
-                        "staff member's POST /api/v1/match (fingerprints as JSON)")
+                        "staff member's POST /api/v1/match (fingerprints as JSON); several "
+                        "separated by commas, each measured on every server run")
     args = parser.parse_args()
+    if unknown := set(args.doors) - set(DOORS):
+        parser.error(f"unknown doors: {', '.join(sorted(unknown))}")
     if args.runs is None:
         args.runs = [Run(workers, args.server_cpus) for workers in args.workers]
     if not Path(WRK).exists():
@@ -418,13 +429,14 @@ def main() -> None:
         brute_force_search(raw, np.arange(args.size), query, 31)
     brute = (time.perf_counter() - began) / 20
     print()
-    print(f"{DOORS[args.door][0]}: 1 PDQ against {args.size:,} shared hashes; wrk -t{args.threads} "
+    print(f"{', '.join(DOORS[d][0] for d in args.doors)}: 1 PDQ against {args.size:,} "
+          f"shared hashes; wrk -t{args.threads} "
           f"-c{args.connections} -d{args.seconds:.0f}s (client cpus {args.client_cpus}, "
           f"server cpus {args.server_cpus})")
     print(f"rounds: {args.rounds} (median and range)")
-    print("| database | workers | server CPUs | durability | lookups/s | p50 ms | p90 ms | "
-          "p99 ms | max ms | errors | wrong answers | start-up (snapshot) |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("| database | door | workers | server CPUs | durability | lookups/s | p50 ms | "
+          "p90 ms | p99 ms | max ms | errors | wrong answers | start-up (snapshot) |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for row in rows:
         print(row)
     print(f"\nin-process PdqIndex.search (no HTTP, database, audit): {1 / in_process:,.0f}/s, "
