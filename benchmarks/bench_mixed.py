@@ -289,8 +289,13 @@ def main() -> None:
                       for _ in range(1000)]
             queries = [(hits + misses)[int(i)] for i in rng.permutation(2000)]
             script = directory / "lookup.lua"
-            script.write_text(LUA % {"queries": ",".join(f'"{q}"' for q in queries),
-                                     "key": key})
+            lua_values = {"queries": ",".join(f'"{q}"' for q in queries), "key": key}
+            if "%(path)s" in LUA:  # the lookup door of bench_partner_lookup's doors
+                import bench_partner_lookup
+
+                path, body, _ = bench_partner_lookup.DOORS["lookup"]
+                lua_values.update(path=path, body=body)
+            script.write_text(LUA % lua_values)
             worker = start_worker(env, directory, args.server_cpus)
             port = free_port()
             proc, _started = serve(env, port, args.workers, args.server_cpus,
