@@ -22,6 +22,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+import anyio.to_thread
 from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -105,6 +106,15 @@ class Follower:
         """Run a round at once if this process committed a followed change since the last."""
         if local_generation() != self._applied:
             self.poll()
+
+    async def current_async(self) -> None:
+        """:meth:`current` for a request answered on an event loop: the round runs in a
+        worker thread. The loop never waits on the follower's lock: a round may wait for a
+        database connection that only the loop's progress frees (e.g. route threads holding
+        the pool's connections while they wait for the audit head, which the loop's group
+        holds until the loop commits it), a deadlock when the loop itself ran the round."""
+        if local_generation() != self._applied:
+            await anyio.to_thread.run_sync(self.poll)
 
     def start(self) -> None:
         if self._thread is None:

@@ -53,7 +53,8 @@ async def staff_match_door(request: Request, body: bytes, send: Send) -> bool:
     if request.scope.get("query_string"):
         return False
     hot: HotPath = request.app.state.hot_path
-    hot.follower.current()  # this process's own logouts and revocations count at once
+    # this process's own logouts and revocations count at once (followed off the loop)
+    await hot.follower.current_async()
     caller = hot.staff.lookup(request)
     if caller is None:  # resolved by the route now; cached for the next call
         await anyio.to_thread.run_sync(hot.staff.resolve, request)

@@ -59,7 +59,9 @@ async def partner_lookup_door(request: Request, body: bytes, send: Send) -> bool
 
 async def _answer(request: Request, hot: HotPath, lookup_in: LookupIn) -> LookupAnswer:
     try:
-        principal = hot_caller(request, hot)
+        # this process's own key changes count at once, followed off the loop
+        await hot.follower.current_async()
+        principal = hot_caller(request, hot, followed=True)
     except (NotAuthenticated, RateLimited) as exc:
         await anyio.to_thread.run_sync(audit_hot_refusal, request, exc)
         raise

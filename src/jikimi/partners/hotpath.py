@@ -309,9 +309,11 @@ class HotPath:
         follower.start()
         return hot
 
-    def authenticate(self, presented: str) -> PartnerPrincipal:
-        """The caller's principal, from the key cache (current with this process's writes)."""
-        self.follower.current()
+    def authenticate(self, presented: str, *, followed: bool = False) -> PartnerPrincipal:
+        """The caller's principal, from the key cache (current with this process's writes;
+        ``followed``: the caller, on an event loop, awaited ``follower.current_async``)."""
+        if not followed:
+            self.follower.current()
         return self.keys.authenticate(presented, self.reads)
 
     @contextmanager

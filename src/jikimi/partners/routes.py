@@ -204,11 +204,12 @@ def hot_principal(request: Request, hot: HotPath) -> PartnerPrincipal:
         raise
 
 
-def hot_caller(request: Request, hot: HotPath) -> PartnerPrincipal:
+def hot_caller(request: Request, hot: HotPath, *, followed: bool = False) -> PartnerPrincipal:
     """The key checked from the key cache (401) and its rate limit (429); the caller must
-    audit a refusal with :func:`audit_hot_refusal` (a fast door does it off the loop)."""
+    audit a refusal with :func:`audit_hot_refusal` (a fast door does it off the loop).
+    ``followed``: the caller awaited ``hot.follower.current_async()`` (an event loop)."""
     presented = presented_key(request)
-    principal = hot.authenticate(presented)
+    principal = hot.authenticate(presented, followed=followed)
     if not _limiter(request, principal.rate_per_minute).hit(principal.key_id):
         raise RateLimited(
             f"this key is limited to {principal.rate_per_minute} calls a minute; "
