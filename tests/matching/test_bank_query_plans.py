@@ -10,8 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from jikimi.core.runtime import Runtime
-from jikimi.matching.models import BankEntry
-from jikimi.matching.service import of_bank_found_by_another_index
+from jikimi.matching.models import BankEntry, of_bank_found_by_another_index
 
 
 @pytest.mark.parametrize("values", [3, 50, 2000])
@@ -26,9 +25,12 @@ def test_value_and_content_lists_use_their_own_index(runtime: Runtime, values: i
         "ix_bank_entries_content_id": select(BankEntry.content_id).where(
             of_bank_found_by_another_index(1), BankEntry.content_id.in_(keys)),
     }
+    if values == 3:  # the re-upload watch: one content of a bank
+        queries["ix_bank_entries_content_id "] = select(BankEntry.id).where(
+            of_bank_found_by_another_index(1), BankEntry.content_id == keys[0])
     with runtime.engine.connect() as conn:
         for index, query in queries.items():
             compiled = query.compile(conn, compile_kwargs={"literal_binds": True})
             plan = " ".join(str(row[3]) for row in conn.exec_driver_sql(
                 f"EXPLAIN QUERY PLAN {compiled}"))
-            assert index in plan and "ix_bank_entries_bank_id" not in plan, plan
+            assert index.strip() in plan and "ix_bank_entries_bank_id" not in plan, plan

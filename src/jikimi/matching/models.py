@@ -5,7 +5,17 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, LargeBinary, String, Text, false
+from sqlalchemy import (
+    Boolean,
+    ColumnElement,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from jikimi.core.database import Base, UtcDateTime, utcnow
@@ -69,3 +79,12 @@ class BankChange(Base):
     entry_id: Mapped[int] = mapped_column(ForeignKey("bank_entries.id"), index=True)
     op: Mapped[str] = mapped_column(String(10))  # add | remove
     at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
+def of_bank_found_by_another_index(bank_id: int) -> ColumnElement[bool]:
+    """"In this bank", for a query that finds its rows through another index (a list of ids,
+    values or content ids). Written so that SQLite cannot walk the bank's ``bank_id`` index
+    instead: without statistics it preferred that equality to thousands of seeks, and read
+    every row of the bank for each chunk (a second 1M import into a 1M bank: 340 s instead
+    of 90 s, quadratic in the bank's size)."""
+    return (BankEntry.bank_id + 0) == bank_id

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from jikimi import review, scans
 from jikimi.core.context import ServiceContext
-from jikimi.matching.models import BankEntry
+from jikimi.matching.models import BankEntry, of_bank_found_by_another_index
 from jikimi.review import ReviewDecision, ReviewStatus
 from jikimi.scans import ItemMatch
 from jikimi.takedown.models import TakedownItem
@@ -46,8 +46,8 @@ def confirmed_original(session: Session, match: ItemMatch) -> ItemMatch | None:
     entry = session.get(BankEntry, match.entry_id)
     if entry is None:
         return None
-    same_content = (select(BankEntry.id).where(BankEntry.bank_id == entry.bank_id,
-                                               BankEntry.content_id == entry.content_id)
+    same_content = (select(BankEntry.id).where(
+        of_bank_found_by_another_index(entry.bank_id), BankEntry.content_id == entry.content_id)
                     if entry.content_id else select(BankEntry.id).where(BankEntry.id == entry.id))
     return session.scalar(
         select(ItemMatch).join(ReviewDecision, ReviewDecision.match_id == ItemMatch.id)
