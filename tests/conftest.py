@@ -8,9 +8,10 @@ import os
 os.environ.setdefault("JIKIMI_INSECURE_FAST_PASSWORD_HASHING_FOR_TESTS", "1")
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pytest
 
@@ -191,3 +192,29 @@ def auth(member: StaffMember, lang: str = "en") -> dict[str, str]:
 
 
 pytest_plugins = ["tests.browser_fixtures"]
+
+
+T = TypeVar("T")
+
+
+def run_async(main: Coroutine[Any, Any, T]) -> T:
+    """``asyncio.run(main)`` in a thread of its own: a test process may already have an event
+    loop running in its main thread (Playwright's sync API keeps one for the browser tests
+    that ran before in the same worker), where ``asyncio.run`` refuses to start."""
+    import asyncio
+    import threading
+
+    outcome: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            outcome["value"] = asyncio.run(main)
+        except BaseException as exc:  # re-raised in the test's thread
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=target, name="test-event-loop")
+    thread.start()
+    thread.join(300)
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]  # type: ignore[no-any-return]

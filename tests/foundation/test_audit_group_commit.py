@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from sqlalchemy import text
+from tests.conftest import run_async
 from tests.foundation.test_audit_chain import run_cli
 
 from jikimi.core.actors import Actor, ActorKind, cli_actor
@@ -67,7 +68,7 @@ def test_group_commit_is_one_chain(runtime: Runtime, cli_env: dict[str, str],
     with pytest.raises(AuditUnavailable):
         writer.write(cli_actor("test"), "after.close", "test", 1)
     with pytest.raises(AuditUnavailable):
-        asyncio.run(writer.write_async(cli_actor("test"), "after.close", "test", 1))
+        run_async(writer.write_async(cli_actor("test"), "after.close", "test", 1))
 
 
 @pytest.mark.parametrize(("tamper", "on_loop"), [

@@ -11,6 +11,7 @@ import threading
 from typing import Any
 
 import pytest
+from tests.conftest import run_async
 
 import jikimi.core.audit_writer as audit_writer
 from jikimi.core.actors import Actor, ActorKind, cli_actor
@@ -52,7 +53,7 @@ def test_loop_groups_chain_after_every_other_writer(runtime: Runtime) -> None:
                 writer.write_async(PARTNER, "partner.lookup", "partner", 9,
                                    details={"turn": turn, "n": n}) for n in range(3))))
 
-    asyncio.run(scenario())
+    run_async(scenario())
     if runtime.engine.dialect.name == "postgresql":  # the first group locks the head
         appenders = list(writer._appenders.values())
         assert len(appenders) == 1 and appenders[0].locked_appends >= 1
@@ -83,7 +84,7 @@ def test_loop_and_threads_at_once_make_one_chain(runtime: Runtime) -> None:
 
     worker = threading.Thread(target=threads)
     worker.start()
-    from_loop = asyncio.run(on_loop())
+    from_loop = run_async(on_loop())
     worker.join(60)
     writer.close()
     everything = sorted(from_threads + from_loop)
@@ -112,7 +113,7 @@ def test_a_failed_loop_group_answers_no_request(runtime: Runtime,
         monkeypatch.setattr(audit_writer, target, original)
         return await writer.write_async(PARTNER, "partner.lookup", "partner", 9)
 
-    assert asyncio.run(scenario()) >= 1
+    assert run_async(scenario()) >= 1
     writer.close()
     _chain_ok(runtime)
 
@@ -149,7 +150,7 @@ def test_a_loop_group_commits_with_the_wal_flushed(runtime: Runtime,
             await writer.write_async(PARTNER, "partner.lookup", "partner", 9, details={"n": n})
 
     try:
-        asyncio.run(scenario())
+        run_async(scenario())
     finally:
         writer.close()
     assert len(flushed) == 5 and all(flushed), flushed

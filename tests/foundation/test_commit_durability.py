@@ -4,10 +4,10 @@ event-loop groups), read back from the database itself."""
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import pytest
+from tests.conftest import run_async
 
 from jikimi.core.actors import Actor, ActorKind
 from jikimi.core.audit import audit_key, verify_chain
@@ -56,7 +56,7 @@ def test_every_committing_connection_has_the_setting(settings: Settings, durabil
                     assert row is not None
                     seen.append(row[0])
 
-                asyncio.run(scenario())
+                run_async(scenario())
                 assert seen == [expected]
         finally:
             writer.close()

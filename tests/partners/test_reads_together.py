@@ -11,7 +11,7 @@ import threading
 from typing import Any
 
 import pytest
-from tests.conftest import World
+from tests.conftest import World, run_async
 from tests.partners.conftest import add_partner, flip_bits, sharing_case
 
 from jikimi.core.prepared import MAX_PREPARED_VALUES
@@ -55,7 +55,7 @@ def test_requests_in_flight_share_a_statement(runtime: Any) -> None:
         answers = await asyncio.gather(first, *rest)
         return [sorted(row.id for row in rows) for rows in answers]
 
-    answers = asyncio.run(scenario())
+    answers = run_async(scenario())
     # the first alone, the five that asked meanwhile together in the next, each value once
     assert statements == [[1, 2], [3, 103, 4, 104, 5, 105, 6, 106, 7, 107]]
     assert answers[0] == [1, 2]
@@ -78,7 +78,7 @@ def test_statements_hold_at_most_the_prepared_limit_and_refuse_more(runtime: Any
         with pytest.raises(ValueError, match="too many"):
             await reads.fetch_together(HITS_WITH_ITEMS, list(range(MAX_PREPARED_VALUES + 1)))
 
-    asyncio.run(scenario())
+    run_async(scenario())
     assert all(len(values) <= MAX_PREPARED_VALUES for values in statements)
     assert len(statements) == 4  # two halves do not fit one statement
     reads.close()
@@ -99,7 +99,7 @@ def test_a_failed_statement_fails_only_its_requests(runtime: Any) -> None:
         later = await reads.fetch_together(HITS_WITH_ITEMS, [21])  # the next one works
         return [*outcomes, later]
 
-    first, failing, cancelled, later = asyncio.run(scenario())
+    first, failing, cancelled, later = run_async(scenario())
     assert [row.id for row in first] == [1]
     assert isinstance(failing, RuntimeError)
     assert isinstance(cancelled, asyncio.CancelledError)

@@ -58,7 +58,9 @@ class Worker:
         return self.process.pid
 
     def output(self) -> str:
-        return self.log.read_text(errors="replace")
+        """What the worker printed, its whitespace normalised (its console wraps long lines
+        at 80 columns when writing to a file)."""
+        return " ".join(self.log.read_text(errors="replace").split())
 
     def kill(self) -> None:
         if self.process.poll() is None:
@@ -130,6 +132,8 @@ def test_the_runner_claims_with_the_one_rule(
     gate.opened.set()
     detail = wait_ended(client, scan_id, analyst)
     assert detail["summary"]["status"] == "done" and detail["summary"]["items"] == 2
+    # the worker prints a scan's summary just after the scan is marked done
+    wait_for(lambda: f"scan {scan_id}: 2 items" in worker.output(), "no summary printed")
     assert worker.output().count(f"scan {scan_id}: 2 items") == 1
     assert hand_to_runner(settings, scan_id) is False  # ended: nothing to run
     assert no_scanning_here == []
@@ -150,7 +154,7 @@ def test_a_failing_scan_run_by_the_worker_ends_failed_with_its_reason(
     ended = wait_ended(client, scan_id, analyst)["summary"]
     assert ended["status"] == "failed" and "Mars/Olympus" in ended["error"], ended
     assert holder_pid(runtime, scan_id) == worker.pid
-    assert f"scan {scan_id}: failed: " in worker.output()
+    wait_for(lambda: f"scan {scan_id}: failed: " in worker.output(), "no failure printed")
     assert worker.process.poll() is None  # the runner goes on with the next scan
 
 
