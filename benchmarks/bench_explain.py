@@ -41,27 +41,11 @@ HERE = Path(__file__).resolve()
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE.parents[1] / "src"))
 
-from bench_partner_lookup import build, flip, free_port, serve, stop  # noqa: E402
-
-from jikimi import accounts  # noqa: E402
-from jikimi.core.actors import Role, cli_actor  # noqa: E402
-from jikimi.core.config import Settings  # noqa: E402
-from jikimi.core.runtime import Runtime  # noqa: E402
+from bench_partner_lookup import build, flip, free_port, serve, staff_token, stop  # noqa: E402
 
 SCAN = re.compile(r"(Seq Scan|Index Only Scan|Index Scan|Bitmap Heap Scan|Bitmap Index Scan)"
                   r"(?: Backward)?(?: using (\S+))? on (\S+)")
 ENTRY = re.compile(r"^\S+ \S+ \S+ \[(\d+)\] (\w+):\s+(.*)$")
-
-
-def analyst_token(directory: Path, url: str) -> str:
-    """An analyst of the bank's centre and her API token (services)."""
-    runtime = Runtime.open(Settings(data_dir=directory, database_url=url))
-    with runtime.context(cli_actor("bench")) as ctx:
-        centre = next(c for c in accounts.list_centres(ctx) if c.name == "서울센터")
-        analyst = accounts.add_user(ctx, "analyst@bench.invalid", Role.ANALYST, centre).user
-        _row, token = accounts.create_api_token(ctx, analyst, "bench")
-    runtime.close()
-    return token
 
 
 def exercise(port: int, key: str, token: str, hashes: list[str], rng: np.random.Generator,
@@ -170,7 +154,7 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             directory = Path(tmp)
             env, key, hashes, _timings = build(directory, url, args.size, rng)
-            token = analyst_token(directory, url)
+            token = staff_token(directory, url)
             with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"),
                                  autocommit=True) as conn:
                 conn.execute("ANALYZE")
