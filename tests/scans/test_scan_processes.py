@@ -291,8 +291,8 @@ def test_a_failing_scan_ends_failed_with_its_reason_for_staff(
     page = client.get(f"/scans/{scan_id}?lang=ko")
     assert "스캔이 중단된 이유" in page.text and "Mars/Olympus" in page.text
     assert "실패" in page.text and "hx-trigger" not in page.text  # no more polling
-    log = launcher.scan_log_path(runtime.settings, scan_id).read_text()
-    assert "SourceConfigError" in log  # the traceback, for the operator
+    log = launcher.scan_log_path(runtime.settings, scan_id)  # the traceback, for the operator,
+    wait_for(lambda: "SourceConfigError" in log.read_text(), "no traceback")  # after the mark
     # a new start is a new scan (the failed one stays as it ended)
     again = client.post(f"/api/v1/sources/{source}/scans", headers=analyst).json()["scan_id"]
     assert again != scan_id

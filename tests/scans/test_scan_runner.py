@@ -178,5 +178,6 @@ def test_without_a_worker_a_process_runs_it_and_a_killed_workers_scan_is_taken_o
     gate.opened.set()
     detail = wait_ended(client, scan_id, analyst)
     assert detail["summary"]["status"] == "done" and detail["summary"]["items"] == 1
-    log = launcher.scan_log_path(settings, scan_id).read_text()
-    assert f"scan {scan_id}: 1 items" in log
+    # the process prints its summary just after the scan is marked done
+    log_path = launcher.scan_log_path(settings, scan_id)
+    wait_for(lambda: f"scan {scan_id}: 1 items" in log_path.read_text(), "no summary printed")
