@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, not_, or_, select
 from sqlalchemy.orm import aliased
 
 from jikimi.accounts import StaffUser
@@ -52,6 +52,10 @@ QUARANTINE_ITEMS = 25
 """An entry matching more distinct items than this is quarantined."""
 MAX_BULK = 500
 """Most matches one bulk action may touch."""
+QUEUE_PAGE = 50
+"""The fewest rows the queue reads from the database at a time (twice the limit asked, up to
+2,000): a page's quarantine and platforms are settled in Python, then the next page is read
+until the limit is filled."""
 FACE_LABEL = "possible deepfake or new material"
 PLAIN_SIGNALS = frozenset({"pdq", "sha256", "md5"})
 """Signals whose registered value may be shown (faces are encrypted embeddings, vPDQ long)."""
@@ -212,9 +216,41 @@ def _entries(ctx: ServiceContext, query: QueueSelect) -> list[QueueEntry]:
             decided_by=decision.decided_by if decision else None,
             decided_at=decision.decided_at if decision else None,
             quarantine_items=spread.get(match.entry_id, 0)))
-    entries.sort(key=lambda e: (not e.minor, _SIGNAL_RANK.get(e.signal_type, 3),
-                                not e.reliable, e.distance, e.match_id))
+    entries.sort(key=_harm_order)
     return entries
+
+
+def _harm_order(entry: QueueEntry) -> tuple[bool, int, bool, int, int]:
+    """Most harmful and most certain first: minors, exact signals, reliable, closest."""
+    return (not entry.minor, _SIGNAL_RANK.get(entry.signal_type, 3), not entry.reliable,
+            entry.distance, entry.match_id)
+
+
+def _harm_order_sql() -> list[ColumnElement[Any]]:
+    """:func:`_harm_order` as SQL, so the database sorts and pages the queue."""
+    minor = select(Case.id).where(Case.code == ItemMatch.case_code,
+                                  Case.minor.is_(True)).exists()
+    return [case((minor, 0), else_=1),
+            case(_SIGNAL_RANK, value=ItemMatch.signal_type, else_=3),
+            case((ItemMatch.reliable.is_(True), 0), else_=1),
+            ItemMatch.distance.asc(), ItemMatch.id.asc()]
+
+
+def _undecided() -> ColumnElement[bool]:
+    """No stored decision: the match's status follows its entry's spread (pending or
+    quarantined); see :func:`_current`."""
+    return or_(ReviewDecision.match_id.is_(None),
+               and_(ReviewDecision.decided_by.is_(None),
+                    ReviewDecision.status == _R.PENDING.value))
+
+
+def _may_have_status(status: ReviewStatus) -> ColumnElement[bool]:
+    """Every match whose :func:`_current` status can be ``status`` (exact for confirmed and
+    rejected; for pending and quarantined also the undecided, whose spread decides)."""
+    if status in (_R.CONFIRMED, _R.REJECTED):
+        return and_(ReviewDecision.status == status.value, not_(_undecided()))
+    return or_(ReviewDecision.match_id.is_(None),
+               ReviewDecision.status.in_([status.value, _R.PENDING.value]))
 
 
 def _visible_query(ctx: ServiceContext) -> QueueSelect:
@@ -257,12 +293,26 @@ def queue(ctx: ServiceContext, *, status: ReviewStatus | None = ReviewStatus.PEN
         query = query.where(ReviewDecision.assigned_to == ctx.actor.id)
     elif f.assigned is not None:
         query = query.where(ReviewDecision.assigned_to == int(f.assigned))
-    entries = [e for e in _entries(ctx, query)
-               if (f.status is None or e.status == f.status)
-               and (f.platform is None or (e.platform or "unknown") == f.platform)]
+    if f.status is not None:
+        query = query.where(_may_have_status(f.status))
+    query = query.order_by(*_harm_order_sql())
+    # The database filters, sorts and pages; a page's statuses (quarantine follows an entry's
+    # spread) and platforms (the directory's rules) are settled here, page after page.
+    page = max(QUEUE_PAGE, min(limit, 1000) * 2)
+    entries: list[QueueEntry] = []
+    offset = 0
+    while len(entries) < limit:
+        rows = _entries(ctx, query.offset(offset).limit(page))
+        entries += [e for e in rows
+                    if (f.status is None or e.status == f.status)
+                    and (f.platform is None or (e.platform or "unknown") == f.platform)]
+        if len(rows) < page:
+            break
+        offset += page
+    entries = entries[:limit]
     ctx.audit("review.list", "review", "*", centre_id=ctx.actor.centre_id,
-              details={"count": len(entries[:limit])})
-    return entries[:limit]
+              details={"count": len(entries)})
+    return entries
 
 
 def _entries_by_id(ctx: ServiceContext, match_ids: Sequence[int]) -> dict[int, QueueEntry]:
@@ -507,5 +557,21 @@ def reviewers(ctx: ServiceContext) -> list[tuple[int, str]]:
 
 
 def counts(ctx: ServiceContext) -> dict[str, int]:
-    entries = queue(ctx, status=None, limit=10**9)
-    return dict(Counter(str(e.status) for e in entries))
+    """How many matches the actor's centre owns in each status (the queue's rule, counted by
+    the database: decided ones by their decision, undecided ones by their entry's spread)."""
+    _may_review(ctx)
+    visible = visible_filter(ctx.actor, ResourceType.MATCH, ItemMatch.centre_id)
+    found: Counter[str] = Counter()
+    decided = (select(ReviewDecision.status, func.count())
+               .join(ItemMatch, ItemMatch.id == ReviewDecision.match_id)
+               .where(visible, not_(_undecided())).group_by(ReviewDecision.status))
+    for status, count in ctx.session.execute(decided):
+        found[str(status)] += int(count)
+    undecided = dict(ctx.session.execute(
+        select(ItemMatch.entry_id, func.count())
+        .outerjoin(ReviewDecision, ReviewDecision.match_id == ItemMatch.id)
+        .where(visible, _undecided()).group_by(ItemMatch.entry_id)).all())
+    spread = _spread(ctx, undecided)
+    for entry_id, count in undecided.items():
+        found[_current(None, spread.get(entry_id, 0)).value] += int(count)
+    return dict(found)
