@@ -7,17 +7,33 @@ are the schema: production paths never call ``create_all``.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+import sqlite3
+from collections.abc import Collection, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Literal
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import (
+    ColumnElement,
+    DateTime,
+    Engine,
+    MetaData,
+    Text,
+    any_,
+    bindparam,
+    cast,
+    create_engine,
+    event,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import DeclarativeBase, QueryableAttribute, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+from jikimi.core.sqlite_writers import QueuedWriterConnection, writers_path
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -56,6 +72,37 @@ class UtcDateTime(TypeDecorator[dt.datetime]):
         return value.astimezone(dt.UTC)  # type: ignore[no-any-return]
 
 
+def one_of(session: Session, column: ColumnElement[Any] | QueryableAttribute[Any],
+           values: Collection[Any]) -> ColumnElement[bool]:
+    """``column IN values`` for a long list of values (integers or strings).
+
+    PostgreSQL gets ``column = ANY('{...}'::type[])``: the values as one array constant
+    written into the statement, whatever the list's length. An ``IN`` of thousands of bound
+    parameters cost more to render, parse and plan than to run, in the client as in the
+    server (and psycopg's array dumper takes microseconds a value in Python). A constant, not
+    a bound array: the planner knows its length, and a sequential scan tests it through a
+    hash table; a bound array in a prepared statement's generic plan is compared value by
+    value with every row (a table filled in the transaction, before its statistics knew it:
+    minutes). SQLite gets the plain ``IN`` (keep its lists within its limit of parameters
+    per statement)."""
+    if session.get_bind().dialect.name == "postgresql":
+        constant = bindparam(None, array_literal(values), type_=Text, literal_execute=True)
+        return column == any_(cast(constant, ARRAY(column.type)))
+    return column.in_(values)
+
+
+def array_literal(values: Iterable[Any]) -> str:
+    """PostgreSQL's text form of a one-dimensional array of integers or strings: ``{1,2}``,
+    ``{"a","b \\"c\\""}`` (every string quoted, backslashes and quotes escaped)."""
+    items = list(values)
+    if all(type(v) is int for v in items):
+        return "{" + ",".join(map(str, items)) + "}"
+    if not all(isinstance(v, str) for v in items):
+        raise TypeError("an array literal of integers or strings")
+    return "{" + ",".join('"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
+                          for v in items) + "}"
+
+
 def utcnow() -> dt.datetime:
     """The current time, timezone-aware UTC, at microsecond precision."""
     return dt.datetime.now(dt.UTC)
@@ -82,6 +129,10 @@ def postgres_options(durability: CommitDurability) -> str:
     return f"-c synchronous_commit={POSTGRES_SYNCHRONOUS_COMMIT[durability]}"
 
 
+SQLITE_BUSY_SECONDS = 30
+"""How long a SQLite writer waits for its turn before "database is locked"."""
+
+
 def make_engine(url: str, durability: CommitDurability = "disk") -> Engine:
     """Create an engine; SQLite gets WAL, foreign keys and a busy timeout; both databases
     commit with ``durability``."""
@@ -89,13 +140,18 @@ def make_engine(url: str, durability: CommitDurability = "disk") -> Engine:
         path = url.split("///", 1)[1] if "///" in url else ""
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        engine = create_engine(url, connect_args={
+            "timeout": SQLITE_BUSY_SECONDS, "check_same_thread": False,
+            "factory": QueuedWriterConnection})
         synchronous = SQLITE_SYNCHRONOUS[durability]
+        queue_path = writers_path(path)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
             # Let SQLAlchemy manage transactions, and take the write lock at BEGIN so that
-            # read-then-write transactions (the audit chain) serialise instead of failing.
+            # read-then-write transactions (the audit chain) serialise instead of failing;
+            # writers take turns for it (core.sqlite_writers) instead of polling.
+            dbapi_conn.writers_path = queue_path
             dbapi_conn.isolation_level = None
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
@@ -106,7 +162,16 @@ def make_engine(url: str, durability: CommitDurability = "disk") -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: Any) -> None:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            dbapi_conn = conn.connection.dbapi_connection
+            try:
+                dbapi_conn.take_turn(SQLITE_BUSY_SECONDS)
+            except sqlite3.OperationalError as exc:  # as SQLite's own "database is locked"
+                raise OperationalError("BEGIN IMMEDIATE", None, exc) from exc
+            try:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            except BaseException:
+                dbapi_conn.end_turn()
+                raise
 
         return engine
     return create_engine(url, pool_pre_ping=True,

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import operator
 from collections.abc import Callable, Sequence
 from typing import Any, cast
 
@@ -88,6 +89,9 @@ def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]],
     session.flush()
     postgres = _is_postgres(session)
     columns = list(rows[0])
+    # a row's values in column order, as a tuple (itemgetter of one key gives the bare value)
+    values_of: Callable[[dict[str, Any]], tuple[Any, ...]] = (
+        operator.itemgetter(*columns) if len(columns) > 1 else lambda row: (row[columns[0]],))
     if not postgres and len(rows) >= 50_000:
         session.execute(text(f"PRAGMA cache_size = -{SQLITE_BULK_CACHE_KIB}"))
     if not postgres and len(rows) >= BATCH:
@@ -95,8 +99,7 @@ def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]],
     for start in range(0, len(rows), BATCH):
         batch = rows[start:start + BATCH]
         if postgres:
-            _copy(session, table.name, columns, [tuple(row[c] for c in columns)
-                                                 for row in batch])
+            _copy(session, table.name, columns, list(map(values_of, batch)))
         else:
             _executemany(session, table, columns, batch)
         if progress is not None:

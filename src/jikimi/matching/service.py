@@ -34,7 +34,7 @@ from jikimi.core.authorization import (
     visible_filter,
 )
 from jikimi.core.context import ServiceContext
-from jikimi.core.database import utcnow
+from jikimi.core.database import one_of, utcnow
 from jikimi.core.security import Keyring
 from jikimi.core.text import clean_text
 from jikimi.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -366,8 +366,9 @@ def add_entries(ctx: ServiceContext, name: str, entries: Sequence[NewEntry], *,
         for start in range(0, len(unique), 2000):  # signal type first: the composite index
             for found in ctx.session.execute(select(
                     BankEntry.value_key, BankEntry.variant).where(
-                    BankEntry.signal_type == signal, BankEntry.value_key.in_(
-                        unique[start:start + 2000]), of_bank_found_by_another_index(bank.id),
+                    BankEntry.signal_type == signal, one_of(
+                        ctx.session, BankEntry.value_key, unique[start:start + 2000]),
+                    of_bank_found_by_another_index(bank.id),
                     BankEntry.removed_at.is_(None))):
                 prepared.pop((signal, found.value_key, found.variant), None)
     rows = list(prepared.values())

@@ -38,7 +38,7 @@ from jikimi.cases import Case, ConsentPurpose, on_case_erased, on_consent_withdr
 from jikimi.cases.models import ConsentRecord  # read-only: which cases consent to sharing
 from jikimi.core.audit import AuditHead
 from jikimi.core.context import ServiceContext
-from jikimi.core.database import utcnow
+from jikimi.core.database import one_of, utcnow
 from jikimi.core.security import Keyring
 from jikimi.errors import IntegrityError, InvalidInput
 from jikimi.matching import Bank, BankChange, BankEntry, bulk
@@ -83,6 +83,9 @@ def stopncii_type(item: FeedItem) -> str | None:
 CHUNK = 2000
 """Rows per statement in a refresh (bounded IN lists and memory, on SQLite and PostgreSQL)."""
 
+
+READ_CHUNK = 50_000
+"""PostgreSQL: values per read of a refresh (one array constant: ``core.database.one_of``)."""
 
 APPLY_CHUNK = 10_000
 """Bank entries per round of :meth:`_Refresh.apply_entries` (new items are written with
@@ -154,7 +157,7 @@ class _Refresh:
         missing = sorted(set(case_ids) - set(self._minor))
         for chunk in _chunks(missing):
             for row in self.session.execute(select(Case.id, Case.minor).where(
-                    Case.id.in_(chunk))):
+                    one_of(self.session, Case.id, chunk))):
                 self._minor[row.id] = bool(row.minor)
 
     def _category(self, case_id: int) -> str:
@@ -165,7 +168,8 @@ class _Refresh:
         videos: set[tuple[int, str]] = set()
         for chunk in _chunks(sorted({c for _b, c in keys})):
             rows = self.session.execute(select(BankEntry.bank_id, BankEntry.content_id).where(
-                BankEntry.content_id.in_(chunk), BankEntry.signal_type == "vpdq")).all()
+                one_of(self.session, BankEntry.content_id, chunk),
+                BankEntry.signal_type == "vpdq")).all()
             videos.update((r.bank_id, r.content_id) for r in rows)
         return videos
 
@@ -177,11 +181,11 @@ class _Refresh:
                        BankEntry.signal_type, BankEntry.value, BankEntry.value_key,
                        BankEntry.removed_at, Bank.case_id, Bank.negative)
                 .join(Bank, Bank.id == BankEntry.bank_id)
-                .where(BankEntry.id.in_(chunk))).all()
+                .where(one_of(self.session, BankEntry.id, chunk))).all()
             items = {row.bank_entry_id: row for row in self.session.execute(
                 select(FeedItem.id, FeedItem.bank_entry_id, FeedItem.active,
                        FeedItem.signal_type, FeedItem.value_key, FeedItem.media)
-                .where(FeedItem.bank_entry_id.in_(chunk)))}
+                .where(one_of(self.session, FeedItem.bank_entry_id, chunk)))}
             wanted = [e for e in entries
                       if e.case_id is not None and e.case_id in desired and not e.negative
                       and e.removed_at is None and e.signal_type in SHARED_SIGNALS]
@@ -209,7 +213,7 @@ class _Refresh:
                        if self._category(case_id) == category]
                 if ids:
                     self.session.execute(
-                        update(FeedItem).where(FeedItem.id.in_(ids))
+                        update(FeedItem).where(one_of(self.session, FeedItem.id, ids))
                         .values(active=True, added_at=self.now, removed_at=None,
                                 category=category)
                         .execution_options(synchronize_session=False))
@@ -220,7 +224,7 @@ class _Refresh:
     def _deactivate(self, items: Sequence[Any]) -> int:
         """De-activate items (rows with id, signal_type, value_key, media)."""
         for chunk in _chunks([item.id for item in items]):
-            self.session.execute(update(FeedItem).where(FeedItem.id.in_(chunk))
+            self.session.execute(update(FeedItem).where(one_of(self.session, FeedItem.id, chunk))
                                  .values(active=False, removed_at=self.now)
                                  .execution_options(synchronize_session=False))
         self._log(items, "remove")
@@ -253,32 +257,39 @@ class _Refresh:
         return removed
 
     def finish(self) -> None:
-        """Re-version the StopNCII records of every hash value whose items changed."""
+        """Re-version the StopNCII records of every hash value whose items changed. All the
+        reads come first, then the writes: a read after this transaction grew the records
+        table (before its statistics knew) may be planned as a scan of it, once per chunk."""
         names = {"ImagePDQ": "pdq", "VideoMD5": "md5"}
         version = self.state.version
+        size = READ_CHUNK if self.session.get_bind().dialect.name == "postgresql" else CHUNK
         for kind in ("ImagePDQ", "VideoMD5"):
             values = sorted(v for k, v in self.touched if k == kind)
-            for chunk in _chunks(values):
-                active = {row.value_key for row in self.session.execute(
+            active: set[str] = set()
+            existing: dict[str, int] = {}
+            for chunk in _chunks(values, size):
+                active.update(row.value_key for row in self.session.execute(
                     select(FeedItem.value_key).where(
-                        FeedItem.signal_type == names[kind], FeedItem.value_key.in_(chunk),
-                        FeedItem.active.is_(True)).distinct())}
-                existing = {row.value: row.id for row in self.session.execute(
+                        FeedItem.signal_type == names[kind],
+                        one_of(self.session, FeedItem.value_key, chunk),
+                        FeedItem.active.is_(True)).distinct()))
+                existing.update((row.value, row.id) for row in self.session.execute(
                     select(HashRecord.id, HashRecord.value).where(
-                        HashRecord.signal_type == kind, HashRecord.value.in_(chunk)))}
-                updates, inserts = [], []
-                for value in chunk:
-                    version += 1
-                    fields = {"status": "Active" if value in active else "Deleted",
-                              "modified_at": self.now, "version": version}
-                    if value in existing:
-                        updates.append({"id": existing[value], **fields})
-                    else:
-                        inserts.append({"signal_type": kind, "value": value, **fields})
-                if updates:
-                    self.session.execute(update(HashRecord), updates,
-                                         execution_options={"synchronize_session": False})
-                bulk.insert_rows(self.session, _RECORDS, inserts)
+                        HashRecord.signal_type == kind,
+                        one_of(self.session, HashRecord.value, chunk))))
+            updates, inserts = [], []
+            for value in values:
+                version += 1
+                fields = {"status": "Active" if value in active else "Deleted",
+                          "modified_at": self.now, "version": version}
+                if value in existing:
+                    updates.append({"id": existing[value], **fields})
+                else:
+                    inserts.append({"signal_type": kind, "value": value, **fields})
+            for chunk in _chunks(updates, APPLY_CHUNK):
+                self.session.execute(update(HashRecord), list(chunk),
+                                     execution_options={"synchronize_session": False})
+            bulk.insert_rows(self.session, _RECORDS, inserts)
         self.state.version = version
         self.touched.clear()
         # ORM objects of these tables loaded earlier in this transaction are stale now
