@@ -153,13 +153,17 @@ def matched_queries(client: httpx.Client, values: list[str]) -> int:
     return len({match["query"] for match in answer.json()["matches"]})
 
 
+TIMEOUT = 60.0
+"""Seconds the background lookups wait for an answer (a longer one counts as failed)."""
+
+
 class Load:
     """Lookups of random (unknown) hashes, one after another, against each server, from
     threads of this process: their latency before, during and after the catch-up."""
 
     def __init__(self, urls: list[str], key: str) -> None:
         self.samples: list[tuple[int, float, float]] = []  # server, sent at, seconds
-        self.errors = 0
+        self.failed: list[float] = []  # sent at, of lookups that failed or timed out
         self._stop = threading.Event()
         self._threads = [threading.Thread(target=self._run, args=(number, url), daemon=True)
                          for number, url in enumerate(urls)]
@@ -169,7 +173,7 @@ class Load:
 
     def _run(self, number: int, url: str) -> None:
         rng = np.random.default_rng(1000 + number)
-        with httpx.Client(base_url=url, timeout=60,
+        with httpx.Client(base_url=url, timeout=TIMEOUT,
                           headers={"Authorization": f"Bearer {self._key}"}) as client:
             while not self._stop.is_set():
                 value = rng.integers(0, 256, 32, dtype=np.uint8).tobytes().hex()
@@ -177,17 +181,19 @@ class Load:
                 try:
                     _, took = lookup(client, value)
                 except httpx.HTTPError:
-                    self.errors += 1
+                    self.failed.append(sent)
                     continue
                 self.samples.append((number, sent, took))
                 time.sleep(0.02)
 
     def window(self, begin: float, end: float) -> str:
         took = np.array([t for _, sent, t in self.samples if begin <= sent < end]) * 1000
+        failed = sum(1 for sent in self.failed if begin <= sent < end)
+        failures = f"; {failed} failed or timed out ({TIMEOUT:.0f} s)" if failed else ""
         if not took.size:
-            return "no lookups"
+            return "no lookups" + failures
         return (f"{took.size:,} lookups: p50 {np.median(took):.1f} ms, p99 "
-                f"{np.percentile(took, 99):.1f} ms, max {took.max():.0f} ms")
+                f"{np.percentile(took, 99):.1f} ms, max {took.max():.0f} ms{failures}")
 
     def stop(self) -> None:
         self._stop.set()
