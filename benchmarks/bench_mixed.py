@@ -258,6 +258,9 @@ def main() -> None:
     parser.add_argument("--scan-every", type=float, default=2.0)
     parser.add_argument("--staff", type=int, default=2)
     parser.add_argument("--think", type=float, default=0.05)
+    parser.add_argument("--lookup-rate", type=float, metavar="PER_SECOND", help="pace the "
+                        "lookups at about this rate (each wrk connection waits its share of "
+                        "a second after each answer) instead of as fast as they are answered")
     parser.add_argument("--server-cpus", default="0,1")
     parser.add_argument("--client-cpus", default="1")
     parser.add_argument("--postgres", metavar="URL", help="a PostgreSQL server: a fresh "
@@ -295,7 +298,11 @@ def main() -> None:
 
                 path, body, _ = bench_partner_lookup.DOORS["lookup"]
                 lua_values.update(path=path, body=body)
-            script.write_text(LUA % lua_values)
+            lua = LUA % lua_values
+            if args.lookup_rate:  # each connection waits its share of a second between lookups
+                pause_ms = args.connections * 1000 / args.lookup_rate
+                lua += f"delay = function() return {pause_ms:.3f} end\n"
+            script.write_text(lua)
             worker = start_worker(env, directory, args.server_cpus)
             port = free_port()
             proc, _started = serve(env, port, args.workers, args.server_cpus,
@@ -347,7 +354,9 @@ def main() -> None:
     backend = "PostgreSQL" if args.postgres else "SQLite"
     errors = int(lookups["non2xx"] + lookups["connect"] + lookups["read"] + lookups["write"]
                  + lookups["timeout"])
-    print(f"\n{backend}, {args.size:,} shared hashes, jikimi serve --workers {args.workers} "
+    paced = f", lookups paced at {args.lookup_rate:,.0f}/s" if args.lookup_rate else ""
+    print(f"\n{backend}, {args.size:,} shared hashes{paced}, jikimi serve --workers "
+          f"{args.workers} "
           f"(cpus {args.server_cpus}), wrk -c{args.connections} and the staff on cpus "
           f"{args.client_cpus}, {args.seconds:.0f} s, load average before {load_before}")
     print(f"lookups: {lookups['requests'] / lookups['seconds']:,.0f}/s, p50 "

@@ -39,15 +39,12 @@ so a change and its audit entry commit together or not at all.
 from __future__ import annotations
 
 import asyncio
-import fcntl
 import logging
-import os
 import queue
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from concurrent.futures import Future
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -109,10 +106,6 @@ class AuditWriter:
         self._last_commit = 0.0
         self._commit_seconds = 0.0
         self._postgres = self._engine.dialect.name == "postgresql"
-        database = self._engine.url.database
-        self._lock_path = (f"{database}.audit-writers" if self._engine.dialect.name == "sqlite"
-                           and database and database != ":memory:" else None)
-        self._lock_fd: int | None = None
         self._key = key
         self._max_batch = max_batch
         self._queue: queue.SimpleQueue[_Pending | None] = queue.SimpleQueue()
@@ -224,7 +217,7 @@ class AuditWriter:
                     self._conn.exec_driver_sql("SET synchronous_commit TO "
                                                + POSTGRES_SYNCHRONOUS_COMMIT[self._durability])
                     self._conn.commit()
-            with self._writers_queue(), self._conn.begin():
+            with self._conn.begin():  # on SQLite after its turn (core.sqlite_writers)
                 seqs = append_entries(self._conn, self._key, [p.fields for p in group])
         except Exception as exc:  # every waiting request must hear of it
             log.exception("audit group of %d entries failed", len(group))
@@ -236,23 +229,6 @@ class AuditWriter:
             self._commit_seconds = self._last_commit - started
         self._thread_groups += 1
         _settle(group, seqs)
-
-    @contextmanager
-    def _writers_queue(self) -> Iterator[None]:
-        """SQLite: the writers of several serving processes take turns on an OS file lock
-        (woken the moment it is free) before asking for SQLite's write lock, whose busy
-        handler polls with sleeps of up to 100 ms (two processes' groups then waited
-        seconds for each other)."""
-        if self._lock_path is None:
-            yield
-            return
-        if self._lock_fd is None:
-            self._lock_fd = os.open(self._lock_path, os.O_CREAT | os.O_RDWR, 0o600)
-        fcntl.flock(self._lock_fd, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
 
     def _drop_connection(self) -> None:
         _close(self._conn)
@@ -268,9 +244,6 @@ class AuditWriter:
         for appender in list(self._appenders.values()):
             appender.close()
         self._appenders.clear()
-        if self._lock_fd is not None:
-            os.close(self._lock_fd)
-            self._lock_fd = None
 
 
 def _close(conn: Connection | None) -> None:

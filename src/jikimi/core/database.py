@@ -7,6 +7,7 @@ are the schema: production paths never call ``create_all``.
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 from collections.abc import Collection, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -28,8 +29,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, QueryableAttribute, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+from jikimi.core.sqlite_writers import QueuedWriterConnection, writers_path
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -125,6 +129,10 @@ def postgres_options(durability: CommitDurability) -> str:
     return f"-c synchronous_commit={POSTGRES_SYNCHRONOUS_COMMIT[durability]}"
 
 
+SQLITE_BUSY_SECONDS = 30
+"""How long a SQLite writer waits for its turn before "database is locked"."""
+
+
 def make_engine(url: str, durability: CommitDurability = "disk") -> Engine:
     """Create an engine; SQLite gets WAL, foreign keys and a busy timeout; both databases
     commit with ``durability``."""
@@ -132,13 +140,18 @@ def make_engine(url: str, durability: CommitDurability = "disk") -> Engine:
         path = url.split("///", 1)[1] if "///" in url else ""
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        engine = create_engine(url, connect_args={
+            "timeout": SQLITE_BUSY_SECONDS, "check_same_thread": False,
+            "factory": QueuedWriterConnection})
         synchronous = SQLITE_SYNCHRONOUS[durability]
+        queue_path = writers_path(path)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
             # Let SQLAlchemy manage transactions, and take the write lock at BEGIN so that
-            # read-then-write transactions (the audit chain) serialise instead of failing.
+            # read-then-write transactions (the audit chain) serialise instead of failing;
+            # writers take turns for it (core.sqlite_writers) instead of polling.
+            dbapi_conn.writers_path = queue_path
             dbapi_conn.isolation_level = None
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
@@ -149,7 +162,16 @@ def make_engine(url: str, durability: CommitDurability = "disk") -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: Any) -> None:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            dbapi_conn = conn.connection.dbapi_connection
+            try:
+                dbapi_conn.take_turn(SQLITE_BUSY_SECONDS)
+            except sqlite3.OperationalError as exc:  # as SQLite's own "database is locked"
+                raise OperationalError("BEGIN IMMEDIATE", None, exc) from exc
+            try:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            except BaseException:
+                dbapi_conn.end_turn()
+                raise
 
         return engine
     return create_engine(url, pool_pre_ping=True,
