@@ -40,6 +40,7 @@ transactions (BEGIN to end: how long each held SQLite's write lock).
 from __future__ import annotations
 
 import argparse
+import collections
 import io
 import os
 import statistics
@@ -139,6 +140,7 @@ class StaffLoad:
         self.latencies: dict[str, list[float]] = {"review queue": [], "confirm": [],
                                                   "match (JSON)": []}
         self.errors = 0
+        self.error_kinds: collections.Counter[str] = collections.Counter()
         self.confirmed = 0
         self._lock = threading.Lock()
 
@@ -147,15 +149,21 @@ class StaffLoad:
         began = time.perf_counter()
         try:
             response = client.request(method, path, headers=self.headers, **kwargs)  # type: ignore[arg-type]
-        except httpx.HTTPError:
+        except httpx.HTTPError as exc:
             with self._lock:
                 self.errors += 1
+                self.error_kinds[f"{kind}: {type(exc).__name__}"] += 1
             return None
         took = (time.perf_counter() - began) * 1000
         with self._lock:
             self.latencies[kind].append(took)
             if response.status_code >= 400:
                 self.errors += 1
+                try:
+                    code = response.json().get("code", "")
+                except ValueError:
+                    code = ""
+                self.error_kinds[f"{kind}: {response.status_code} {code}".strip()] += 1
         return response
 
     def run(self, stop_at: float, seed: int) -> None:
@@ -363,7 +371,7 @@ def main() -> None:
           f"{lookups['p50']:.1f} ms, p90 {lookups['p90']:.1f} ms, p99 {lookups['p99']:.1f} ms,"
           f" max {lookups['max']:.0f} ms, errors {errors}")
     print(f"scans started: {scans_started}; matches confirmed: {staff.confirmed}; staff "
-          f"errors: {staff.errors}")
+          f"errors: {staff.errors} {dict(staff.error_kinds)}")
     print(f"scans when the load ended: {scan_states}; all ended {drained}")
     print(f"scans run by: {ran_by}")
     for line in write_lines:
