@@ -57,3 +57,18 @@ def seed_matches(runtime: Runtime, world, site: Site, media: Media) -> Seeded:  
     for e in entries:
         by_name.setdefault(e.locator.rsplit("/", 1)[-1], []).append(e.match_id)
     return Seeded(code, source_id, [e.match_id for e in entries], by_name)
+
+
+def scan_folder(runtime: Runtime, actor, folder, name: str = "seized") -> int:  # type: ignore[no-untyped-def]
+    """A folder scanned as an ``archive`` source of ``actor``'s centre, with a matcher synced
+    to the banks as they are now; the source's id."""
+    from jikimi import scans
+    from jikimi.matching import Matcher
+
+    with runtime.context(actor) as ctx:
+        source: int = scans.add_source(ctx, "archive", name, {"path": str(folder)}).id
+    matcher = Matcher(keys=runtime.keys)
+    with runtime.sessions() as session:
+        matcher.sync(session)
+    scans.run_scan(runtime, actor, matcher, source)
+    return source

@@ -8,12 +8,11 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from tests.review.seeding import seed_matches
+from tests.review.seeding import scan_folder, seed_matches
 
-from jikimi import accounts, cases, matching, review, scans
+from jikimi import accounts, cases, matching, review
 from jikimi.core.actors import cli_actor
 from jikimi.hashing import fingerprint_bytes
-from jikimi.matching import Matcher
 from jikimi.review import service as review_service
 
 
@@ -46,12 +45,7 @@ def test_every_status_page_by_page_is_the_whole_queue_filtered(  # type: ignore[
                 case_access_checked=True)
     for n, data in enumerate(media.registered[:2]):
         (flood / f"exact-{n}.png").write_bytes(data)
-    with runtime.context(actor) as ctx:
-        source = scans.add_source(ctx, "archive", "seized", {"path": str(flood)}).id
-    matcher = Matcher(keys=runtime.keys)
-    with runtime.sessions() as session:
-        matcher.sync(session)
-    scans.run_scan(runtime, actor, matcher, source)
+    scan_folder(runtime, actor, flood)
     with runtime.context(actor) as ctx:
         held = [e.match_id for e in review.queue(ctx, status=review.ReviewStatus.QUARANTINED)]
         pending = [e.match_id for e in review.queue(ctx)]

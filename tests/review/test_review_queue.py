@@ -7,11 +7,10 @@ import json
 from pathlib import Path
 
 from tests.foundation.test_cli import jikimi
-from tests.review.seeding import seed_matches
+from tests.review.seeding import scan_folder, seed_matches
 
-from jikimi import accounts, review, scans
+from jikimi import accounts, review
 from jikimi.core.actors import cli_actor
-from jikimi.matching import Matcher
 
 
 def test_queue_order_cli_and_quarantine(cli_env, runtime, world, site, media,  # type: ignore[no-untyped-def]
@@ -53,12 +52,7 @@ def test_queue_order_cli_and_quarantine(cli_env, runtime, world, site, media,  #
     with runtime.context(cli_actor("test")) as ctx:
         user = accounts.get_user(ctx, analyst.id)
         actor = accounts.actor_for(user)
-    with runtime.context(actor) as ctx:
-        source = scans.add_source(ctx, "archive", "seized", {"path": str(flood)}).id
-    matcher = Matcher(keys=runtime.keys)
-    with runtime.sessions() as session:
-        matcher.sync(session)
-    scans.run_scan(runtime, actor, matcher, source)
+    source = scan_folder(runtime, actor, flood)
     with runtime.context(actor) as ctx:
         held = review.queue(ctx, status=review.ReviewStatus.QUARANTINED)
         assert len({h.locator for h in held}) >= 30
