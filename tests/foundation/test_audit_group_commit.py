@@ -15,7 +15,7 @@ from tests.conftest import run_async
 from tests.foundation.test_audit_chain import run_cli
 
 from jikimi.core.actors import Actor, ActorKind, cli_actor
-from jikimi.core.audit import audit_key
+from jikimi.core.audit import audit_key, write_deferred
 from jikimi.core.audit_writer import AuditUnavailable, AuditWriter
 from jikimi.core.runtime import Runtime
 
@@ -39,6 +39,7 @@ def grouped_burst(runtime: Runtime, on_loop: bool = False) -> tuple[AuditWriter,
         ctx.audit("test.start", "test", 0)
     with runtime.context(cli_actor("test")) as ctx:  # holds the chain's head until it ends
         ctx.audit("test.before", "test", 1)
+        write_deferred(ctx.session)  # appended now (a commit would), so the head is held
         pool = ThreadPoolExecutor(REQUESTS)
         if on_loop:
             burst = pool.submit(asyncio.run, on_a_loop())

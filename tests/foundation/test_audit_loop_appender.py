@@ -15,7 +15,7 @@ from tests.conftest import run_async
 
 import jikimi.core.audit_writer as audit_writer
 from jikimi.core.actors import Actor, ActorKind, cli_actor
-from jikimi.core.audit import audit_key, verify_chain
+from jikimi.core.audit import audit_key, verify_chain, write_deferred
 from jikimi.core.audit_writer import AuditUnavailable, AuditWriter
 from jikimi.core.runtime import Runtime
 
@@ -46,7 +46,8 @@ def test_loop_groups_chain_after_every_other_writer(runtime: Runtime) -> None:
         for turn in range(4):
             # the head moves under the loop: a service's entry, then the writer thread's
             with runtime.context(cli_actor("test")) as ctx:
-                seqs.append(ctx.audit("test.between", "test", turn).seq)
+                ctx.audit("test.between", "test", turn)
+                seqs.extend(write_deferred(ctx.session))  # what its commit would append
             seqs.append(await asyncio.to_thread(
                 writer.write, cli_actor("test"), "test.thread", "test", turn))
             seqs.extend(await asyncio.gather(*(

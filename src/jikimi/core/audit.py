@@ -24,11 +24,12 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    event,
     insert,
     select,
     update,
 )
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, Session, SessionTransaction, mapped_column
 
 from jikimi.core.actors import Actor
 from jikimi.core.database import Base, UtcDateTime, utcnow
@@ -131,6 +132,77 @@ def append_entry(
     head.last_hash = entry.entry_hash
     session.flush()
     return entry
+
+
+_PENDING = "jikimi.audit.pending"
+_SAVEPOINT_MARKS = "jikimi.audit.savepoint_marks"
+_WRITING = "jikimi.audit.writing"
+
+
+def defer_entry(session: Session, key: bytes, fields: dict[str, Any]) -> None:
+    """Record one entry (the keyword arguments of :func:`append_entry`) to be appended when
+    ``session``'s transaction commits, in the order recorded; dropped with a rollback (and
+    with the savepoint it was recorded in, when that savepoint rolls back).
+
+    The chain's head row is locked only by the commit's last step, not from the first
+    audited action to the commit: a long transaction (an import of a million hashes with the
+    feed's bookkeeping) no longer holds every other writer of the audit log, among them the
+    partner lookups' audit group, for its whole length. The chain, the entries (stamped when
+    appended, so time follows the sequence) and their atomicity with the change they record
+    are unchanged."""
+    if session.info.get(_WRITING):  # a later commit step audits: the head is held already
+        append_entries(session, key, [fields])
+        return
+    session.info.setdefault(_PENDING, []).append((key, fields))
+
+
+def write_deferred(session: Session) -> list[int]:
+    """Append the entries recorded with :func:`defer_entry` now (the commit does it; returns
+    their sequence numbers)."""
+    pending: list[tuple[bytes, dict[str, Any]]] = session.info.pop(_PENDING, [])
+    seqs: list[int] = []
+    start = 0
+    while start < len(pending):
+        key = pending[start][0]
+        end = start
+        while end < len(pending) and pending[end][0] == key:
+            end += 1
+        seqs.extend(append_entries(session, key, [fields for _, fields in pending[start:end]]))
+        start = end
+    return seqs
+
+
+@event.listens_for(Session, "before_commit")
+def _append_deferred_at_commit(session: Session) -> None:
+    """The root commit appends the deferred entries (a savepoint's release keeps them
+    pending). Other steps of the commit should run before this one (``insert=True``); an
+    entry recorded by a step after it is appended at once."""
+    if session.in_nested_transaction():
+        return
+    session.info[_WRITING] = True
+    write_deferred(session)
+
+
+@event.listens_for(Session, "after_transaction_create")
+def _mark_savepoint(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.nested:
+        session.info.setdefault(_SAVEPOINT_MARKS, {})[transaction] = len(
+            session.info.get(_PENDING, ()))
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_rolled_back(session: Session, previous: SessionTransaction) -> None:
+    if previous.nested:  # the entries recorded since the savepoint began go with it
+        mark = session.info.get(_SAVEPOINT_MARKS, {}).pop(previous, None)
+        if mark is not None and _PENDING in session.info:
+            del session.info[_PENDING][mark:]
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_at_end(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:  # committed (written) or rolled back (dropped)
+        for name in (_PENDING, _SAVEPOINT_MARKS, _WRITING):
+            session.info.pop(name, None)
 
 
 _AUDIT_ENTRIES: Table = AuditEntry.__table__  # type: ignore[assignment]

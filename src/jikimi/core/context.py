@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from jikimi.core.actors import Actor
-from jikimi.core.audit import AuditEntry, append_entry, audit_key
+from jikimi.core.audit import audit_key, defer_entry
 from jikimi.core.config import Settings
 from jikimi.core.security import Keyring
 
@@ -37,18 +37,12 @@ class ServiceContext:
         *,
         centre_id: int | None = None,
         details: dict[str, Any] | None = None,
-    ) -> AuditEntry:
-        """Append an audit entry for this actor inside the current transaction."""
-        return append_entry(
-            self.session,
-            self._audit_key,
-            actor=self.actor,
-            action=action,
-            record_type=record_type,
-            record_id=record_id,
-            centre_id=centre_id,
-            details=details,
-        )
+    ) -> None:
+        """Audit an action of this actor: the entry is appended by the commit of the current
+        transaction, with the change it records (``core.audit.defer_entry``)."""
+        defer_entry(self.session, self._audit_key, {
+            "actor": self.actor, "action": action, "record_type": record_type,
+            "record_id": record_id, "centre_id": centre_id, "details": details})
 
     def audit_refusal(
         self,
@@ -58,14 +52,15 @@ class ServiceContext:
         *,
         centre_id: int | None = None,
         details: dict[str, Any] | None = None,
-    ) -> AuditEntry:
+    ) -> None:
         """Audit a refused access: kept even when the refusal's error rolls the unit back."""
         self.refusals.append({"actor": self.actor, "action": action, "record_type": record_type,
                               "record_id": record_id, "centre_id": centre_id,
                               "details": details})
-        return self.audit(action, record_type, record_id, centre_id=centre_id, details=details)
+        self.audit(action, record_type, record_id, centre_id=centre_id, details=details)
 
     def record_refusals_after_rollback(self, session: Session) -> None:
-        """Write this unit's refusals into ``session`` (a new transaction)."""
+        """Write this unit's refusals into ``session`` (a new transaction, or the one a
+        rolled-back savepoint left open): appended by its commit."""
         for refusal in self.refusals:
-            append_entry(session, self._audit_key, **refusal)
+            defer_entry(session, self._audit_key, dict(refusal))

@@ -15,7 +15,6 @@ from sqlalchemy import Connection, func, select, text
 from sqlalchemy.orm import Session
 
 from jikimi.core.actors import Actor, ActorKind, Role
-from jikimi.core.audit import AuditHead
 from jikimi.core.authorization import (
     Action,
     Owned,
@@ -398,11 +397,10 @@ def lock_change_log(session: Session) -> None:
     the sequence is drawn until commit makes commit order equal sequence order. SQLite writers
     are already serialised (``BEGIN IMMEDIATE``).
 
-    The audit chain's head row is locked first: every writer of the log audits in the same
-    transaction and so takes that lock anyway; taking it first keeps one lock order (audit head,
-    then this lock) and so no deadlock."""
+    Lock order: this lock, then the audit chain's head row, which a transaction takes only at
+    its commit (``core.audit.defer_entry``) and after which it takes no other lock; so no
+    deadlock, and the head is not held while the log's writer does its bulk work."""
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(select(AuditHead.id).where(AuditHead.id == 1).with_for_update())
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHANGE_LOG_LOCK})
 
 

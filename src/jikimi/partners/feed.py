@@ -372,7 +372,7 @@ def _note_bulk_bank_changes(state: ORMExecuteState) -> None:
         state.session.info[BANK_CHANGED] = True
 
 
-@event.listens_for(Session, "before_commit")
+@event.listens_for(Session, "before_commit", insert=True)  # before the audit's commit step
 def _refresh_with_bank_changes(session: Session) -> None:
     """A transaction that changed bank entries or gave sharing consent brings the feed up to
     date before it commits (set-based, so an import of a million hashes costs seconds in the

@@ -50,10 +50,12 @@ class LookupResult(BaseModel):
 
 class AuditSink(Protocol):
     """Where a lookup's audit entry goes: the audit writer's group commit on the serving
-    path (returns once the entry is committed), or a unit of work's own transaction."""
+    path (returns once the entry is committed), or a unit of work's own transaction (appended
+    by its commit)."""
 
     def write(self, actor: Actor, action: str, record_type: str, record_id: str | int, *,
-              centre_id: int | None = None, details: dict[str, Any] | None = None) -> int: ...
+              centre_id: int | None = None, details: dict[str, Any] | None = None
+              ) -> object: ...
 
 
 @dataclass(frozen=True)
@@ -61,9 +63,8 @@ class _InTransaction:
     ctx: ServiceContext
 
     def write(self, actor: Actor, action: str, record_type: str, record_id: str | int, *,
-              centre_id: int | None = None, details: dict[str, Any] | None = None) -> int:
-        return self.ctx.audit(action, record_type, record_id, centre_id=centre_id,
-                              details=details).seq
+              centre_id: int | None = None, details: dict[str, Any] | None = None) -> None:
+        self.ctx.audit(action, record_type, record_id, centre_id=centre_id, details=details)
 
 
 def lookup(ctx: ServiceContext, principal: PartnerPrincipal, matcher: Matcher,
