@@ -141,7 +141,7 @@ def test_an_import_does_not_hold_the_audit_head_during_its_bookkeeping(
                 matching.add_entries(ctx, "imported", [
                     NewEntry("sha256", f"{n:064x}", None, "original", f"c{n}", "")
                     for n in range(50)])
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:
             failures.append(exc)
 
     importer = threading.Thread(target=import_)
