@@ -125,14 +125,14 @@ def test_an_import_does_not_hold_the_audit_head_during_its_bookkeeping(
         ctx.audit("test.start", "test", 0)
     in_bookkeeping = threading.Event()
     release = threading.Event()
-    refresh = feed.refresh_feed
+    finish = feed._Refresh.finish
 
-    def slow_refresh(session: Session) -> Any:
+    def slow_finish(self: Any) -> None:  # the feed's bookkeeping, its locks taken
         in_bookkeeping.set()
         release.wait(30)
-        return refresh(session)
+        finish(self)
 
-    monkeypatch.setattr(feed, "refresh_feed", slow_refresh)
+    monkeypatch.setattr(feed._Refresh, "finish", slow_finish)
     failures: list[BaseException] = []
 
     def import_() -> None:

@@ -36,13 +36,13 @@ from sqlalchemy.orm import ORMExecuteState, Session
 
 from jikimi.cases import Case, ConsentPurpose, on_case_erased, on_consent_withdrawn
 from jikimi.cases.models import ConsentRecord  # read-only: which cases consent to sharing
-from jikimi.core.audit import AuditHead
 from jikimi.core.context import ServiceContext
 from jikimi.core.database import one_of, utcnow
 from jikimi.core.security import Keyring
 from jikimi.errors import IntegrityError, InvalidInput
 from jikimi.matching import Bank, BankChange, BankEntry, bulk
 from jikimi.matching.bulk import BULK_BANK_CHANGES
+from jikimi.matching.service import lock_change_log
 from jikimi.partners.accounts import PartnerPrincipal
 from jikimi.partners.models import (
     FeedChange,
@@ -114,10 +114,12 @@ def _tokens(count: int) -> list[str]:
 
 
 def _state(session: Session) -> FeedState:
-    if session.get_bind().dialect.name == "postgresql":
-        # one lock order everywhere: the audit head (held by every audited writer, and by
-        # writers of the bank change log before its advisory lock), then the feed state
-        session.execute(select(AuditHead.id).where(AuditHead.id == 1).with_for_update())
+    # one lock order everywhere: the change log's lock (taken here too, so that a writer of
+    # the log that then brings the feed up to date, and an erasure that removes the feed's
+    # items and then the case's entries, take the two in the same order), then the feed
+    # state; the audit chain's head comes last, at the commit (core.audit.defer_entry), so
+    # the feed's bookkeeping never holds it
+    lock_change_log(session)
     state = session.execute(select(FeedState).where(FeedState.id == 1).with_for_update()
                             ).scalar_one_or_none()
     if state is None:  # the migration inserts it; a hand-made database may lack it
