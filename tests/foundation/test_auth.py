@@ -171,3 +171,32 @@ def test_passwords_stored_as_argon2(runtime, world: World) -> None:  # type: ign
         user = accounts.get_user(ctx, world.staff["analyst_a"].id)
         assert user.password_hash.startswith("$argon2id$")
         assert world.staff["analyst_a"].password not in user.password_hash
+
+
+def test_token_last_used_is_written_at_most_once_a_minute(client, runtime, world: World) -> None:  # type: ignore[no-untyped-def]
+    """A token's last use shows in its list, written on the first call and again only once
+    it is a minute old (not a write per request: the audit log has every call)."""
+    import datetime as dt
+
+    from sqlalchemy import update
+
+    from jikimi.accounts.models import ApiToken
+    from jikimi.accounts.service import TOKEN_LAST_USED_RESOLUTION
+
+    member = world.staff["analyst_a"]
+
+    def last_used() -> str | None:
+        response = client.get("/api/v1/me/tokens", headers=auth(member))
+        assert response.status_code == 200, response.text
+        tokens = response.json()
+        return tokens[0]["last_used_at"]
+
+    first = last_used()
+    assert first is not None
+    assert last_used() == first  # a second later call writes nothing
+    earlier = dt.datetime.now(dt.UTC) - TOKEN_LAST_USED_RESOLUTION - dt.timedelta(seconds=5)
+    with runtime.sessions() as session, session.begin():
+        session.execute(update(ApiToken).values(last_used_at=earlier))
+    moved = last_used()
+    assert moved is not None and moved != first
+    assert dt.datetime.fromisoformat(moved) > earlier + dt.timedelta(seconds=4)

@@ -9,6 +9,7 @@ follows the bank change log on its own and adopts each newer snapshot the worker
 from __future__ import annotations
 
 import logging
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +21,12 @@ from jikimi.matching import Matcher
 from jikimi.partners.hotpath import HotPath
 
 log = logging.getLogger("jikimi.serving")
+
+SWITCH_INTERVAL_SECONDS = 0.001
+"""How long a thread of a serving process may hold the GIL while another waits for it
+(Python's default is 5 ms). Staff requests run in threads beside the event loop that answers
+the lookups: each of a request's database round trips releases the GIL and then waits for
+it again, and with the loop busy each wait could last the whole interval."""
 
 
 @dataclass
@@ -41,6 +48,7 @@ class Serving:
 
 def start_serving(app: FastAPI, runtime: Runtime, snapshot_dir: Path) -> Serving:
     """Load the matcher and start the hot path; both are put on ``app.state``."""
+    sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)
     with runtime.sessions() as session:
         matcher = Matcher.load(snapshot_dir, session, runtime.keys, mmap=True)
     app.state.matcher = matcher
