@@ -234,6 +234,19 @@ export function sampleTimes(duration) {
 }
 
 /**
+ * Wait until the frame a seek landed on is ready to be drawn: 'seeked' can fire before a busy
+ * browser has decoded it, and drawing then copies the previous frame. Waits for the video's
+ * next frame callback where the browser has one, at most half a second (never hangs).
+ */
+function framePresented(video) {
+  if (typeof video.requestVideoFrameCallback !== 'function') return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, 500);
+    video.requestVideoFrameCallback(() => { clearTimeout(timer); resolve(); });
+  });
+}
+
+/**
  * The fingerprints of one video file, computed here: SHA-256, MD5, and PDQ of one frame per
  * second drawn from a <video> element onto a canvas (vPDQ). Nothing is sent.
  * @returns {Promise<{kind: 'video', sha256: string, md5: string,
@@ -272,6 +285,7 @@ export async function fingerprintVideo(file, pdq, progress = () => {}) {
       const seeked = when(video, 'seeked');
       video.currentTime = times[k];
       await seeked;
+      await framePresented(video);
       ctx.drawImage(video, 0, 0, width, height);
       const image = ctx.getImageData(0, 0, width, height);
       const h = pdq.pdqFromRGBA(image.data, width, height);
