@@ -95,54 +95,18 @@ def _digest(key: bytes, seq: int, at: dt.datetime, actor: str, action: str, reco
     return hmac.new(key, canonical.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
-def append_entry(
-    session: Session,
-    key: bytes,
-    *,
-    actor: Actor,
-    action: str,
-    record_type: str,
-    record_id: str | int,
-    centre_id: int | None = None,
-    details: dict[str, Any] | None = None,
-) -> AuditEntry:
-    """Append one entry inside the caller's transaction (commits with the change it records).
-
-    Details must never hold victims' contact data or note text: only ids, fields and codes.
-    """
-    head = session.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update()
-                           ).scalar_one_or_none()
-    if head is None:
-        head = AuditHead(id=1, last_seq=0, last_hash=GENESIS_HASH)
-        session.add(head)
-    entry = AuditEntry(
-        seq=head.last_seq + 1,
-        at=utcnow(),
-        actor=actor.ref,
-        action=action,
-        record_type=record_type,
-        record_id=str(record_id),
-        centre_id=centre_id,
-        details=json.dumps(details or {}, sort_keys=True, ensure_ascii=False, default=str),
-        prev_hash=head.last_hash,
-    )
-    entry.entry_hash = _entry_digest(key, entry)
-    session.add(entry)
-    head.last_seq = entry.seq
-    head.last_hash = entry.entry_hash
-    session.flush()
-    return entry
-
-
 _PENDING = "jikimi.audit.pending"
 _SAVEPOINT_MARKS = "jikimi.audit.savepoint_marks"
 _WRITING = "jikimi.audit.writing"
 
 
 def defer_entry(session: Session, key: bytes, fields: dict[str, Any]) -> None:
-    """Record one entry (the keyword arguments of :func:`append_entry`) to be appended when
+    """Record one entry to be appended when
     ``session``'s transaction commits, in the order recorded; dropped with a rollback (and
-    with the savepoint it was recorded in, when that savepoint rolls back).
+    with the savepoint it was recorded in, when that savepoint rolls back). ``fields`` are
+    the entry's ``actor`` (an :class:`Actor`), ``action``, ``record_type``, ``record_id``
+    and optional ``centre_id`` and ``details`` (never victims' contact data or note text:
+    only ids, fields and codes).
 
     The chain's head row is locked only by the commit's last step, not from the first
     audited action to the commit: a long transaction (an import of a million hashes with the
@@ -215,7 +179,7 @@ _MOVE_HEAD = update(_AUDIT_HEAD).where(_AUDIT_HEAD.c.id == 1)
 
 def append_entries(session: Session | Connection, key: bytes,
                    entries: Sequence[dict[str, Any]]) -> list[int]:
-    """Append several entries (each the keyword arguments of :func:`append_entry`) inside
+    """Append several entries (each the fields of :func:`defer_entry`) inside
     the caller's transaction: the head locked and read once, the rows inserted in one
     statement (plain columns, no ORM objects), each still chained to the one before it with
     its own keyed hash. Returns their sequence numbers."""
@@ -236,7 +200,7 @@ def append_entries(session: Session | Connection, key: bytes,
 
 def chain_rows(key: bytes, last_seq: int, last_hash: str,
                entries: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The rows of ``entries`` (each the keyword arguments of :func:`append_entry`) chained
+    """The rows of ``entries`` (each the fields of :func:`defer_entry`) chained
     after the entry ``last_seq`` whose hash is ``last_hash``: the columns of
     ``audit_entries``, each row keyed by :func:`_digest` over its content and the hash of
     the row before it. The caller writes them, and moves the head to the last one, in one
