@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import threading
 
 from PIL import Image
 from sqlalchemy import select
@@ -164,3 +165,38 @@ def test_review_api_bad_input(client, runtime, world, site, media) -> None:  # t
     # not quarantined: release is refused
     r = client.post(f"/api/v1/review/{match}/release", json={}, headers=a)
     assert r.status_code == 409
+
+
+def test_decisions_on_one_match_go_in_turn(client, runtime, world, site, media) -> None:  # type: ignore[no-untyped-def]
+    """While one analyst's confirmation is not committed, another's waits for it and then
+    hears that the match is decided (409), on both databases: never a server error from a
+    decision row it could not see yet, never the match confirmed twice."""
+    from jikimi import accounts, review
+    from jikimi.core.actors import cli_actor
+
+    seeded = seed_matches(runtime, world, site, media)
+    match_id = seeded.match_ids[0]
+    with runtime.context(cli_actor("test")) as ctx:
+        first = accounts.actor_for(accounts.get_user(ctx, world.staff["analyst_a"].id))
+    decided = threading.Event()
+    answers = []
+
+    def second_analyst() -> None:
+        decided.wait(10)
+        answers.append(client.post(f"/api/v1/review/{match_id}/confirm", json={},
+                                   headers=auth(world.staff["analyst_a"])))
+
+    thread = threading.Thread(target=second_analyst)
+    thread.start()
+    with runtime.context(first) as ctx:
+        review.confirm(ctx, match_id)
+        decided.set()
+        thread.join(0.7)
+        assert thread.is_alive()  # the second decision waits for the first
+    thread.join(30)
+    assert [a.status_code for a in answers] == [409], answers[0].text
+    assert answers[0].json()["error"]["code"] == "invalid_transition"
+    assert [e.record_id for e in audit_actions(runtime, "review.confirmed")] == [str(match_id)]
+    r = client.post("/api/v1/review/bulk", headers=auth(world.staff["analyst_a"]),
+                    json={"match_ids": [match_id], "action": "confirm"})
+    assert r.json()[0]["ok"] is False and r.json()[0]["code"] == "invalid_transition"

@@ -355,6 +355,8 @@ def change_status(ctx: ServiceContext, code: str, target: CaseStatus,
     if not access.change_status:
         raise Forbidden(f"you may not change the status of {case.code}")
     _require_not_erased(case)
+    # two changes at once go in turn, the second from the status the first committed
+    ctx.session.refresh(case, with_for_update=True)
     current = CaseStatus(case.status)
     CASE_TRANSITIONS.check(current, target)
     reason = clean_text(reason, "the reason", max_chars=1000)

@@ -294,11 +294,20 @@ class Owned:
 
 Finder = Callable[[Session, Any], Owned | None]
 _finders: dict[ResourceType, Finder] = {}
+_changed_in_turn: set[ResourceType] = set()
 
 
-def register_resource(resource: ResourceType, finder: Finder) -> None:
-    """Tell this module how to find a record of ``resource`` by its key, with its owner."""
+def register_resource(resource: ResourceType, finder: Finder, *,
+                      changed_in_turn: bool = False) -> None:
+    """Tell this module how to find a record of ``resource`` by its key, with its owner.
+    ``changed_in_turn``: a record loaded to be changed (:attr:`Action.WRITE`) is locked and
+    read again, so two people changing it at once change it in turn, the second from what
+    the first committed (records moved along a transition table: a state checked and then
+    changed by two transactions at once would otherwise be decided twice on PostgreSQL,
+    which reads committed rows; SQLite has one writer at a time anyway)."""
     _finders[resource] = finder
+    if changed_in_turn:
+        _changed_in_turn.add(resource)
 
 
 def registered_resources() -> frozenset[ResourceType]:
@@ -364,6 +373,8 @@ def load_owned(ctx: ServiceContext, resource: ResourceType, key: Any,
     if owned is None:
         raise NotFound(f"no {resource.value.replace('_', ' ')} {str(key)[:120]!r}")
     check(ctx, resource, owned, action)
+    if action is Action.WRITE and resource in _changed_in_turn:
+        ctx.session.refresh(owned.record, with_for_update=True)
     return owned
 
 

@@ -142,7 +142,7 @@ def _find_match(session: Session, key: object) -> Owned | None:
 
 register_resource(ResourceType.SOURCE, _find_source)
 register_resource(ResourceType.SCAN, _find_scan)
-register_resource(ResourceType.MATCH, _find_match)
+register_resource(ResourceType.MATCH, _find_match, changed_in_turn=True)  # decisions
 
 
 # --- sources ---------------------------------------------------------------------------------

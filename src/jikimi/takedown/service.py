@@ -182,7 +182,7 @@ def _find(session: Session, key: object) -> Owned | None:
                                               label=f"takedown request {request.id}")
 
 
-register_resource(ResourceType.TAKEDOWN, _find)
+register_resource(ResourceType.TAKEDOWN, _find, changed_in_turn=True)  # its status
 
 
 def _load(ctx: ServiceContext, request_id: int, *, act: bool) -> TakedownRequest:
