@@ -255,6 +255,21 @@ def runners(url: str, directory: Path, worker_pid: int) -> dict[str, int]:
     return counts
 
 
+def _server_errors(log_text: str) -> list[str]:
+    """The tracebacks the server logged (each from its ``Traceback`` line to the exception)."""
+    found: list[str] = []
+    lines = log_text.splitlines()
+    for i, line in enumerate(lines):
+        if line.startswith("Traceback"):
+            end = i + 1
+            while end < len(lines) and (lines[end].startswith((" ", "\t"))
+                                        or lines[end].startswith("During handling")
+                                        or not lines[end].strip()):
+                end += 1
+            found.append("\n".join(lines[i:end + 1]))
+    return found
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--size", type=int, default=100_000)
@@ -359,6 +374,9 @@ def main() -> None:
                                        directory / "worker.log"] if log.exists()
                            for line in log.read_text(errors="replace").splitlines()
                            if "write transactions" in line or "matcher loaded" in line]
+            serve_log = directory / "serve.log"
+            server_errors = _server_errors(serve_log.read_text(errors="replace")
+                                           if serve_log.exists() else "")
     backend = "PostgreSQL" if args.postgres else "SQLite"
     errors = int(lookups["non2xx"] + lookups["connect"] + lookups["read"] + lookups["write"]
                  + lookups["timeout"])
@@ -373,6 +391,8 @@ def main() -> None:
     print(f"scans started: {scans_started}; matches confirmed: {staff.confirmed}; staff "
           f"errors: {staff.errors} {dict(staff.error_kinds)}")
     print(f"scans when the load ended: {scan_states}; all ended {drained}")
+    if server_errors:  # a 5xx is a bug to read, not a number to report
+        print(f"the server logged {len(server_errors)} error(s); the last:\n{server_errors[-1]}")
     print(f"scans run by: {ran_by}")
     for line in write_lines:
         print(f"  {line}")
