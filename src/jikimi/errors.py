@@ -83,6 +83,15 @@ class Conflict(JikimiError):
     http_status = 409
 
 
+class ConcurrentChange(Conflict):
+    """Another unit of work changed the same records at the same moment and the database
+    refused this one (PostgreSQL: a unique key taken meanwhile, a deadlock, a serialisation
+    failure): nothing of it was kept; reloading and retrying sees the other change."""
+
+    code = "concurrent_change"
+    http_status = 409
+
+
 class InvalidInput(JikimiError):
     """The request is well-formed but its values are not acceptable."""
 

@@ -29,11 +29,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Dialect
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, QueryableAttribute, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 from jikimi.core.sqlite_writers import QueuedWriterConnection, writers_path
+from jikimi.errors import ConcurrentChange
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -176,6 +177,28 @@ def make_engine(url: str, durability: CommitDurability = "disk") -> Engine:
         return engine
     return create_engine(url, pool_pre_ping=True,
                          connect_args={"options": postgres_options(durability)})
+
+
+CONCURRENT_SQLSTATES = frozenset({
+    "23505",  # unique_violation: a key another transaction committed meanwhile
+    "40001",  # serialization_failure
+    "40P01",  # deadlock_detected
+    "55P03",  # lock_not_available
+})
+"""PostgreSQL's errors that mean another transaction got there first, not a fault of the
+request (SQLite has one writer at a time: a unit there sees what the previous one wrote)."""
+
+
+def concurrent_change(exc: BaseException) -> ConcurrentChange | None:
+    """The :class:`ConcurrentChange` that ``exc`` means, if the database refused a unit of
+    work because another changed the same records at the same moment; else None."""
+    if not isinstance(exc, DBAPIError) or exc.orig is None:
+        return None
+    sqlstate = getattr(exc.orig, "sqlstate", None)
+    if sqlstate not in CONCURRENT_SQLSTATES:
+        return None
+    return ConcurrentChange("someone else changed this at the same moment and nothing of "
+                            "this request was kept; reload and try again")
 
 
 def make_read_engine(url: str, *, pool_size: int = 5) -> Engine:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -12,9 +13,16 @@ from sqlalchemy.orm import Session, sessionmaker
 from jikimi.core.actors import Actor
 from jikimi.core.config import Settings
 from jikimi.core.context import ServiceContext
-from jikimi.core.database import make_engine, make_session_factory, upgrade_database
+from jikimi.core.database import (
+    concurrent_change,
+    make_engine,
+    make_session_factory,
+    upgrade_database,
+)
 from jikimi.core.permissions import secure_data_dir, sqlite_file
 from jikimi.core.security import Keyring, load_or_create_keyring
+
+log = logging.getLogger("jikimi.runtime")
 
 
 @dataclass
@@ -39,17 +47,24 @@ class Runtime:
     @contextmanager
     def context(self, actor: Actor) -> Iterator[ServiceContext]:
         """A unit of work that commits on success and rolls back on any error; refused
-        accesses it audited are written again, in their own transaction, after a rollback."""
+        accesses it audited are written again, in their own transaction, after a rollback.
+        A unit the database refused because another changed the same records at the same
+        moment fails with :class:`~jikimi.errors.ConcurrentChange` (409 at every door)."""
         ctx: ServiceContext | None = None
         try:
             with self.sessions() as session, session.begin():
                 ctx = ServiceContext(session=session, keys=self.keys, actor=actor,
                                      settings=self.settings)
                 yield ctx
-        except BaseException:
+        except BaseException as exc:
             if ctx is not None and ctx.refusals:
                 with self.sessions() as session, session.begin():
                     ctx.record_refusals_after_rollback(session)
+            concurrent = concurrent_change(exc)
+            if concurrent is not None:
+                log.warning("a unit of work of %s lost a race: %s", actor.ref,
+                            str(exc).splitlines()[0][:300])
+                raise concurrent from exc
             raise
 
     def close(self) -> None:
