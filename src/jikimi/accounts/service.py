@@ -269,7 +269,10 @@ def login(
         burn_password_check(password)
         ctx.audit("auth.login_failed", "user", "-", details={"reason": "malformed_email"})
         return failure
-    user = ctx.session.scalar(select(StaffUser).where(StaffUser.email == email_norm))
+    # locked: attempts on one account go in turn (through every serving process), so each
+    # failure is counted and the lockout holds
+    user = ctx.session.scalar(select(StaffUser).where(StaffUser.email == email_norm)
+                              .with_for_update().execution_options(populate_existing=True))
     if user is None:
         return _unknown_account_failure(ctx, email_norm, password, failure)
     if user.locked_until is not None and user.locked_until > now:
@@ -325,7 +328,7 @@ def _unknown_account_failure(ctx: ServiceContext, email: str, password: str,
     settings = ctx.settings
     now = utcnow()
     digest = ctx.keys.secret_digest(email, context="login-throttle")
-    throttle = ctx.session.get(LoginThrottle, digest)
+    throttle = ctx.session.get(LoginThrottle, digest, with_for_update=True)
     if throttle is None:
         # Forget addresses that have been quiet for a day (a spray of made-up addresses
         # must not grow the table for ever).

@@ -186,6 +186,31 @@ def _require_not_erased(case: Case) -> None:
                        code="case_erased")
 
 
+def lock_case(ctx: ServiceContext, case: Case | str, *,
+              consent: ConsentPurpose | None = None) -> Case:
+    """The case (an object or its code) locked until the unit of work ends and read again:
+    changes of one case go in turn (two consents, an erasure and a registration, a note),
+    each from what the one before committed. Raises Conflict when the case is erased, and
+    Forbidden when ``consent`` is not (or no longer) in force. Call it before the first
+    write; every unit that changes a case or stores the victim's data takes it first."""
+    if isinstance(case, Case):
+        ctx.session.refresh(case, with_for_update=True)
+        locked = case
+    else:
+        found = ctx.session.scalar(
+            select(Case).where(Case.code == case.strip().upper()).with_for_update()
+            .execution_options(populate_existing=True))
+        if found is None:
+            raise NotFound(f"no case {case}")
+        locked = found
+    _require_not_erased(locked)
+    if consent is not None and consent not in _active_consents(
+            _consent_records(ctx.session, locked.id)):
+        raise Forbidden(f"case {locked.code} has no {consent.value} consent in force: the "
+                        "counsellor records it first", code="consent_required")
+    return locked
+
+
 def _clean_contact(name: str | None, phone: str | None, email: str | None) -> Contact:
     name = clean_text(name or "", "the name", max_chars=MAX_NAME_CHARS) or None
     phone = clean_text(phone or "", "the phone number", max_chars=40) or None
@@ -354,9 +379,7 @@ def change_status(ctx: ServiceContext, code: str, target: CaseStatus,
     case, access, assignees, records = _load(ctx, code)
     if not access.change_status:
         raise Forbidden(f"you may not change the status of {case.code}")
-    _require_not_erased(case)
-    # two changes at once go in turn, the second from the status the first committed
-    ctx.session.refresh(case, with_for_update=True)
+    lock_case(ctx, case)  # two changes at once go in turn, the second from the first's
     current = CaseStatus(case.status)
     CASE_TRANSITIONS.check(current, target)
     reason = clean_text(reason, "the reason", max_chars=1000)
@@ -377,7 +400,7 @@ def assign(ctx: ServiceContext, code: str, user_id: int) -> CaseDetail:
     case, access, _assignees, records = _load(ctx, code)
     if not access.assign:
         raise Forbidden("only an administrator of the centre assigns cases")
-    _require_not_erased(case)
+    lock_case(ctx, case)
     _add_assignment(ctx, case, user_id)
     case.updated_at = utcnow()
     _event(ctx, case, "assigned", user_id=user_id)
@@ -407,7 +430,7 @@ def add_note(ctx: ServiceContext, code: str, text: str) -> Note:
     case, access, _a, _r = _load(ctx, code)
     if not access.notes:
         raise Forbidden("only the assigned counsellor writes counselling notes")
-    _require_not_erased(case)
+    lock_case(ctx, case)
     text = clean_text(text, "the note", max_chars=MAX_NOTE_CHARS, multiline=True,
                       allow_empty=False)
     note = CounsellingNote(case_id=case.id, author_id=ctx.actor.id, created_at=utcnow(),
@@ -449,21 +472,22 @@ def record_consent(ctx: ServiceContext, code: str, purpose: ConsentPurpose, *,
     case, access, assignees, _records = _load(ctx, code)
     if not access.record_consent:
         raise Forbidden("only the assigned counsellor records consent")
-    _require_not_erased(case)
     return _apply_consent(ctx, case, access, assignees, purpose, withdraw)
 
 
 def _apply_consent(ctx: ServiceContext, case: Case, access: CaseAccess, assignees: list[int],
                    purpose: ConsentPurpose, withdraw: bool) -> CaseDetail:
+    lock_case(ctx, case)  # two grants at once must not both find none in force
     records = _consent_records(ctx.session, case.id)
     active = purpose in _active_consents(records)
     now = utcnow()
     if withdraw:
         if not active:
             raise Conflict(f"there is no consent for {purpose.value} to withdraw")
-        current = [r for r in records if r.purpose == purpose.value][-1]
-        current.withdrawn_at = now
-        current.withdrawn_by = ctx.actor.ref
+        for record in records:  # every grant still open (an old race may have left two)
+            if record.purpose == purpose.value and record.withdrawn_at is None:
+                record.withdrawn_at = now
+                record.withdrawn_by = ctx.actor.ref
         kind = "consent_withdrawn"
         for hook in _consent_withdrawn_hooks:
             hook(ctx, case.id, purpose)
@@ -483,6 +507,8 @@ def _apply_consent(ctx: ServiceContext, case: Case, access: CaseAccess, assignee
 
 def _erase(ctx: ServiceContext, case: Case, reason: str) -> None:
     reason = clean_text(reason, "the reason", max_chars=200)
+    lock_case(ctx, case)  # before the hooks read what to remove: a registration, a note or a
+    # capture of this case committing meanwhile is either seen and removed, or refused
     for hook in _case_erased_hooks:
         hook(ctx, case.id)
     now = utcnow()

@@ -29,7 +29,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from jikimi import cases
-from jikimi.cases import Case, ConsentPurpose
+from jikimi.cases import Case, ConsentPurpose, lock_case
 from jikimi.cases.models import ConsentRecord  # read without get_case's audit lock (see capture)
 from jikimi.core.actors import ActorKind, Role
 from jikimi.core.authorization import (
@@ -301,9 +301,12 @@ def preview(ctx: ServiceContext, item_id: int, *, clear: bool = False, reason: s
 
 # --- retention -------------------------------------------------------------------------------
 def _destroy(ctx: ServiceContext, item: EvidenceItem, reason: str, via: str) -> None:
+    # locked and read again: two destructions at once (two admins, a destruction and the
+    # case's erasure) record one; the file goes once the key's removal is committed
+    ctx.session.refresh(item, with_for_update=True)
     if item.status == "destroyed":
         return
-    removed = evidence_store(ctx).delete(item.uid)
+    removed = evidence_store(ctx).delete_after_commit(ctx.session, item.uid)
     item.wrapped_key = None
     item.status = "destroyed"
     item.destroyed_at = utcnow()
@@ -316,6 +319,7 @@ def destroy(ctx: ServiceContext, item_id: int, *, reason: str,
     log stay (what was held, and who decided to destroy it, when and why)."""
     item = _item(ctx, item_id, Need.DESTROY)
     why = clean_reason(reason, required="destroy this evidence (the retention decision)")
+    ctx.session.refresh(item, with_for_update=True)
     if item.status == "destroyed":
         raise Conflict(f"evidence item {item.id} is already destroyed")
     _destroy(ctx, item, why, via)
@@ -399,6 +403,9 @@ def capture_url(ctx: ServiceContext, case_code: str, url: str, *, reason: str = 
 
 def _store(ctx: ServiceContext, case: Case, got: capturing.Capture, reason: str, via: str,
            match_id: int | None) -> EvidenceDetail:
+    # consent again, with the case locked: the capture took seconds to minutes, and a
+    # withdrawal or an erasure meanwhile must not leave a sealed capture held for the case
+    lock_case(ctx, case, consent=ConsentPurpose.EVIDENCE_CAPTURE)
     uid = uuid.uuid4().hex
     captured_at = got.finished_at
     primary = got.primary

@@ -8,15 +8,20 @@ it is deleted the file is unreadable everywhere, backups included.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from jikimi.core.security import Keyring
 from jikimi.errors import IntegrityError, NotFound
+
+log = logging.getLogger("jikimi.evidence")
 
 MAGIC = b"JKEV1"
 _UID_RE = re.compile(r"^[0-9a-f]{32}$")
@@ -87,3 +92,29 @@ class EvidenceStore:
         except FileNotFoundError:
             return False
         return True
+
+    def delete_after_commit(self, session: Session, uid: str) -> bool:
+        """Delete the file once ``session``'s transaction commits (not if it rolls back: the
+        record would still hold its key and say it is held); returns whether the file is
+        there to delete."""
+        present = self._path(uid).exists()
+        session.info.setdefault(_DELETE_AFTER_COMMIT, []).append((self, uid))
+        return present
+
+
+_DELETE_AFTER_COMMIT = "jikimi.evidence.delete_after_commit"
+
+
+@event.listens_for(Session, "after_commit")
+def _delete_committed(session: Session) -> None:
+    for store, uid in session.info.pop(_DELETE_AFTER_COMMIT, []):
+        try:
+            store.delete(uid)
+        except OSError:  # its key is gone with the commit: what is left cannot be read
+            log.warning("the destroyed evidence file %s could not be deleted", uid,
+                        exc_info=True)
+
+
+@event.listens_for(Session, "after_rollback")
+def _keep_rolled_back(session: Session) -> None:
+    session.info.pop(_DELETE_AFTER_COMMIT, None)

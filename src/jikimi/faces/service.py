@@ -15,7 +15,14 @@ from pathlib import Path
 from PIL import Image
 from sqlalchemy import select
 
-from jikimi.cases import ConsentPurpose, case_ref, get_case, on_case_erased, on_consent_withdrawn
+from jikimi.cases import (
+    ConsentPurpose,
+    case_ref,
+    get_case,
+    lock_case,
+    on_case_erased,
+    on_consent_withdrawn,
+)
 from jikimi.core.context import ServiceContext
 from jikimi.errors import ConfigurationError, Forbidden, InvalidInput
 from jikimi.faces.embedding import detect_faces
@@ -128,6 +135,9 @@ def enroll(ctx: ServiceContext, case_code: str, photos: Sequence[tuple[str, byte
     if not entries:
         raise InvalidInput("no photo showed exactly one face: " + "; ".join(skipped),
                            code="no_face")
+    # consent again, with the case locked: a withdrawal (or an erasure) while the photos
+    # were read either went first (refused here) or comes after and removes these
+    lock_case(ctx, detail.code, consent=ConsentPurpose.FACE_SEARCH)
     name = face_bank_name(detail.code)
     if ctx.session.scalar(select(Bank.id).where(Bank.name == name)) is None:
         create_bank(ctx, name, purpose="face search (consented)", case=case_ref(ctx, detail.code),

@@ -31,6 +31,7 @@ from jikimi.cases import (
     IntakeChannel,
     VictimCaseView,
     get_case,
+    lock_case,
     on_case_erased,
     open_case,
     record_consent,
@@ -279,6 +280,7 @@ def register_for_case(ctx: ServiceContext, code: str,
 
 def _store(ctx: ServiceContext, case: Case, items: Sequence[SubmittedItem],
            action: str) -> Registered:
+    lock_case(ctx, case)  # an erasure at the same moment goes before (refused) or after
     name = case_bank_name(case.code)
     bank = ctx.session.scalar(select(Bank).where(Bank.name == name))
     if bank is None:

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import ColumnElement, func, or_, select, true, update
+from sqlalchemy import ColumnElement, column, func, or_, select, table, true, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from jikimi.core.actors import Actor, ActorKind
@@ -140,7 +140,7 @@ def _find_match(session: Session, key: object) -> Owned | None:
     return None if match is None else Owned(match, match.centre_id, label=f"match {match.id}")
 
 
-register_resource(ResourceType.SOURCE, _find_source)
+register_resource(ResourceType.SOURCE, _find_source, changed_in_turn=True)  # one scan at once
 register_resource(ResourceType.SCAN, _find_scan)
 register_resource(ResourceType.MATCH, _find_match, changed_in_turn=True)  # decisions
 
@@ -201,6 +201,7 @@ def _source(ctx: ServiceContext, source_id: int, action: Action = Action.READ) -
 
 
 REPORTED_SOURCE_NAME = "Reported items"
+_CENTRES = table("centres", column("id"))
 MAX_REPORTED_URLS = 100_000
 
 
@@ -211,9 +212,12 @@ def report_url(ctx: ServiceContext, url: str, *, note: str = "") -> SourceOut:
     note = clean_text(note, "the note", max_chars=500)
     check_source(ctx.settings, "urls", {"urls": [url]}, None)  # a refused address: 422 now
     centre_id = owning_centre(ctx)
+    # the centre's row locked: two reports at once add both URLs, to one source
+    ctx.session.execute(select(_CENTRES.c.id).where(_CENTRES.c.id == centre_id)
+                        .with_for_update())
     record = ctx.session.scalar(select(SourceRecord).where(
         SourceRecord.centre_id == centre_id, SourceRecord.type == "urls",
-        SourceRecord.name == REPORTED_SOURCE_NAME))
+        SourceRecord.name == REPORTED_SOURCE_NAME).execution_options(populate_existing=True))
     urls = json.loads(record.config).get("urls", []) if record else []
     candidate = build_source("urls", {"urls": [url]}).to_config()["urls"][0]
     if candidate not in urls:

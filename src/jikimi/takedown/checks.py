@@ -227,7 +227,8 @@ def verify(runtime: Runtime, actor: Actor, request_id: int | None = None, *,
 def _record(runtime: Runtime, actor: Actor, request_id: int, checks: list[_Result]
             ) -> RequestStatusChange | None:
     with runtime.context(actor) as ctx:
-        request = ctx.session.get(TakedownRequest, request_id)
+        # locked: a manual decision or another check at the same moment goes in turn
+        request = ctx.session.get(TakedownRequest, request_id, with_for_update=True)
         if request is None:
             return None
         now = utcnow()

@@ -283,8 +283,12 @@ def _already_requested(session: Session, centre_id: int, case_code: str | None,
 def _draft(session: Session, centre_id: int, case_code: str | None, platform_key: str,
            actor: str, minor: bool) -> TakedownRequest:
     draft_key = f"{centre_id}|{case_code or '-'}|{platform_key}"[:400]
+    # locked: a draft being approved meanwhile (its key cleared, its notice frozen) is not
+    # joined after the approval; PostgreSQL reads the row again once it is free and a new
+    # draft is opened instead
     existing = session.scalar(select(TakedownRequest).where(
-        TakedownRequest.draft_key == draft_key))
+        TakedownRequest.draft_key == draft_key).with_for_update()
+        .execution_options(populate_existing=True))
     if existing is not None:
         return existing
     now = utcnow()
@@ -299,7 +303,8 @@ def _draft(session: Session, centre_id: int, case_code: str | None, platform_key
             session.flush()
     except IntegrityError:
         existing = session.scalar(select(TakedownRequest).where(
-            TakedownRequest.draft_key == draft_key))
+            TakedownRequest.draft_key == draft_key).with_for_update()
+            .execution_options(populate_existing=True))
         if existing is None:
             raise
         return existing
@@ -912,6 +917,9 @@ def mark_overdue(ctx: ServiceContext, *, now: dt.datetime | None = None) -> list
         TakedownRequest.deadline.is_not(None), TakedownRequest.deadline <= now)
     if ctx.actor.is_staff:
         query = query.where(TakedownRequest.centre_id == ctx.actor.centre_id)
+    # a request an analyst is deciding right now is left for the next round; the others are
+    # locked, read as committed, and still past their deadline in a status that has one
+    query = query.with_for_update(skip_locked=True).execution_options(populate_existing=True)
     moved = []
     for request in ctx.session.scalars(query):
         set_status(ctx.session, request, _T.OVERDUE, ctx.actor.ref, now=now,
