@@ -28,8 +28,8 @@ from jikimi.cases.service import (
     _detail,
     _event,
     _load,
-    _require_not_erased,
     _summary,
+    lock_case,
 )
 from jikimi.core.actors import Actor, ActorKind, Role
 from jikimi.core.context import ServiceContext
@@ -265,10 +265,12 @@ def pick_up(ctx: ServiceContext, code: str) -> CaseDetail:
     case, access, _assignees, _records = _load(ctx, code)
     if not access.pick_up:
         raise Forbidden(f"{case.code} is not in your intake queue", code="not_in_queue")
-    _require_not_erased(case)
     # Two counsellors (or one double click) picking up at once: the second waits for the
-    # first's commit on the case row and then sees her assignment (SQLite serialises writers).
-    ctx.session.execute(select(Case.id).where(Case.id == case.id).with_for_update())
+    # first's commit on the case row and then sees her assignment (SQLite serialises writers);
+    # a case handed over meanwhile is no longer in her centre's queue.
+    lock_case(ctx, case)
+    if case.centre_id != ctx.actor.centre_id:
+        raise Forbidden(f"{case.code} is not in your intake queue", code="not_in_queue")
     if ctx.session.scalar(select(CaseAssignment.id).where(CaseAssignment.case_id == case.id)):
         raise Conflict(f"{case.code} was already picked up", code="already_picked_up")
     assert ctx.actor.id is not None
@@ -301,10 +303,13 @@ def hand_over(ctx: ServiceContext, code: str, centre_id: int, reason: str) -> st
     """Move a case to another centre, with a reason. Its assignments end (the new centre
     finds it in its intake queue); its records follow it; both centres' audit logs say so.
     Returns the new centre's name (the actor usually no longer sees the case)."""
-    case, access, assignees, _records = _load(ctx, code)
+    case, access, _assignees, _records = _load(ctx, code)
     if not access.hand_over:
         raise Forbidden(f"you may not hand {case.code} over to another centre")
-    _require_not_erased(case)
+    lock_case(ctx, case)  # a pick-up, an assignment or another hand-over goes before or after
+    case, access, assignees, _records = _load(ctx, code)  # as it stands now
+    if not access.hand_over:
+        raise Forbidden(f"you may not hand {case.code} over to another centre")
     reason = clean_text(reason, "the reason", max_chars=MAX_REASON_CHARS)
     if not reason:
         raise InvalidInput("say why the case goes to another centre",
