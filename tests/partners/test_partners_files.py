@@ -171,3 +171,42 @@ def test_exchanges_without_credentials_report_the_error(runtime, monkeypatch,  #
                                {"fetch_function_key": "k", "no_such_field": 1})
     fetched = partners.fetch(runtime, cli_actor("test"), "ncmec-test")
     assert fetched.last_error and fetched.entries == 0 and fetched.checkpoint is None
+
+
+def test_two_fetches_of_one_subscription_do_not_both_merge(runtime, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                           monkeypatch) -> None:
+    """A fetch that finds the subscription moved past the checkpoint it started from (another
+    fetch ran meanwhile: a worker's round and an analyst's button) stops with a 409 and
+    merges nothing; the other fetch's records are there once."""
+    import threading
+
+    from jikimi.errors import Conflict
+    from jikimi.partners import exchange
+
+    rng = random.Random(5)
+    pdqs = [random_pdq(rng) for _ in range(3)]
+    signals = tmp_path / "hotline.txt"
+    signals.write_text("".join(f"pdq {p}\n" for p in pdqs))
+    with runtime.context(cli_actor("test")) as ctx:
+        _a_centre(ctx)
+        matching.create_bank(ctx, "hotlines")
+        partners.subscribe(ctx, "file", "hotlines", "local_file", {"filename": str(signals)})
+    original = exchange._client
+    other_ran = threading.Event()
+
+    def client_racing_another_fetch(cls, collab, credentials):  # type: ignore[no-untyped-def]
+        if not other_ran.is_set():  # the first fetch's exchange is slow: another one runs
+            other_ran.set()
+            other = threading.Thread(target=partners.fetch,
+                                     args=(runtime, cli_actor("worker"), "file"))
+            other.start()
+            other.join(60)
+        return original(cls, collab, credentials)
+
+    monkeypatch.setattr(exchange, "_client", client_racing_another_fetch)
+    with pytest.raises(Conflict) as raised:
+        partners.fetch(runtime, cli_actor("test"), "file")
+    assert raised.value.code == "fetch_running"
+    with runtime.context(cli_actor("test")) as ctx:
+        values = [e.value for e in matching.list_entries(ctx, "hotlines") if not e.removed]
+    assert sorted(values) == sorted(pdqs)

@@ -393,13 +393,22 @@ def fetch(runtime: Runtime, actor: Actor, name: str, *, max_deltas: int = 10_000
     completed = False
     try:
         deltas = _client(cls, collab, credentials).fetch_iter(merge.types, checkpoint)
+        expected = stored
         for number, delta in enumerate(deltas, start=1):
             with runtime.context(actor) as ctx:
+                # locked, and still at the checkpoint this fetch read: two fetches of one
+                # subscription at once would merge the same records twice and move its
+                # checkpoint back; the second stops here, keeping nothing of this delta
+                current = ctx.session.get(Subscription, merge.sub_id, with_for_update=True,
+                                          populate_existing=True)
+                if current is None:
+                    raise NotFound(f"no subscription {name!r}")
+                if current.checkpoint != expected:
+                    raise Conflict(f"another fetch of {name!r} is running; this one stopped",
+                                   code="fetch_running")
                 merge.apply(ctx, delta.updates)
-                current = ctx.session.get(Subscription, merge.sub_id)
-                assert current is not None
-                current.checkpoint = json.dumps(dataclasses.asdict(delta.checkpoint),
-                                                default=str)
+                current.checkpoint = expected = json.dumps(
+                    dataclasses.asdict(delta.checkpoint), default=str)
                 current.fetched_records += len(delta.updates)
             records += len(delta.updates)
             if number >= max_deltas:

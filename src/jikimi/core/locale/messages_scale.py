@@ -6,6 +6,8 @@ KO: dict[str, str] = {
                                "다시 시도하세요.",
     "error.concurrent_change": "다른 사람이 같은 기록을 같은 순간에 바꾸어 이 요청은 저장되지 "
                                "않았습니다. 새로 고친 뒤 다시 시도하세요.",
+    "error.fetch_running": "이 구독을 다른 가져오기가 처리하고 있어 이번 가져오기는 멈췄습니다. "
+                           "잠시 후 다시 시도하세요.",
 }
 
 EN: dict[str, str] = {
@@ -13,4 +15,6 @@ EN: dict[str, str] = {
                                "answered. Retry shortly.",
     "error.concurrent_change": "Someone else changed this at the same moment, so nothing of "
                                "this request was kept. Reload and try again.",
+    "error.fetch_running": "Another fetch of this subscription is running, so this one "
+                           "stopped. Try again shortly.",
 }
