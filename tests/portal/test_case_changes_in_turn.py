@@ -92,3 +92,22 @@ def test_a_registration_during_an_erasure_stores_nothing(portal_client, runtime:
     if answer.status_code == 409:
         assert answer.json()["error"]["code"] == "case_erased"
     assert entries(runtime, code) == []
+
+
+def test_two_withdrawals_at_once_record_one(portal_client, runtime: Runtime,
+                                            world: World) -> None:  # type: ignore[no-untyped-def]
+    code, _secret = open_case(portal_client, world)
+    counsellor = _counsellor(runtime, world)
+    with runtime.context(counsellor) as ctx:
+        cases.record_consent(ctx, code, ConsentPurpose.PARTNER_SHARING)
+    answer = _while_held(
+        runtime, counsellor,
+        lambda ctx: cases.record_consent(ctx, code, ConsentPurpose.PARTNER_SHARING,
+                                         withdraw=True),
+        lambda: portal_client.post(f"/api/v1/cases/{code}/consents",
+                                   json={"purpose": "partner_sharing", "withdraw": True},
+                                   headers=auth(world.staff["counsellor_a"])))
+    assert answer.status_code == 409, answer.text  # nothing left to withdraw
+    with runtime.context(counsellor) as ctx:
+        timeline = cases.timeline(ctx, code)
+    assert [e.kind for e in timeline].count("consent_withdrawn") == 1

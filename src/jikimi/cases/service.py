@@ -106,8 +106,11 @@ def _assignee_ids(session: Session, case_id: int) -> list[int]:
 
 
 def _consent_records(session: Session, case_id: int) -> list[ConsentRecord]:
+    """The case's consent records as committed now (records read earlier in the unit are
+    read again: after :func:`lock_case` waited, another unit may have withdrawn one)."""
     return list(session.scalars(
-        select(ConsentRecord).where(ConsentRecord.case_id == case_id).order_by(ConsentRecord.id)))
+        select(ConsentRecord).where(ConsentRecord.case_id == case_id).order_by(ConsentRecord.id)
+        .execution_options(populate_existing=True)))
 
 
 def _active_consents(records: Sequence[ConsentRecord]) -> list[ConsentPurpose]:
