@@ -301,9 +301,9 @@ def preview(ctx: ServiceContext, item_id: int, *, clear: bool = False, reason: s
 
 # --- retention -------------------------------------------------------------------------------
 def _destroy(ctx: ServiceContext, item: EvidenceItem, reason: str, via: str) -> None:
-    # locked and read again: two destructions at once (two admins, a destruction and the
-    # case's erasure) record one; the file goes once the key's removal is committed
-    ctx.session.refresh(item, with_for_update=True)
+    """Destroy ``item``, which the caller locked and read again (two destructions at once —
+    two admins, a destruction and the case's erasure — record one); the file goes once the
+    key's removal is committed."""
     if item.status == "destroyed":
         return
     removed = evidence_store(ctx).delete_after_commit(ctx.session, item.uid)
@@ -328,7 +328,9 @@ def destroy(ctx: ServiceContext, item_id: int, *, reason: str,
 
 
 def _on_case_erased(ctx: ServiceContext, case_id: int) -> None:
-    for item in ctx.session.scalars(select(EvidenceItem).where(EvidenceItem.case_id == case_id)):
+    for item in ctx.session.scalars(
+            select(EvidenceItem).where(EvidenceItem.case_id == case_id).with_for_update()
+            .execution_options(populate_existing=True)):
         _destroy(ctx, item, "case erased at the victim's request", "service")
 
 
