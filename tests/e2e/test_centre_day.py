@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 
-import pyotp
 import pytest
 from playwright.sync_api import expect
 from tests.browser_fixtures import click_and_wait, reload_until
@@ -19,6 +18,7 @@ from tests.e2e.test_role_walks import SCAN_ENDED, both_widths
 from tests.e2e.test_takedown_approval_web import mail_env  # noqa: F401
 from tests.scans.conftest import media, site  # noqa: F401
 from tests.takedown.conftest import smtp_server  # noqa: F401
+from tests.totp_codes import unused_totp_code
 
 pytestmark = pytest.mark.browser
 
@@ -28,7 +28,7 @@ def log_in(page, server, member) -> None:  # type: ignore[no-untyped-def]
     page.fill("#email", member.email)
     page.fill("#password", member.password)
     if member.totp_secret:
-        page.fill("#totp", pyotp.TOTP(member.totp_secret).now())
+        page.fill("#totp", unused_totp_code(member.totp_secret))
     click_and_wait(page, "main button[type=submit]")
     assert "/login" not in page.url
 

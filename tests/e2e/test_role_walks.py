@@ -10,11 +10,11 @@ import re
 from pathlib import Path
 
 import numpy as np
-import pyotp
 import pytest
 from PIL import Image
 from playwright.sync_api import expect
 from tests.browser_fixtures import click_and_wait, reload_until, screenshot
+from tests.totp_codes import unused_totp_code
 
 pytestmark = pytest.mark.browser
 
@@ -24,7 +24,7 @@ def log_in(page, server, email: str, password: str, totp_secret: str | None = No
     page.fill("#email", email)
     page.fill("#password", password)
     if totp_secret:
-        page.fill("#totp", pyotp.TOTP(totp_secret).now())
+        page.fill("#totp", unused_totp_code(totp_secret))
     click_and_wait(page, "main button[type=submit]")
     assert "/login" not in page.url, page.locator("main").inner_text()
 
@@ -77,7 +77,7 @@ def test_admin_creates_a_colleague_who_logs_in_with_totp(page, live_server, live
     click_and_wait(page, "text=켜기")
     expect(page.locator("#code-error")).to_be_visible()  # a mistyped code: the QR stays
     expect(page.locator("figure.qr svg[role=img]")).to_have_count(1)
-    page.fill("#code", pyotp.TOTP(key).now())
+    page.fill("#code", unused_totp_code(key))
     click_and_wait(page, "text=켜기")
     assert "2단계 인증을 켰습니다" in page.content()
     log_out(page)

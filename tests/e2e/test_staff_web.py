@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import re
 
-import pyotp
 import pytest
 from playwright.sync_api import expect
 from tests.browser_fixtures import click_and_wait, screenshot
+from tests.totp_codes import unused_totp_code
 
 pytestmark = pytest.mark.browser
 
@@ -18,7 +18,7 @@ def log_in(page, server, member, totp: bool = False) -> None:  # type: ignore[no
     page.fill("#email", member.email)
     page.fill("#password", member.password)
     if totp:
-        page.fill("#totp", pyotp.TOTP(member.totp_secret).now())
+        page.fill("#totp", unused_totp_code(member.totp_secret))
     click_and_wait(page, "main button[type=submit]")
 
 

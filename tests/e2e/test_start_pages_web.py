@@ -7,10 +7,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import pyotp
 import pytest
 from tests.browser_fixtures import click_and_wait, screenshot
 from tests.takedown.conftest import free_port
+from tests.totp_codes import unused_totp_code
 
 pytestmark = pytest.mark.browser
 
@@ -44,7 +44,7 @@ def _log_in(browser, server, accounts, email: str, width: int = 1280):  # type: 
     page.fill("#email", email)
     page.fill("#password", password)
     if totp:
-        page.fill("#totp", pyotp.TOTP(totp).now())
+        page.fill("#totp", unused_totp_code(totp))
     page.click("main button[type=submit]")
     page.wait_for_url(re.compile(r".*/$"))
     return page

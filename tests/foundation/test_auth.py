@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import pyotp
 import pytest
 from tests.conftest import World, auth
+from tests.totp_codes import unused_totp_code
 
 from jikimi import accounts
 from jikimi.core.actors import cli_actor
@@ -43,7 +43,7 @@ def test_admin_needs_totp(client, world: World) -> None:  # type: ignore[no-unty
     wrong = login(client, admin, totp="000000")
     assert wrong.status_code == 401 and wrong.json()["error"]["code"] == "login_failed"
     assert admin.totp_secret
-    ok = login(client, admin, totp=pyotp.TOTP(admin.totp_secret).now())
+    ok = login(client, admin, totp=unused_totp_code(admin.totp_secret))
     assert ok.status_code == 200, ok.text
 
 
@@ -54,10 +54,10 @@ def test_optional_totp_for_counsellor(client, world: World) -> None:  # type: ig
     bad = client.post("/api/v1/me/totp/enable", json={"code": "123456"}, headers=headers)
     assert bad.status_code == 422
     good = client.post("/api/v1/me/totp/enable",
-                       json={"code": pyotp.TOTP(setup["secret"]).now()}, headers=headers)
+                       json={"code": unused_totp_code(setup["secret"])}, headers=headers)
     assert good.status_code == 204
     assert login(client, member).json()["error"]["code"] == "totp_required"
-    assert login(client, member, totp=pyotp.TOTP(setup["secret"]).now()).status_code == 200
+    assert login(client, member, totp=unused_totp_code(setup["secret"])).status_code == 200
 
 
 def test_lockout_after_repeated_failures(client, world: World, runtime) -> None:  # type: ignore[no-untyped-def]

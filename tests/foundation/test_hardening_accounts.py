@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import json
 
-import pyotp
 from fastapi.testclient import TestClient
 from tests.conftest import StaffMember, World, auth
+from tests.totp_codes import unused_totp_code
 from typer.testing import CliRunner
 
 from jikimi import accounts
@@ -155,7 +155,7 @@ def test_inactive_account_locks_like_the_others(client, world: World, runtime) -
 def test_admin_with_totp_changes_password(client, world: World) -> None:  # type: ignore[no-untyped-def]
     admin = world.staff["admin_b"]
     assert admin.totp_secret
-    response = _login(client, admin.email, admin.password, pyotp.TOTP(admin.totp_secret).now())
+    response = _login(client, admin.email, admin.password, unused_totp_code(admin.totp_secret))
     csrf = response.json()["csrf_token"]
     changed = client.post("/api/v1/me/password", headers={"X-CSRF-Token": csrf},
                           json={"current_password": admin.password,

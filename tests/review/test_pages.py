@@ -3,11 +3,11 @@ unknown ids, wrong types, forged forms. Nothing may leak a preview or skip the a
 
 from __future__ import annotations
 
-import pyotp
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from tests.foundation.test_auth import login
 from tests.review.seeding import seed_matches
+from tests.totp_codes import unused_totp_code
 
 from jikimi import accounts, review
 from jikimi.core.audit import AuditEntry
@@ -15,7 +15,7 @@ from jikimi.core.audit import AuditEntry
 
 def session_for(app, member, totp: bool = False) -> tuple[TestClient, str]:  # type: ignore[no-untyped-def]
     client = TestClient(app, base_url="http://testserver", follow_redirects=False)
-    code = pyotp.TOTP(member.totp_secret).now() if totp else None
+    code = unused_totp_code(member.totp_secret) if totp else None
     response = login(client, member, totp=code)
     assert response.status_code == 200, response.text
     return client, response.json()["csrf_token"]

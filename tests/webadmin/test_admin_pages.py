@@ -8,11 +8,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-import pyotp
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from tests.conftest import StaffMember, World
+from tests.totp_codes import unused_totp_code
 from tests.webadmin.web_helpers import web_login
 
 from jikimi import accounts
@@ -169,7 +169,7 @@ def test_own_account_password_and_totp_enrolment(client: TestClient, world: Worl
     typo = client.post("/account/totp/enable", data={"csrf_token": csrf, "code": "000000"})
     assert typo.status_code == 422 and secret.group(1) in typo.text  # the same QR again
     assert client.post("/account/totp/enable", data={
-        "csrf_token": csrf, "code": pyotp.TOTP(secret.group(1)).now()},
+        "csrf_token": csrf, "code": unused_totp_code(secret.group(1))},
         follow_redirects=False).status_code == 303
     web_login(client, analyst, password="long enough pw", totp_secret=secret.group(1))
 
@@ -209,7 +209,7 @@ def test_totp_reset_of_a_counsellor_turns_it_off(client: TestClient, world: Worl
     with runtime.context(cli_actor("test")) as ctx:
         user = accounts.get_user(ctx, counsellor.id)
         secret, _uri = accounts.begin_totp(ctx, user)
-        accounts.enable_totp(ctx, user, pyotp.TOTP(secret).now())
+        accounts.enable_totp(ctx, user, unused_totp_code(secret))
     csrf = web_login(client, world.staff["admin_a"])
     reset = client.post(f"/admin/users/{counsellor.id}/totp?lang=en",
                         data={"csrf_token": csrf})

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-import pyotp
 from fastapi.testclient import TestClient
 from tests.conftest import StaffMember
+from tests.totp_codes import unused_totp_code
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -17,7 +17,7 @@ def web_login(client: TestClient, member: StaffMember, password: str | None = No
     client.cookies.clear()
     secret = totp_secret or member.totp_secret
     form = {"email": member.email, "password": password or member.password,
-            "totp": pyotp.TOTP(secret).now() if secret else ""}
+            "totp": unused_totp_code(secret) if secret else ""}
     response = client.post("/login", data=form, follow_redirects=False)
     assert response.status_code == 303, response.text
     page = client.get("/cases")

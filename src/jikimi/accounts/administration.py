@@ -64,6 +64,7 @@ def reset_totp(ctx: ServiceContext, user_id: int) -> TotpReset:
     else:
         user.totp_secret_enc = None
         user.totp_enabled = False
+    user.totp_last_step = None  # the steps used were the old secret's
     sessions, tokens = end_credentials(ctx.session, user.id)
     ctx.audit("user.totp_reset", "user", user.id, centre_id=user.centre_id,
               details={"new_secret": secret is not None, "sessions_ended": sessions,

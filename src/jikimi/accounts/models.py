@@ -32,6 +32,9 @@ class StaffUser(Base):
     password_hash: Mapped[str] = mapped_column(String(200))
     totp_secret_enc: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     totp_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    totp_last_step: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    """The TOTP time step of the last code accepted (login or enrolment): a code is accepted
+    only for a later step, so none is accepted twice. None until the secret is first used."""
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[dt.datetime | None] = mapped_column(UtcDateTime(), nullable=True)

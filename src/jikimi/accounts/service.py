@@ -20,9 +20,9 @@ from jikimi.core.security import (
     new_token,
     new_totp_secret,
     token_digest,
+    totp_step,
     totp_uri,
     verify_password,
-    verify_totp,
 )
 from jikimi.core.text import clean_text, is_email
 from jikimi.errors import Conflict, Forbidden, InvalidInput, NotAuthenticated, NotFound
@@ -279,18 +279,17 @@ def login(
         ctx.audit("auth.login_locked", "user", user.id, centre_id=user.centre_id)
         return _locked()
     password_ok = verify_password(user.password_hash, password)
-    totp_ok = True
+    totp_failure: str | None = None
     if password_ok and user.totp_enabled:
         if not totp_code:
             ctx.audit("auth.totp_required", "user", user.id, centre_id=user.centre_id)
             return NotAuthenticated("enter the 6-digit code from your authenticator app",
                                    code="totp_required")
-        secret = ctx.keys.decrypt(user.totp_secret_enc or b"", context=f"totp:{user.email}")
-        totp_ok = verify_totp(secret.decode(), totp_code)
-    if not (password_ok and totp_ok) or not user.active:
+        totp_failure = _use_totp_code(ctx, user, totp_code, now)
+    if not password_ok or totp_failure or not user.active:
         # Inactive accounts count failures too: they must lock like every other address.
         reason = "inactive" if not user.active else (
-            "bad_password" if not password_ok else "bad_totp")
+            "bad_password" if not password_ok else totp_failure or "bad_totp")
         user.failed_logins += 1
         if user.failed_logins >= settings.login_max_failures:
             user.locked_until = now + dt.timedelta(minutes=settings.login_lockout_minutes)
@@ -313,6 +312,22 @@ def login(
                                  created_at=now, expires_at=expires))
     ctx.audit("auth.login", "user", user.id, centre_id=user.centre_id)
     return LoginResult(user, token, expires)
+
+
+def _use_totp_code(ctx: ServiceContext, user: StaffUser, code: str,
+                   now: dt.datetime) -> str | None:
+    """Accept a TOTP code of the user's secret once: its time step is recorded on the user
+    (locked by the caller, in the caller's unit of work) and a code of that step or an earlier
+    one is refused from then on, so a code seen over a shoulder or in a log cannot be used
+    again. Returns None if accepted, else the reason for the audit: ``bad_totp``, or
+    ``bad_totp_replayed`` for a code already used (or older than one used); the caller must
+    answer both alike."""
+    secret = ctx.keys.decrypt(user.totp_secret_enc or b"", context=f"totp:{user.email}").decode()
+    step = totp_step(secret, code, now, after_step=user.totp_last_step)
+    if step is None:
+        return "bad_totp_replayed" if totp_step(secret, code, now) is not None else "bad_totp"
+    user.totp_last_step = step
+    return None
 
 
 def _locked() -> NotAuthenticated:
@@ -430,17 +445,22 @@ def begin_totp(ctx: ServiceContext, user: StaffUser) -> tuple[str, str]:
         raise Conflict("two-factor login is already enabled")
     secret = new_totp_secret()
     user.totp_secret_enc = ctx.keys.encrypt(secret.encode(), context=f"totp:{user.email}")
+    user.totp_last_step = None
     ctx.audit("user.totp_begin", "user", user.id, centre_id=user.centre_id)
     return secret, totp_uri(secret, user.email)
 
 
 def enable_totp(ctx: ServiceContext, user: StaffUser, code: str) -> None:
+    """Turn on two-factor login with a code of the secret begun; the code is used up (it
+    cannot then log in), as a login's is."""
+    # locked and read again (changes of this unit of work flushed first), as a login does
+    ctx.session.scalar(select(StaffUser).where(StaffUser.id == user.id)
+                       .with_for_update().execution_options(populate_existing=True))
     if user.totp_enabled:
         raise Conflict("two-factor login is already enabled")
     if user.totp_secret_enc is None:
         raise Conflict("start two-factor set-up first")
-    secret = ctx.keys.decrypt(user.totp_secret_enc, context=f"totp:{user.email}").decode()
-    if not verify_totp(secret, code):
+    if _use_totp_code(ctx, user, code, utcnow()):
         raise InvalidInput("that code is not right; check the time on your phone and retry",
                            code="bad_totp")
     user.totp_enabled = True

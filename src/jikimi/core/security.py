@@ -8,6 +8,7 @@ tokens, and the centre's Ed25519 signing key. Nothing secret is ever in the repo
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import functools
 import hashlib
 import hmac
@@ -91,12 +92,35 @@ def totp_uri(secret: str, account: str) -> str:
     return pyotp.TOTP(secret).provisioning_uri(name=account, issuer_name="jikimi")
 
 
-def verify_totp(secret: str, code: str) -> bool:
-    """Accept the current code and one step either side (clock drift)."""
+TOTP_STEP_SECONDS = 30
+"""The length of one TOTP time step (RFC 6238's default, what authenticator apps use)."""
+
+
+def totp_step_at(now: dt.datetime) -> int:
+    """The TOTP time step (RFC 6238 counter) that ``now`` (timezone-aware) falls in."""
+    return int(now.timestamp()) // TOTP_STEP_SECONDS
+
+
+def totp_step(secret: str, code: str, now: dt.datetime, *,
+              after_step: int | None = None) -> int | None:
+    """The time step a code belongs to, or None if it is not a code of ``secret`` now.
+
+    A code of the current step or of one step either side (clock drift) matches, but only a
+    step later than ``after_step`` (the last step accepted for the secret), so that a code,
+    once used, is never accepted again. Should a code match two steps, the later is returned:
+    recorded, it leaves neither to be used again.
+    """
     code = code.strip().replace(" ", "")
     if not code.isdigit() or len(code) != 6:
-        return False
-    return bool(pyotp.TOTP(secret).verify(code, valid_window=1))
+        return None
+    totp = pyotp.TOTP(secret, interval=TOTP_STEP_SECONDS)
+    current = totp_step_at(now)
+    matched = None
+    for step in (current - 1, current, current + 1):
+        if hmac.compare_digest(totp.generate_otp(step), code) and (
+                after_step is None or step > after_step):
+            matched = step
+    return matched
 
 
 # --- opaque tokens (sessions, API tokens) ----------------------------------------------------
