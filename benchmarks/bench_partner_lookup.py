@@ -14,6 +14,14 @@ must match), half are random (they must not). Reported: requests/s, p50/p90/p99/
 and errors (non-2xx and socket errors), and the answers of a sample checked for correctness.
 Every call is authenticated, rate-limited and audited, as in production.
 
+CPU per lookup: the CPU time (user + system, from ``/proc``) that the serving processes (the
+``jikimi serve`` process and its workers), the database server's processes (PostgreSQL's, on
+this host; SQLite runs inside the serving processes) and wrk spent during the measured run,
+divided by the requests answered. On a machine where the load generator and the database share
+the server's cores, this is how scaling shows: if the CPU a lookup costs stays the same as
+workers are added, lookups/s grow with the cores given to the server (no lock or shared
+structure makes an added process spend more per lookup).
+
 Start-up is timed twice: the first start builds the index from the database (no snapshot
 yet); then ``jikimi worker --once`` writes the snapshot, as the worker of an installation
 does, and every later start maps it.
@@ -36,6 +44,7 @@ import argparse
 import json
 import os
 import re
+import resource
 import socket
 import statistics
 import subprocess
@@ -272,6 +281,39 @@ def parse_runs(text: str) -> list[Run]:
     return runs
 
 
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _process_table() -> dict[int, tuple[int, str, int]]:
+    """Every process: its parent, its command name and its CPU ticks (user + system)."""
+    table = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            comm = (entry / "comm").read_text().strip()
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # ended meanwhile
+            continue
+        table[int(entry.name)] = (int(fields[1]), comm, int(fields[11]) + int(fields[12]))
+    return table
+
+
+def cpu_seconds(server_pid: int) -> tuple[float, float, float]:
+    """CPU seconds so far of the server's process tree, of the database server's processes
+    (every ``postgres`` process on this host) and of this process's waited-for children
+    (wrk)."""
+    table = _process_table()
+    tree, changed = {server_pid}, True
+    while changed:
+        grown = tree | {pid for pid, (parent, _c, _t) in table.items() if parent in tree}
+        changed, tree = grown != tree, grown
+    server = sum(table[pid][2] for pid in tree if pid in table)
+    database = sum(ticks for _p, comm, ticks in table.values() if comm == "postgres")
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return server / TICKS, database / TICKS, usage.ru_utime + usage.ru_stime
+
+
 def load_average() -> str:
     return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
@@ -314,8 +356,13 @@ def bench_backend(name: str, url: str, directory: Path, args: argparse.Namespace
                 for door in args.doors:
                     run_wrk(port, scripts[door], 3, 4, 1, args.client_cpus)  # warm-up
                     load_before = load_average()
+                    cpu_before = cpu_seconds(proc.pid)
                     result = run_wrk(port, scripts[door], args.seconds, args.connections,
                                      args.threads, args.client_cpus)
+                    cpu_after = cpu_seconds(proc.pid)
+                    for field, before, after in zip(("cpu_server", "cpu_db", "cpu_wrk"),
+                                                    cpu_before, cpu_after, strict=True):
+                        result[field] = (after - before) / max(result["requests"], 1) * 1e6
                     result["wrong"] = check_answers(port, keys[door], queries[:200],
                                                     expected[:200], door)
                     result["errors"] = (result["non2xx"] + result["connect"] + result["read"]
@@ -343,13 +390,14 @@ def bench_backend(name: str, url: str, directory: Path, args: argparse.Namespace
                     f"{max(m['max'] for m in measured):.0f} | "
                     f"{sum(m['errors'] for m in measured):.0f} | "
                     f"{sum(m['wrong'] for m in measured):.0f}/{200 * len(measured)} | "
-                    f"{spread('start')} s |")
+                    f"{spread('start')} s | {spread('cpu_server', 0)} | "
+                    f"{spread('cpu_db', 0)} | {spread('cpu_wrk', 0)} |")
         print(rows[-1], flush=True)
     print(f"{name}: first start (index built from the database) {cold:.1f} s", flush=True)
     rows.append(f"| {name} | first start, index built from the database: {cold:.1f} s; "
                 f"`jikimi banks import` of {args.size:,}: {timings['import']:.0f} s; "
                 f"`jikimi worker --once` (writes the snapshot): {snapshot:.1f} s "
-                "| | | | | | | | | | | |")
+                "| | | | | | | | | | | | | | |")
     return rows
 
 
@@ -435,8 +483,9 @@ def main() -> None:
           f"server cpus {args.server_cpus})")
     print(f"rounds: {args.rounds} (median and range)")
     print("| database | door | workers | server CPUs | durability | lookups/s | p50 ms | "
-          "p90 ms | p99 ms | max ms | errors | wrong answers | start-up (snapshot) |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+          "p90 ms | p99 ms | max ms | errors | wrong answers | start-up (snapshot) | "
+          "CPU µs per lookup: serving processes | database server | wrk |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for row in rows:
         print(row)
     print(f"\nin-process PdqIndex.search (no HTTP, database, audit): {1 / in_process:,.0f}/s, "
