@@ -52,7 +52,8 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -176,12 +177,17 @@ def free_port() -> int:
         return port
 
 
-def serve(env: dict[str, str], port: int, workers: int, cpus: str, log: Path
-          ) -> tuple[subprocess.Popen[bytes], float]:
+def serve(env: dict[str, str], port: int, workers: int, cpus: str, log: Path,
+          cgroup: Path | None = None) -> tuple[subprocess.Popen[bytes], float]:
+    """``jikimi serve --workers N`` pinned to ``cpus``; in ``cgroup`` (a cgroup v1 ``cpu``
+    group, see :func:`cpu_quota`) if given, its workers with it."""
     command = [sys.executable, "-m", "jikimi.cli.app", "serve", "--port", str(port),
                "--no-migrate", "--workers", str(workers)]
     if cpus:
         command = ["taskset", "-c", cpus, *command]
+    if cgroup is not None:  # the shell joins the group, then becomes the server
+        command = ["sh", "-c", f'echo $$ > {cgroup / "cgroup.procs"} && exec "$@"', "sh",
+                   *command]
     started = time.perf_counter()
     proc = subprocess.Popen(command, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
     while True:
@@ -203,6 +209,32 @@ def serve(env: dict[str, str], port: int, workers: int, cpus: str, log: Path
             raise RuntimeError(log.read_text()[-3000:])
         time.sleep(0.1)
     return proc, time.perf_counter() - started
+
+
+CGROUP_CPU = Path("/sys/fs/cgroup/cpu")
+QUOTA_PERIOD_US = 10_000
+"""The period of a CPU quota: short, so that a throttled server waits milliseconds, not the
+default 100 ms."""
+
+
+@contextmanager
+def cpu_quota(cores: float) -> Iterator[Path]:
+    """A cgroup (v1 ``cpu`` controller, as root) whose processes together get at most
+    ``cores`` CPUs' time: how a container's CPU limit gives a server a share of the machine,
+    the rest left to the database server and the load generator."""
+    group = CGROUP_CPU / f"jikimi-bench-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+    group.mkdir()
+    try:
+        (group / "cpu.cfs_period_us").write_text(str(QUOTA_PERIOD_US))
+        (group / "cpu.cfs_quota_us").write_text(str(int(cores * QUOTA_PERIOD_US)))
+        yield group
+    finally:
+        for _attempt in range(50):  # its processes have been stopped: wait until they left
+            try:
+                group.rmdir()
+                break
+            except OSError:
+                time.sleep(0.1)
 
 
 def stop(proc: subprocess.Popen[bytes]) -> None:
@@ -260,24 +292,37 @@ def check_answers(port: int, key: str, queries: list[str], expected: list[bool],
 @dataclass(frozen=True)
 class Run:
     """One server configuration: ``jikimi serve --workers N``, pinned to CPUs, committing
-    with a durability (``JIKIMI_COMMIT_DURABILITY``)."""
+    with a durability (``JIKIMI_COMMIT_DURABILITY``), and with ``cores_per_worker`` given,
+    limited to that many cores' time per worker (a CPU quota on the server's processes)."""
 
     workers: int
     cpus: str
     durability: str = "disk"
+    cores_per_worker: float | None = None
 
     @property
     def label(self) -> str:
-        return f"{self.workers}w-cpus{self.cpus or 'any'}-{self.durability}"
+        quota = f"-{self.cores_per_worker:g}cores" if self.cores_per_worker else ""
+        return f"{self.workers}w-cpus{self.cpus or 'any'}-{self.durability}{quota}"
+
+    @property
+    def cpus_shown(self) -> str:
+        shown = self.cpus or "any"
+        if self.cores_per_worker:
+            shown += f", quota {self.workers * self.cores_per_worker:g} cores"
+        return shown
 
 
 def parse_runs(text: str) -> list[Run]:
-    """``WORKERS@CPUS[:DURABILITY],...``, e.g. ``1@0,2@0,2@0-1,2@0-1:process``."""
+    """``WORKERS@CPUS[:DURABILITY][/CORES],...``, e.g. ``1@0,2@0-1,2@0-1:process,3@0-1/0.4``
+    (CORES: each worker's share of the CPUs, a quota on the server's processes)."""
     runs = []
     for part in text.split(","):
+        part, _, cores = part.partition("/")
         spec, _, durability = part.partition(":")
         workers, _, cpus = spec.partition("@")
-        runs.append(Run(int(workers), cpus, durability or "disk"))
+        runs.append(Run(int(workers), cpus, durability or "disk",
+                        float(cores) if cores else None))
     return runs
 
 
@@ -350,8 +395,11 @@ def bench_backend(name: str, url: str, directory: Path, args: argparse.Namespace
         for run in args.runs:
             port = args.port or free_port()
             run_env = {**env, "JIKIMI_COMMIT_DURABILITY": run.durability}
+            limits = ExitStack()
+            group = (limits.enter_context(cpu_quota(run.workers * run.cores_per_worker))
+                     if run.cores_per_worker else None)
             proc, warm = serve(run_env, port, run.workers, run.cpus,
-                               directory / f"serve-{run.label}-{round_number}.log")
+                               directory / f"serve-{run.label}-{round_number}.log", group)
             try:
                 for door in args.doors:
                     run_wrk(port, scripts[door], 3, 4, 1, args.client_cpus)  # warm-up
@@ -375,6 +423,7 @@ def bench_backend(name: str, url: str, directory: Path, args: argparse.Namespace
                           f"before {load_before}", flush=True)
             finally:
                 stop(proc)
+                limits.close()
     for (run, door), measured in results.items():
         def spread(field: str, digits: int = 1, measured: list[dict[str, float]] = measured
                    ) -> str:
@@ -384,7 +433,7 @@ def bench_backend(name: str, url: str, directory: Path, args: argparse.Namespace
                 return f"{middle:,.{digits}f}"
             return f"{middle:,.{digits}f} ({min(values):,.{digits}f}–{max(values):,.{digits}f})"
 
-        rows.append(f"| {name} | {door} | {run.workers} | {run.cpus or 'any'} | "
+        rows.append(f"| {name} | {door} | {run.workers} | {run.cpus_shown} | "
                     f"{run.durability} | {spread('rate', 0)} | {spread('p50')} | "
                     f"{spread('p90')} | {spread('p99')} | "
                     f"{max(m['max'] for m in measured):.0f} | "
