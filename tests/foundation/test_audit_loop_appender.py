@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,8 +18,8 @@ from tests.conftest import run_async
 
 import jikimi.core.audit_writer as audit_writer
 from jikimi.core.actors import Actor, ActorKind, cli_actor
-from jikimi.core.audit import AuditEntry, audit_key, verify_chain, write_deferred
-from jikimi.core.audit_writer import AuditUnavailable, AuditWriter
+from jikimi.core.audit import AuditEntry, AuditHead, audit_key, verify_chain, write_deferred
+from jikimi.core.audit_writer import AuditUnavailable, AuditWriter, HeadHint
 from jikimi.core.runtime import Runtime
 
 PARTNER = Actor(kind=ActorKind.PARTNER, id=9, label="Platform L")
@@ -186,3 +187,86 @@ def test_loop_group_keeps_every_value_exactly(runtime: Runtime) -> None:
         assert row.record_id == f"키-{n}-{text}"[:80]
         assert row.centre_id == (None if n % 2 else 7)
         assert json.loads(row.details) == {"text": text, "n": n, "nested": {"빈": [text]}}
+
+
+def _hinted_writer(runtime: Runtime, hint: Path) -> AuditWriter:
+    return AuditWriter(runtime.sessions, audit_key(runtime.keys.signing_secret),
+                       head_hint=hint)
+
+
+def _head(runtime: Runtime) -> tuple[int, str]:
+    with runtime.sessions() as session:
+        row = session.execute(select(AuditHead.last_seq, AuditHead.last_hash)).one()
+    return int(row[0]), str(row[1])
+
+
+def test_processes_take_turns_through_the_head_hint(runtime: Runtime, tmp_path: Path) -> None:
+    """Two serving processes' loops (two writers, each on its own loop in its own thread,
+    sharing the host's hint file) append at the same time: every entry is written once, in
+    one unbroken chain, and on PostgreSQL most groups go in one statement after the hinted
+    head instead of locking it."""
+    hint = tmp_path / "audit-head.hint"
+    with runtime.context(cli_actor("test")) as ctx:
+        ctx.audit("test.start", "test", 0)
+    writers = [_hinted_writer(runtime, hint) for _ in range(2)]
+    answered: list[list[int]] = [[], []]
+
+    def serve(number: int) -> None:
+        async def requests() -> None:
+            for turn in range(40):
+                answered[number].extend(await asyncio.gather(*(
+                    writers[number].write_async(PARTNER, "partner.lookup", "partner", number,
+                                                details={"turn": turn, "n": n})
+                    for n in range(3))))
+        asyncio.run(requests())
+
+    threads = [threading.Thread(target=serve, args=(n,)) for n in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    seqs = answered[0] + answered[1]
+    assert len(seqs) == 240 and len(set(seqs)) == 240
+    assert sorted(seqs) == list(range(min(seqs), min(seqs) + 240))
+    if runtime.engine.dialect.name == "postgresql":
+        appenders = [a for w in writers for a in w._appenders.values()]
+        hinted = sum(a.hinted_appends for a in appenders)
+        locked = sum(a.locked_appends for a in appenders)
+        assert hinted > locked, (hinted, locked)
+        assert HeadHint(hint)._read() == _head(runtime)
+    for writer in writers:
+        writer.close()
+    _chain_ok(runtime)
+
+
+@pytest.mark.parametrize("wrong", ["stale", "ahead", "garbage"])
+def test_a_wrong_hint_costs_one_locked_group(runtime: Runtime, tmp_path: Path,
+                                             wrong: str) -> None:
+    """A hint that is not the database's head (left by a stopped process, a group refused,
+    a file damaged) writes nothing wrong: the group is refused whole by the database, goes
+    the locked way, and the hint is set right for the next group."""
+    if runtime.engine.dialect.name != "postgresql":
+        pytest.skip("the loop appender (and its hint) is PostgreSQL's")
+    hint = tmp_path / "audit-head.hint"
+    with runtime.context(cli_actor("test")) as ctx:
+        ctx.audit("test.start", "test", 0)
+    before = _head(runtime)
+    if wrong == "garbage":
+        hint.write_bytes(b"\xff" * HeadHint.SIZE)
+    else:
+        seq = before[0] - 1 if wrong == "stale" else before[0] + 5
+        HeadHint(hint).set((seq, "0" * 64))
+    writer = _hinted_writer(runtime, hint)
+
+    async def two_groups() -> list[int]:
+        first = await writer.write_async(PARTNER, "partner.lookup", "partner", 1)
+        second = await writer.write_async(PARTNER, "partner.lookup", "partner", 2)
+        return [first, second]
+
+    assert run_async(two_groups()) == [before[0] + 1, before[0] + 2]
+    appender = next(iter(writer._appenders.values()))
+    # garbage reads as no hint: chained after the head this appender knows (none yet)
+    assert appender.locked_appends == 1 and appender.hinted_appends == 1
+    assert HeadHint(hint)._read() == _head(runtime)
+    writer.close()
+    _chain_ok(runtime)

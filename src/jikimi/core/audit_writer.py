@@ -40,14 +40,17 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import fcntl
 import json
 import logging
+import os
 import queue
 import threading
 import time
 from collections.abc import Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -99,8 +102,12 @@ class AuditWriter:
     def __init__(self, sessions: sessionmaker[Session], key: bytes, *,
                  max_batch: int = DEFAULT_MAX_BATCH,
                  linger_seconds: float = DEFAULT_LINGER_SECONDS,
-                 durability: CommitDurability = "disk") -> None:
+                 durability: CommitDurability = "disk", head_hint: Path | None = None) -> None:
+        """``head_hint``: a file shared by the serving processes of this host and database
+        (:class:`HeadHint`), so that their loops' groups chain one after the other without
+        locking the head (PostgreSQL)."""
         self._engine: Engine = sessions.kw["bind"]
+        self._head_hint = head_hint
         self._durability = durability
         self._conn: Connection | None = None
         self._linger = linger_seconds
@@ -161,7 +168,8 @@ class AuditWriter:
             if appender is None:
                 appender = self._appenders[loop] = _LoopAppender(
                     self._engine.url.set(drivername="postgresql").render_as_string(
-                        hide_password=False), self._key, self._max_batch, self._durability)
+                        hide_password=False), self._key, self._max_batch, self._durability,
+                    self._open_hint())
             appender.add(pending)
         else:
             self._ensure_started()
@@ -176,6 +184,15 @@ class AuditWriter:
             raise
         except Exception as exc:  # the group's transaction failed: nothing was answered
             raise AuditUnavailable("the audit entry could not be written; retry") from exc
+
+    def _open_hint(self) -> HeadHint | None:
+        if self._head_hint is None:
+            return None
+        try:
+            return HeadHint(self._head_hint)
+        except OSError as exc:  # the groups still append, each against the head it saw
+            log.warning("audit head hint %s not usable: %s", self._head_hint, exc)
+            return None
 
     def _ensure_started(self) -> None:
         if self._thread is not None:
@@ -329,6 +346,70 @@ def _append_params(head: tuple[int, str], rows: list[dict[str, Any]]) -> dict[st
             "new_head_hash": rows[-1]["entry_hash"]}
 
 
+class HeadHint:
+    """The audit head as the serving processes of one host last chained it: a small file
+    they share, read and moved under an exclusive ``flock``.
+
+    Several processes appending groups each against the head *it* last wrote keep finding the
+    head moved by the others, and fall back to locking it (two round trips, the head held
+    across one). With the hint, a process chains its group after the last group any process
+    of the host chained (committed, or sent and not yet committed) and moves the hint past
+    its own before sending it: its statement then waits for the previous group's commit on
+    the head row and applies right after it, one statement per group. The hint is only a
+    hint: the database's conditional update of the head decides (a group chained after a
+    head that is not the database's is refused whole, nothing written), and a refused group
+    goes the locked way, which sets the hint right again. Each appender opens the file
+    itself: ``flock`` excludes open files, so two loops of one process exclude each other
+    too."""
+
+    SIZE = 8 + 64
+
+    def __init__(self, path: Path) -> None:
+        self._fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+
+    def chain(self, key: bytes, own: tuple[int, str] | None,
+              entries: list[dict[str, Any]]) -> tuple[tuple[int, str], list[dict[str, Any]]] | None:
+        """``entries`` chained after the hinted head (or ``own``, the head this appender last
+        wrote, when there is no hint yet), the hint moved past them: the head they were
+        chained after, and their rows; None when neither is known."""
+        fcntl.flock(self._fd, fcntl.LOCK_EX)
+        try:
+            start = self._read() or own
+            if start is None:
+                return None
+            rows = chain_rows(key, start[0], start[1], entries)
+            self._write((int(rows[-1]["seq"]), str(rows[-1]["entry_hash"])))
+            return start, rows
+        finally:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+
+    def set(self, head: tuple[int, str]) -> None:
+        """The hint set to a head just committed (after a group appended the locked way)."""
+        fcntl.flock(self._fd, fcntl.LOCK_EX)
+        try:
+            self._write(head)
+        finally:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+
+    def _read(self) -> tuple[int, str] | None:
+        data = os.pread(self._fd, self.SIZE, 0)
+        if len(data) != self.SIZE:
+            return None
+        try:
+            return int.from_bytes(data[:8], "big"), data[8:].decode("ascii")
+        except UnicodeDecodeError:  # not a hint this version wrote: the database decides
+            return None
+
+    def _write(self, head: tuple[int, str]) -> None:
+        digest = head[1].encode("ascii")
+        if len(digest) != 64:
+            raise ValueError("an audit entry hash is 64 hexadecimal characters")
+        os.pwrite(self._fd, head[0].to_bytes(8, "big") + digest, 0)
+
+    def close(self) -> None:
+        os.close(self._fd)
+
+
 class _LoopAppender:
     """PostgreSQL: the entries of the requests answered on one event loop, appended from that
     loop on an asynchronous connection of its own (no thread).
@@ -340,11 +421,16 @@ class _LoopAppender:
     group is chained again after the head that statement saw, then appended with the head
     locked, as are the following groups until no other writer moved the head in between),
     committed with ``synchronous_commit`` on: once it returns the entries are durable, and
-    only then are their requests answered. A failed group answers none of its requests."""
+    only then are their requests answered. A failed group answers none of its requests.
+    With a :class:`HeadHint`, a group is first chained after the hinted head (the serving
+    processes of the host take turns without locking the head)."""
 
     def __init__(self, conninfo: str, key: bytes, max_batch: int,
-                 durability: CommitDurability = "disk") -> None:
+                 durability: CommitDurability = "disk", hint: HeadHint | None = None) -> None:
         self._conninfo = conninfo
+        self._hint = hint
+        self.hinted_appends = 0
+        """Groups appended after the hinted head, in one statement."""
         self._synchronous_commit = POSTGRES_SYNCHRONOUS_COMMIT[durability]
         self._key = key
         self._max_batch = max_batch
@@ -402,6 +488,18 @@ class _LoopAppender:
             self._conn = conn
         conn = self._conn
         head = None if self._contended else self._head
+        if self._hint is not None:
+            hinted = self._hint.chain(self._key, self._head, entries)
+            if hinted is not None:
+                start, rows = hinted
+                cursor = await conn.execute(APPEND_SQL, _append_params(start, rows),
+                                            prepare=True)
+                outcome = await cursor.fetchone()
+                if outcome is not None and outcome[0] == len(rows):
+                    self._head = (rows[-1]["seq"], rows[-1]["entry_hash"])
+                    self.hinted_appends += 1
+                    return [int(row["seq"]) for row in rows]
+                head = None  # the hint was wrong: the locked way, which sets it right
         for _attempt in range(OPTIMISTIC_APPENDS):
             if head is None:
                 break
@@ -410,6 +508,8 @@ class _LoopAppender:
             outcome = await cursor.fetchone()
             if outcome is not None and outcome[0] == len(rows):
                 self._head = (rows[-1]["seq"], rows[-1]["entry_hash"])
+                if self._hint is not None:
+                    self._hint.set(self._head)
                 return [int(row["seq"]) for row in rows]
             seen = (int(outcome[1]), str(outcome[2])) if outcome is not None else None
             # another writer moved the head: chain after the one the statement saw (if it
@@ -444,6 +544,8 @@ class _LoopAppender:
             raise RuntimeError("the audit head moved while it was locked")
         self.locked_appends += 1
         self._head = (rows[-1]["seq"], rows[-1]["entry_hash"])
+        if self._hint is not None:
+            self._hint.set(self._head)
         return [int(row["seq"]) for row in rows]
 
     def close(self) -> None:
@@ -452,6 +554,9 @@ class _LoopAppender:
         if self._conn is not None:
             self._conn.pgconn.finish()
         self._conn = None
+        if self._hint is not None:
+            self._hint.close()
+            self._hint = None
 
 
 async def _close_async(conn: psycopg.AsyncConnection[Any] | None) -> None:

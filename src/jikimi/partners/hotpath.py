@@ -54,6 +54,10 @@ T = TypeVar("T")
 follow_table("partner_keys")
 follow_table("partners")
 
+AUDIT_HEAD_HINT = "audit-head.hint"
+"""The file in the data directory through which this host's serving processes chain their
+audit groups one after the other (``core.audit_writer.HeadHint``)."""
+
 UNKNOWN_KEY_RELOAD_SECONDS = 1.0
 """An unknown key id reloads the cache at most this often (a key issued by another process
 works at once; a flood of made-up keys costs one read a second)."""
@@ -303,7 +307,8 @@ class HotPath:
         follower.add("last used", lambda _session: keys.write_last_used(runtime.sessions))
         hot = cls(runtime, matcher, reads, AuditWriter(
             runtime.sessions, audit_key(runtime.keys.signing_secret),
-            durability=runtime.settings.commit_durability), keys, follower,
+            durability=runtime.settings.commit_durability,
+            head_hint=runtime.settings.resolved_data_dir / AUDIT_HEAD_HINT), keys, follower,
             LoopReads(reads), staff)
         follower.poll()
         follower.start()
