@@ -40,7 +40,9 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory,
            "JIKIMI_DATABASE_URL": f"sqlite:///{database}", "JIKIMI_WORKER": "0",
            "JIKIMI_FETCH_ALLOW_LOOPBACK": "true",
            "JIKIMI_SMTP_FROM": "deletion-support@demo.jikimi.kr",
-           "JIKIMI_SMTP_URL": f"smtp://127.0.0.1:{free_port()}"}
+           "JIKIMI_SMTP_URL": f"smtp://127.0.0.1:{free_port()}",
+           # each test process seeds its own demo: its gallery on a port of its own
+           "JIKIMI_DEMO_SITE_PORT": str(free_port())}
     seeded = subprocess.run([sys.executable, "-m", "jikimi.cli.app", "demo", "seed"], env=env,
                             capture_output=True, text=True, timeout=300)
     assert seeded.returncode == 0, seeded.stdout + seeded.stderr
