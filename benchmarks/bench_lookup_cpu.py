@@ -26,7 +26,6 @@ answer built), half random (no match).
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 import tempfile
@@ -42,9 +41,11 @@ sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(ROOT / "src"))
 
 from bench_partner_lookup import (  # noqa: E402
+    DOORS,
     LUA,
     build,
     check_answers,
+    cpu_seconds,
     flip,
     free_port,
     run_wrk,
@@ -53,14 +54,6 @@ from bench_partner_lookup import (  # noqa: E402
 )
 
 from jikimi.matching import PdqIndex  # noqa: E402
-
-TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU of a process (all its threads) so far."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICKS
 
 
 def in_process_search_us(size: int, rng: np.random.Generator) -> float:
@@ -120,8 +113,9 @@ def main() -> None:
             queries = [(hits + misses)[int(i)] for i in order]
             expected = [int(i) < len(hits) for i in order]
             script = directory / "lookup.lua"
+            path, lua_body, _body = DOORS["lookup"]
             script.write_text(LUA % {"queries": ",".join(f'"{q}"' for q in queries),
-                                     "key": key})
+                                     "key": key, "path": path, "body": lua_body})
             for name, src in versions:
                 port = free_port()
                 proc, _ = serve({**env, "PYTHONPATH": src}, port, 1, args.server_cpus,
@@ -135,10 +129,10 @@ def main() -> None:
             rate: dict[str, list[float]] = {name: [] for name, _, _ in servers}
             for _round in range(args.rounds):
                 for name, port, proc in servers:
-                    before = cpu_seconds(proc.pid)
+                    before = cpu_seconds(proc.pid)[0]  # the serving process (its tree)
                     result = run_wrk(port, script, args.seconds, args.connections, 1,
                                      args.client_cpus)
-                    used = cpu_seconds(proc.pid) - before
+                    used = cpu_seconds(proc.pid)[0] - before
                     errors = (result["non2xx"] + result["connect"] + result["read"]
                               + result["write"] + result["timeout"])
                     if errors:

@@ -492,30 +492,42 @@ class _LoopAppender:
             hinted = self._hint.chain(self._key, self._head, entries)
             if hinted is not None:
                 start, rows = hinted
-                cursor = await conn.execute(APPEND_SQL, _append_params(start, rows),
-                                            prepare=True)
-                outcome = await cursor.fetchone()
-                if outcome is not None and outcome[0] == len(rows):
-                    self._head = (rows[-1]["seq"], rows[-1]["entry_hash"])
+                appended, _seen = await self._append_once(conn, start, rows)
+                if appended:
                     self.hinted_appends += 1
-                    return [int(row["seq"]) for row in rows]
+                    return self._appended(rows, hint_moved=True)
                 head = None  # the hint was wrong: the locked way, which sets it right
         for _attempt in range(OPTIMISTIC_APPENDS):
             if head is None:
                 break
             rows = chain_rows(self._key, head[0], head[1], entries)
-            cursor = await conn.execute(APPEND_SQL, _append_params(head, rows), prepare=True)
-            outcome = await cursor.fetchone()
-            if outcome is not None and outcome[0] == len(rows):
-                self._head = (rows[-1]["seq"], rows[-1]["entry_hash"])
-                if self._hint is not None:
-                    self._hint.set(self._head)
-                return [int(row["seq"]) for row in rows]
-            seen = (int(outcome[1]), str(outcome[2])) if outcome is not None else None
+            appended, seen = await self._append_once(conn, head, rows)
+            if appended:
+                return self._appended(rows, hint_moved=False)
             # another writer moved the head: chain after the one the statement saw (if it
             # saw a newer one; it sees the old one when it waited for that writer's commit)
             head = seen if seen != head else None
         return await self._append_locked(conn, entries)
+
+    @staticmethod
+    async def _append_once(conn: psycopg.AsyncConnection[Any], head: tuple[int, str],
+                           rows: list[dict[str, Any]]) -> tuple[bool, tuple[int, str] | None]:
+        """One statement (:data:`APPEND_SQL`) appending ``rows``, chained after ``head``:
+        whether it appended them, and the head as the statement saw it."""
+        cursor = await conn.execute(APPEND_SQL, _append_params(head, rows), prepare=True)
+        outcome = await cursor.fetchone()
+        if outcome is None:
+            return False, None
+        return outcome[0] == len(rows), (int(outcome[1]), str(outcome[2]))
+
+    def _appended(self, rows: list[dict[str, Any]], *, hint_moved: bool) -> list[int]:
+        """After a group committed: this appender's head (and the host's hint, unless the
+        group was chained after it and so already moved it) at its last entry; its
+        sequence numbers."""
+        self._head = (rows[-1]["seq"], rows[-1]["entry_hash"])
+        if self._hint is not None and not hint_moved:
+            self._hint.set(self._head)
+        return [int(row["seq"]) for row in rows]
 
     async def _append_locked(self, conn: psycopg.AsyncConnection[Any],
                              entries: list[dict[str, Any]]) -> list[int]:
@@ -543,10 +555,7 @@ class _LoopAppender:
         if outcome is None or outcome[0] != len(rows):
             raise RuntimeError("the audit head moved while it was locked")
         self.locked_appends += 1
-        self._head = (rows[-1]["seq"], rows[-1]["entry_hash"])
-        if self._hint is not None:
-            self._hint.set(self._head)
-        return [int(row["seq"]) for row in rows]
+        return self._appended(rows, hint_moved=False)
 
     def close(self) -> None:
         """End the connection (at shutdown; no loop needed). A group still in flight then
