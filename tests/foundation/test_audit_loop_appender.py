@@ -239,12 +239,12 @@ def test_processes_take_turns_through_the_head_hint(runtime: Runtime, tmp_path: 
     _chain_ok(runtime)
 
 
-@pytest.mark.parametrize("wrong", ["stale", "ahead", "garbage"])
+@pytest.mark.parametrize("wrong", ["stale", "ahead", "garbage", "truncated", "oversized"])
 def test_a_wrong_hint_costs_one_locked_group(runtime: Runtime, tmp_path: Path,
                                              wrong: str) -> None:
     """A hint that is not the database's head (left by a stopped process, a group refused,
-    a file damaged) writes nothing wrong: the group is refused whole by the database, goes
-    the locked way, and the hint is set right for the next group."""
+    a file damaged, cut short or overlong) writes nothing wrong: the group is refused whole
+    by the database, goes the locked way, and the hint is set right for the next group."""
     if runtime.engine.dialect.name != "postgresql":
         pytest.skip("the loop appender (and its hint) is PostgreSQL's")
     hint = tmp_path / "audit-head.hint"
@@ -253,6 +253,10 @@ def test_a_wrong_hint_costs_one_locked_group(runtime: Runtime, tmp_path: Path,
     before = _head(runtime)
     if wrong == "garbage":
         hint.write_bytes(b"\xff" * HeadHint.SIZE)
+    elif wrong == "truncated":
+        hint.write_bytes(b"\x00" * 8 + b"ab")
+    elif wrong == "oversized":
+        hint.write_bytes(b"7" * (HeadHint.SIZE * 50))
     else:
         seq = before[0] - 1 if wrong == "stale" else before[0] + 5
         HeadHint(hint).set((seq, "0" * 64))
@@ -265,7 +269,8 @@ def test_a_wrong_hint_costs_one_locked_group(runtime: Runtime, tmp_path: Path,
 
     assert run_async(two_groups()) == [before[0] + 1, before[0] + 2]
     appender = next(iter(writer._appenders.values()))
-    # garbage reads as no hint: chained after the head this appender knows (none yet)
+    # garbage and a truncated file read as no hint: chained after the head this appender
+    # knows (none yet); an oversized one as a wrong head
     assert appender.locked_appends == 1 and appender.hinted_appends == 1
     assert HeadHint(hint)._read() == _head(runtime)
     writer.close()
